@@ -1,0 +1,230 @@
+/**
+ * Loads a config from YAML text, a file, or a plain object, and reports every problem with its
+ * file, line and column.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { checkRules } from './rules.js';
+import { type Config, ConfigSchema } from './schema.js';
+
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted path to the field, e.g. vpcs[0].endpoints[1].service */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.col}  ${p.path || '(top)'}  ${p.message}`;
+}
+
+export type PathSeg = string | number;
+
+export function pathText(path: readonly PathSeg[]): string {
+  let s = '';
+  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  return s;
+}
+
+/** Finds the position of a path in a YAML document: the deepest node that exists on the path. */
+export type Locator = (path: readonly PathSeg[], key?: boolean) => { line: number; col: number };
+
+function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Locator {
+  return (path, key = false) => {
+    let node: unknown = doc.contents;
+    let offset = (node as Node | null)?.range?.[0] ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const last = i === path.length - 1;
+        const k = pair.key as Node;
+        if (last && key && k.range) {
+          offset = k.range[0];
+          node = undefined;
+          break;
+        }
+        node = pair.value;
+        const r = (pair.value as Node | null)?.range ?? k.range;
+        if (r) offset = r[0];
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg] as Node | undefined;
+        if (!item) break;
+        node = item;
+        if (item.range) offset = item.range[0];
+      } else break;
+    }
+    const pos = lc.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the config came from, or "<inline>". */
+  file: string;
+  locate: Locator;
+}
+
+/** Parses and checks YAML text. Throws {@link ConfigError} listing every problem. */
+export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  for (const e of doc.errors) {
+    const pos = lc.linePos(e.pos[0]);
+    problems.push({
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: '',
+      message: `YAML: ${e.message.split('\n')[0]}`,
+    });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const locate = makeLocator(doc, lc);
+  const raw = doc.toJS() ?? {};
+  return { config: validate(raw, file, locate), file, locate };
+}
+
+/** Checks a plain object (no positions: line and column are 1). */
+export function parseConfigObject(obj: unknown, file = '<inline>'): LoadedConfig {
+  const locate: Locator = () => ({ line: 1, col: 1 });
+  return { config: validate(obj, file, locate), file, locate };
+}
+
+export function loadConfigFile(path: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new ConfigError([
+      { file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` },
+    ]);
+  }
+  return parseConfigText(text, path);
+}
+
+function validate(raw: unknown, file: string, locate: Locator): Config {
+  const res = ConfigSchema.safeParse(raw);
+  if (!res.success) {
+    throw new ConfigError(zodProblems(res.error, raw, file, locate));
+  }
+  const ruleProblems = checkRules(res.data).map((r) => {
+    const pos = locate(r.path);
+    return { file, line: pos.line, col: pos.col, path: pathText(r.path), message: r.message };
+  });
+  if (ruleProblems.length) throw new ConfigError(sortProblems(ruleProblems));
+  return res.data;
+}
+
+function sortProblems(p: ConfigProblem[]): ConfigProblem[] {
+  return p.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function zodProblems(err: z.ZodError, raw: unknown, file: string, locate: Locator): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of err.issues) {
+    const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(raw, path);
+      for (const k of issue.keys) {
+        const pos = locate([...path, k], true);
+        const hint = didYouMean(k, known);
+        out.push({
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: pathText([...path, k]),
+          message: `unknown field "${k}"${hint ? `; did you mean "${hint}"?` : ''}`,
+        });
+      }
+      continue;
+    }
+    const pos = locate(path);
+    out.push({ file, line: pos.line, col: pos.col, path: pathText(path), message: issueMessage(issue) });
+  }
+  return sortProblems(out);
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    if (issue.message.includes('received undefined'))
+      return `required field is missing (expected ${issue.expected})`;
+    return `expected ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of: ${issue.values.map(String).join(', ')}`;
+  return issue.message;
+}
+
+/** The field names the schema allows at `path` (for "did you mean"). */
+function knownKeys(_raw: unknown, path: readonly PathSeg[]): string[] {
+  // Walk the schema along the path, skipping array indices.
+  // biome-ignore lint/suspicious/noExplicitAny: walking zod internals generically
+  let s: any = ConfigSchema;
+  for (const seg of path) {
+    s = unwrap(s);
+    if (typeof seg === 'number') s = s?.def?.element;
+    else s = s?.def?.shape?.[seg];
+    if (!s) return [];
+  }
+  s = unwrap(s);
+  return s?.def?.shape ? Object.keys(s.def.shape) : [];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: zod internals
+function unwrap(s: any): any {
+  let cur = s;
+  for (let i = 0; i < 10 && cur; i++) {
+    const t = cur.def?.type;
+    if (t === 'optional' || t === 'default' || t === 'nullable' || t === 'prefault') cur = cur.def.innerType;
+    else if (t === 'pipe') cur = cur.def.in;
+    else if (t === 'union')
+      cur = cur.def.options.find((o: { def?: { shape?: unknown } }) => o.def?.shape) ?? cur;
+    else break;
+    if (cur?.def?.shape) break;
+  }
+  return cur;
+}
+
+/** The closest known name within edit distance 3, if any. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 4;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}

@@ -1,0 +1,179 @@
+/**
+ * The configuration schema: the one place for every field, its type, range and default.
+ * `schema/config.schema.json` is generated from it (`npm run schema`).
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseCidr } from '../net/cidr.js';
+
+const ipv4 = z.string().refine((s) => isIP(s) === 4, { message: 'not an IPv4 address' });
+const ipv6 = z.string().refine((s) => isIP(s) === 6, { message: 'not an IPv6 address' });
+const cidr = z
+  .string()
+  .refine((s) => parseCidr(s) !== null, { message: 'not a CIDR range (e.g. 10.0.0.0/16)' });
+const cidr4 = z
+  .string()
+  .refine((s) => parseCidr(s)?.family === 4, { message: 'not an IPv4 CIDR range (e.g. 10.0.1.0/24)' });
+const cidr6 = z.string().refine((s) => parseCidr(s)?.family === 6, {
+  message: 'not an IPv6 CIDR range (e.g. 2600:1f16:1:a01::/64)',
+});
+/** HOST, HOST:PORT, IPV6 or [IPV6]:PORT. */
+const hostPort = z.string().min(1).describe('HOST, HOST:PORT, IPV6 or [IPV6]:PORT');
+
+export const IpAddressType = z.enum(['ipv4', 'ipv6', 'dualstack']);
+export const DnsRecordIpType = z.enum(['ipv4', 'ipv6', 'dualstack', 'service-defined']);
+export const WhenAllUnhealthy = z.enum(['fail-open', 'servfail']);
+
+export const HealthCheckSchema = z
+  .strictObject({
+    tcp: hostPort.optional().describe('Probe by opening a TCP connection to HOST:PORT'),
+    http: z.string().url().optional().describe('Probe with an HTTP GET; 2xx/3xx counts as healthy'),
+    dns: hostPort.optional().describe('Probe by sending a DNS query (root NS) to HOST[:PORT]'),
+    intervalSeconds: z.number().min(1).max(3600).default(10),
+    timeoutSeconds: z.number().min(0.1).max(60).default(5),
+    healthyThreshold: z.int().min(1).max(10).default(3),
+    unhealthyThreshold: z.int().min(1).max(10).default(3),
+  })
+  .refine((h) => [h.tcp, h.http, h.dns].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of tcp, http or dns',
+  });
+
+export const InterfaceSchema = z.strictObject({
+  subnet: z.string().describe('Id of a subnet of this VPC; the interface lives in its AZ'),
+  ipv4: ipv4.optional().describe('The interface IPv4 address (ipv4 and dualstack endpoints)'),
+  ipv6: ipv6.optional().describe('The interface IPv6 address (ipv6 and dualstack endpoints)'),
+  id: z
+    .string()
+    .regex(/^eni-[0-9a-f]{8,17}$/, 'an ENI id is eni- followed by 8 or 17 hex digits')
+    .optional()
+    .describe('Network interface id; derived from the endpoint and subnet if absent'),
+  healthy: z.boolean().default(true).describe('Static health: false starts the interface unhealthy'),
+  healthCheck: HealthCheckSchema.optional(),
+});
+
+export const EndpointSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^vpce-([0-9a-f]{17}|[0-9a-f]{8})$/,
+      'an endpoint id is vpce- followed by 17 (or 8) lowercase hex digits',
+    )
+    .optional()
+    .describe('Derived from the VPC id, service and subnets if absent'),
+  dnsSuffix: z
+    .string()
+    .regex(/^[a-z0-9]{8}$/, 'a DNS suffix is 8 characters of a-z and 0-9')
+    .optional()
+    .describe('The 8-character suffix of the regional and zonal names; derived if absent'),
+  service: z.string().describe('Service name, e.g. com.amazonaws.us-east-2.monitoring'),
+  privateDnsEnabled: z.boolean().default(true),
+  ipAddressType: IpAddressType.default('ipv4'),
+  dnsRecordIpType: DnsRecordIpType.optional().describe('Defaults to the IP address type'),
+  privateDnsNames: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Private DNS names (wildcards such as *.s3.us-east-2.amazonaws.com allowed); defaults per service',
+    ),
+  privateHostedZoneId: z
+    .string()
+    .optional()
+    .describe('Hosted zone id of the private DNS entry; derived if absent'),
+  whenAllUnhealthy: WhenAllUnhealthy.optional().describe('Overrides the top-level setting for this endpoint'),
+  interfaces: z.array(InterfaceSchema).min(1),
+});
+
+export const SubnetSchema = z.strictObject({
+  id: z.string().regex(/^subnet-[0-9a-z]+$/, 'a subnet id is subnet- followed by letters and digits'),
+  az: z.string().describe('Availability Zone name, e.g. us-east-2a'),
+  ipv4Cidr: cidr4.optional(),
+  ipv6Cidr: cidr6.optional(),
+});
+
+export const VpcSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^vpc-([0-9a-f]{17}|[0-9a-f]{8})$/, 'a VPC id is vpc- followed by 17 (or 8) hex digits'),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d+$/, 'a region looks like us-east-2'),
+  cidrs: z
+    .array(cidr)
+    .default([])
+    .describe('Client source ranges that count as inside this VPC (they see its private DNS names)'),
+  enableDnsSupport: z.boolean().default(true),
+  enableDnsHostnames: z.boolean().default(true),
+  subnets: z.array(SubnetSchema).default([]),
+  endpoints: z.array(EndpointSchema).default([]),
+});
+
+export const ForwarderSchema = z.strictObject({
+  policy: z.enum(['sequential', 'round_robin', 'random']).default('sequential'),
+  attemptTimeoutMs: z.int().min(10).max(30_000).default(800).describe('Timeout of one try at one upstream'),
+  deadlineMs: z.int().min(10).max(60_000).default(2000).describe('Overall deadline of one forwarded query'),
+  maxFails: z
+    .int()
+    .min(1)
+    .max(100)
+    .default(2)
+    .describe('Consecutive failures before an upstream is marked down'),
+  maxInFlight: z.int().min(1).max(1_000_000).default(10_000).describe('Upstream queries in flight at once'),
+});
+
+export const ForwardingRuleSchema = z.strictObject({
+  domain: z.string().min(1),
+  upstreams: z.array(hostPort).default([]),
+  action: z.enum(['forward', 'system']).default('forward'),
+});
+
+export const CacheSchema = z.strictObject({
+  maxEntries: z.int().min(1).max(10_000_000).default(10_000),
+  minTtl: z.int().min(0).max(86_400).default(0),
+  maxTtl: z.int().min(1).max(604_800).default(86_400),
+  negativeTtl: z.int().min(0).max(86_400).default(300),
+});
+
+export const LimitsSchema = z.strictObject({
+  tcpMaxConnections: z.int().min(1).max(100_000).default(1000),
+  tcpIdleTimeoutMs: z.int().min(100).max(3_600_000).default(10_000),
+  tcpMaxQueriesPerConnection: z.int().min(1).max(1_000_000).default(10_000),
+  tcpMaxPendingPerConnection: z.int().min(1).max(10_000).default(64),
+  maxUdpSize: z.int().min(512).max(65_535).default(1232).describe('Largest UDP response we send'),
+});
+
+export const RateLimitSchema = z.strictObject({
+  queriesPerSecond: z.number().positive(),
+  burst: z.int().min(1).default(100),
+  action: z.enum(['refuse', 'drop', 'slip']).default('refuse'),
+});
+
+export const ConfigSchema = z.strictObject({
+  ttl: z.int().min(0).max(2_147_483_647).default(60).describe('TTL of endpoint records (AWS: 60)'),
+  upstreams: z.array(hostPort).optional().describe('Default upstream resolvers; else /etc/resolv.conf'),
+  whenAllUnhealthy: WhenAllUnhealthy.default('fail-open'),
+  impairedAzs: z.array(z.string()).default([]).describe('AZ names whose interfaces are all unhealthy'),
+  hostedZoneIds: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Hosted zone ids of <region>.vpce.amazonaws.com for regions missing from the built-in table'),
+  forwarder: ForwarderSchema.default(ForwarderSchema.parse({})),
+  forwardingRules: z.array(ForwardingRuleSchema).default([]),
+  cache: z.union([z.literal(false), CacheSchema]).default(CacheSchema.parse({})),
+  limits: LimitsSchema.default(LimitsSchema.parse({})),
+  allowedClients: z
+    .array(cidr)
+    .optional()
+    .describe(
+      'Clients allowed to query; default loopback, RFC 1918, RFC 4193, link-local and every VPC cidr',
+    ),
+  rateLimit: RateLimitSchema.optional(),
+  vpcs: z.array(VpcSchema).default([]),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type VpcConfig = Config['vpcs'][number];
+export type SubnetConfig = VpcConfig['subnets'][number];
+export type EndpointConfig = VpcConfig['endpoints'][number];
+export type InterfaceConfig = EndpointConfig['interfaces'][number];
+export type HealthCheckConfig = z.output<typeof HealthCheckSchema>;
+export type IpAddressTypeT = z.output<typeof IpAddressType>;
+export type DnsRecordIpTypeT = z.output<typeof DnsRecordIpType>;

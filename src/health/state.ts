@@ -1,0 +1,160 @@
+/**
+ * Interface health, keyed by endpoint id + AZ, read at answer time. Precedence:
+ * admin override > AZ impairment (admin or config) > probe > static (`healthy:` in the config).
+ *
+ * Every change bumps {@link HealthState.generation}; answer pools compare it on each query, so a
+ * change is visible on the very next query without rebuilding the catalog.
+ */
+
+export type HealthSource = 'override' | 'az-impaired' | 'probe' | 'static';
+
+export interface HealthView {
+  healthy: boolean;
+  source: HealthSource;
+  reason: string;
+}
+
+interface Entry {
+  staticHealthy: boolean;
+  az: string;
+  probe?: { healthy: boolean; reason: string };
+  override?: boolean;
+  last?: boolean;
+}
+
+export interface HealthTransition {
+  key: string;
+  endpointId: string;
+  az: string;
+  healthy: boolean;
+  reason: string;
+}
+
+export function healthKey(endpointId: string, az: string): string {
+  return `${endpointId}/${az}`;
+}
+
+export class HealthState {
+  /** Incremented on every change that may alter an answer. */
+  generation = 0;
+  private readonly entries = new Map<string, Entry>();
+  private readonly adminImpaired = new Set<string>();
+  private configImpaired = new Set<string>();
+  private readonly listeners = new Set<(t: HealthTransition) => void>();
+
+  /** Registers (or updates the static health of) an interface. Existing probe/override state is kept. */
+  register(endpointId: string, az: string, staticHealthy: boolean): void {
+    const key = healthKey(endpointId, az);
+    const e = this.entries.get(key);
+    if (e) {
+      e.staticHealthy = staticHealthy;
+    } else {
+      this.entries.set(key, { staticHealthy, az });
+    }
+    this.changed(key);
+  }
+
+  /** Keeps only the given keys (after a reload); state of kept interfaces is untouched. */
+  retain(keys: ReadonlySet<string>): void {
+    for (const k of [...this.entries.keys()]) if (!keys.has(k)) this.entries.delete(k);
+    this.generation++;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  setConfigImpaired(azs: readonly string[]): void {
+    this.configImpaired = new Set(azs);
+    this.changedAll('config impairedAzs');
+  }
+
+  /** Admin: impair an AZ (true) or give it back to its probes (false). */
+  setAzImpaired(az: string, impaired: boolean): void {
+    if (impaired) this.adminImpaired.add(az);
+    else this.adminImpaired.delete(az);
+    this.changedAll(impaired ? `AZ ${az} impaired by admin` : `AZ ${az} restored by admin`);
+  }
+
+  impairedAzs(): { admin: string[]; config: string[] } {
+    return { admin: [...this.adminImpaired], config: [...this.configImpaired] };
+  }
+
+  /** Admin: force an interface healthy/unhealthy, or null to go back to automatic. Returns false if unknown. */
+  setOverride(key: string, healthy: boolean | null): boolean {
+    const e = this.entries.get(key);
+    if (!e) return false;
+    if (healthy === null) e.override = undefined;
+    else e.override = healthy;
+    this.changed(key);
+    return true;
+  }
+
+  /** A probe's verdict (after its thresholds). */
+  setProbe(key: string, healthy: boolean, reason: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    e.probe = { healthy, reason };
+    this.changed(key);
+  }
+
+  view(key: string): HealthView {
+    const e = this.entries.get(key);
+    if (!e) return { healthy: true, source: 'static', reason: 'unknown interface' };
+    if (e.override !== undefined) {
+      return {
+        healthy: e.override,
+        source: 'override',
+        reason: `admin override: ${e.override ? 'healthy' : 'unhealthy'}`,
+      };
+    }
+    if (this.adminImpaired.has(e.az))
+      return { healthy: false, source: 'az-impaired', reason: `AZ ${e.az} impaired (admin)` };
+    if (this.configImpaired.has(e.az)) {
+      return { healthy: false, source: 'az-impaired', reason: `AZ ${e.az} impaired (config impairedAzs)` };
+    }
+    if (e.probe) return { healthy: e.probe.healthy, source: 'probe', reason: e.probe.reason };
+    return {
+      healthy: e.staticHealthy,
+      source: 'static',
+      reason: e.staticHealthy ? 'static: healthy' : 'static: healthy: false in the config',
+    };
+  }
+
+  isHealthy(key: string): boolean {
+    return this.view(key).healthy;
+  }
+
+  onTransition(fn: (t: HealthTransition) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(key: string): void {
+    this.generation++;
+    const e = this.entries.get(key);
+    if (!e) return;
+    const v = this.view(key);
+    if (e.last !== v.healthy) {
+      const first = e.last === undefined;
+      e.last = v.healthy;
+      // The first verdict of a healthy interface is not a transition worth telling.
+      if (!first || !v.healthy) this.emit(key, e, v);
+    }
+  }
+
+  private changedAll(_why: string): void {
+    for (const key of this.entries.keys()) this.changed(key);
+    this.generation++;
+  }
+
+  private emit(key: string, e: Entry, v: HealthView): void {
+    const slash = key.lastIndexOf('/');
+    const t = { key, endpointId: key.slice(0, slash), az: e.az, healthy: v.healthy, reason: v.reason };
+    for (const l of this.listeners) l(t);
+  }
+}

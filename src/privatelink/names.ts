@@ -1,0 +1,120 @@
+/**
+ * AWS PrivateLink name forms: service ids, regional/zonal/private DNS names, and the identifiers
+ * derived for endpoints that omit them (stable: they depend only on the endpoint's content).
+ */
+import { createHash } from 'node:crypto';
+
+export interface ServiceInfo {
+  /** The service name as configured. */
+  name: string;
+  region: string;
+  /** The part of the name after com.amazonaws.<region>. ("ecr.dkr"), or the vpce-svc id. */
+  short: string;
+  /** The label form used in vpce names: labels of `short` reversed ("dkr.ecr"), or the vpce-svc id. */
+  serviceId: string;
+  /** True for endpoint services of other accounts (com.amazonaws.vpce.<region>.vpce-svc-…). */
+  endpointService: boolean;
+}
+
+const AWS_SERVICE = /^com\.amazonaws\.([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.([a-z0-9][a-z0-9.-]*[a-z0-9])$/;
+const VPCE_SERVICE = /^com\.amazonaws\.vpce\.([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.(vpce-svc-[0-9a-f]{8,17})$/;
+
+/** Parses a service name; null when it is neither an AWS service nor an endpoint service. */
+export function parseService(name: string): ServiceInfo | null {
+  const v = VPCE_SERVICE.exec(name);
+  if (v) return { name, region: v[1], short: v[2], serviceId: v[2], endpointService: true };
+  const m = AWS_SERVICE.exec(name);
+  if (!m || m[2].startsWith('vpce.')) return null;
+  const short = m[2];
+  return {
+    name,
+    region: m[1],
+    short,
+    serviceId: short.split('.').reverse().join('.'),
+    endpointService: false,
+  };
+}
+
+/** The private DNS names AWS gives a service by default (wildcards included). */
+export function defaultPrivateDnsNames(svc: ServiceInfo): string[] {
+  if (svc.endpointService) return [];
+  const r = svc.region;
+  switch (svc.short) {
+    case 's3':
+      return [
+        `s3.${r}.amazonaws.com`,
+        `*.s3.${r}.amazonaws.com`,
+        `s3-control.${r}.amazonaws.com`,
+        `*.s3-control.${r}.amazonaws.com`,
+        `s3-accesspoint.${r}.amazonaws.com`,
+        `*.s3-accesspoint.${r}.amazonaws.com`,
+      ];
+    case 'ecr.dkr':
+      return [`dkr.ecr.${r}.amazonaws.com`, `*.dkr.ecr.${r}.amazonaws.com`];
+    case 'execute-api':
+      return [`execute-api.${r}.amazonaws.com`, `*.execute-api.${r}.amazonaws.com`];
+    case 'ssm':
+    case 'ssmmessages':
+      return [`${svc.short}.${r}.amazonaws.com`, `${svc.short}.${r}.api.aws`];
+    default:
+      return [`${svc.serviceId}.${r}.amazonaws.com`];
+  }
+}
+
+/** True for services whose endpoint-specific names are wildcards too (S3: bucket.vpce-…). */
+export function hasEndpointWildcards(svc: ServiceInfo): boolean {
+  return !svc.endpointService && svc.short === 's3';
+}
+
+export function regionalName(endpointId: string, suffix: string, svc: ServiceInfo): string {
+  return `${endpointId}-${suffix}.${svc.serviceId}.${svc.region}.vpce.amazonaws.com`;
+}
+
+export function zonalName(endpointId: string, suffix: string, az: string, svc: ServiceInfo): string {
+  return `${endpointId}-${suffix}-${az}.${svc.serviceId}.${svc.region}.vpce.amazonaws.com`;
+}
+
+/** The apex of the public zone that holds a region's vpce names. */
+export function vpceZoneApex(region: string): string {
+  return `${region}.vpce.amazonaws.com`;
+}
+
+/** Canonical form of a configured DNS name: lower case, no trailing dot. */
+export function canonicalName(name: string): string {
+  const n = name.toLowerCase();
+  return n.endsWith('.') ? n.slice(0, -1) : n;
+}
+
+function digest(parts: readonly string[]): Buffer {
+  return createHash('sha256').update(parts.join('\n')).digest();
+}
+
+/** Endpoint content that identifies it: VPC, service and subnets (sorted, so order does not matter). */
+export function deriveEndpointId(vpcId: string, service: string, subnets: readonly string[]): string {
+  return `vpce-${digest(['endpoint', vpcId, service, ...[...subnets].sort()])
+    .toString('hex')
+    .slice(0, 17)}`;
+}
+
+const B36 = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export function deriveDnsSuffix(endpointId: string, vpcId: string, service: string): string {
+  const d = digest(['suffix', endpointId, vpcId, service]);
+  let s = '';
+  for (let i = 0; i < 8; i++) s += B36[d[i] % 36];
+  return s;
+}
+
+export function deriveEniId(endpointId: string, subnet: string): string {
+  return `eni-${digest(['eni', endpointId, subnet]).toString('hex').slice(0, 17)}`;
+}
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** A Route 53 style id (Z + 20 characters) for an endpoint's hidden private hosted zone. */
+export function derivePrivateHostedZoneId(endpointId: string, vpcId: string): string {
+  const d = digest(['phz', endpointId, vpcId]);
+  let s = 'Z0';
+  for (let i = 0; i < 19; i++) s += B32[d[i] % 32];
+  return s;
+}
