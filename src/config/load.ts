@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { checkRules } from './rules.js';
-import { type Config, ConfigSchema } from './schema.js';
+import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from './rules.js';
+import { type Config, ConfigSchema, EndpointSchema, VpcSchema } from './schema.js';
 
 export interface ConfigProblem {
   file: string;
@@ -121,15 +121,41 @@ export function loadConfigFile(path: string): LoadedConfig {
 
 function validate(raw: unknown, file: string, locate: Locator): Config {
   const res = ConfigSchema.safeParse(raw);
-  if (!res.success) {
-    throw new ConfigError(zodProblems(res.error, raw, file, locate));
-  }
-  const ruleProblems = checkRules(res.data).map((r) => {
+  const toProblem = (r: RuleProblem): ConfigProblem => {
     const pos = locate(r.path);
     return { file, line: pos.line, col: pos.col, path: pathText(r.path), message: r.message };
-  });
+  };
+  if (!res.success) {
+    // Report AWS rule problems of the parts that did pass the schema too, so that one run
+    // lists every problem.
+    const schemaProblems = zodProblems(res.error, raw, file, locate);
+    throw new ConfigError(sortProblems([...schemaProblems, ...partialRuleProblems(raw).map(toProblem)]));
+  }
+  const ruleProblems = checkRules(res.data).map(toProblem);
   if (ruleProblems.length) throw new ConfigError(sortProblems(ruleProblems));
   return res.data;
+}
+
+/** Rule problems of the VPCs that pass the schema on their own (see {@link checkRulesPartial}). */
+function partialRuleProblems(raw: unknown): RuleProblem[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  const obj = raw as Record<string, unknown>;
+  const rawVpcs = Array.isArray(obj.vpcs) ? obj.vpcs : [];
+  const vpcs = rawVpcs.map((v): PartialVpc | null => {
+    const r = VpcSchema.safeParse(v);
+    if (r.success) return r.data;
+    if (typeof v !== 'object' || v === null) return null;
+    const rawEndpoints = (v as { endpoints?: unknown }).endpoints;
+    const base = VpcSchema.safeParse({ ...v, endpoints: [] });
+    if (!base.success || !Array.isArray(rawEndpoints)) return null;
+    const endpoints = rawEndpoints.map((e) => {
+      const er = EndpointSchema.safeParse(e);
+      return er.success ? er.data : null;
+    });
+    return { ...base.data, endpoints };
+  });
+  const top = ConfigSchema.safeParse({ ...obj, vpcs: [] });
+  return checkRulesPartial(top.success ? top.data : null, vpcs);
 }
 
 function sortProblems(p: ConfigProblem[]): ConfigProblem[] {

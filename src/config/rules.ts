@@ -1,17 +1,427 @@
 /**
  * AWS's own rules for VPCs, subnets and endpoints, checked after the schema: each returns the
  * path of the offending field and a message that says how to fix it.
+ *
+ * The rules are the ones EC2 enforces when it creates or modifies the resources (so a config
+ * that breaks one describes something that cannot exist in AWS); see `docs/config.md`.
  */
 
+import { type Cidr, cidrContains, cidrWithin, parseAddress, parseCidr } from '../net/cidr.js';
+import { defaultPrivateDnsNames, deriveEndpointId, parseService } from '../privatelink/names.js';
 import type { PathSeg } from './load.js';
-import type { Config } from './schema.js';
+import type { Config, DnsRecordIpTypeT, EndpointConfig, IpAddressTypeT, VpcConfig } from './schema.js';
 
+/** A VPC in which some endpoints failed the schema (those are null). */
+export type PartialVpc = Omit<VpcConfig, 'endpoints'> & { endpoints: (EndpointConfig | null)[] };
+
+/** One broken rule: where (a path into the config) and what to do about it. */
 export interface RuleProblem {
   path: PathSeg[];
   message: string;
 }
 
-export function checkRules(_config: Config): RuleProblem[] {
+/**
+ * Which DnsRecordIpType each IpAddressType allows (privatelink-dns.md §2: ipv4 with ipv4 and
+ * dualstack endpoints, ipv6 with ipv6 and dualstack, dualstack and service-defined with dualstack).
+ */
+export const ALLOWED_DNS_RECORD_IP_TYPES: Readonly<Record<IpAddressTypeT, readonly DnsRecordIpTypeT[]>> = {
+  ipv4: ['ipv4'],
+  ipv6: ['ipv6'],
+  dualstack: ['ipv4', 'ipv6', 'dualstack', 'service-defined'],
+};
+
+/** A DNS name as AWS accepts it for a private DNS name: labels of a-z, 0-9, hyphen; `*.` only first. */
+const DNS_NAME = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]\.?$/i;
+
+/** An Availability Zone name of a region: `us-east-2a`, or a Local Zone such as `us-west-2-lax-1a`. */
+function azBelongsTo(az: string, region: string): boolean {
+  if (!az.startsWith(region)) return false;
+  const rest = az.slice(region.length);
+  return /^[a-z]$/.test(rest) || /^-[a-z0-9]+(-[a-z0-9]+)*[a-z]$/.test(rest);
+}
+
+/**
+ * Checks every AWS rule on a schema-valid config and returns all problems (empty when valid).
+ * Paths point at the offending field (or, when that field was left to its default, at the
+ * closest field written in the file).
+ */
+export function checkRules(config: Config): RuleProblem[] {
+  return checkRulesPartial(config, config.vpcs);
+}
+
+/**
+ * Like {@link checkRules}, for a config whose schema check failed: `vpcs[i]` is null for a VPC
+ * whose own fields or subnets failed, an endpoint is null when it failed, and rules that need
+ * the whole config are skipped when any VPC is missing. Lets the loader report rule problems
+ * together with schema problems.
+ */
+export function checkRulesPartial(
+  top: Pick<Config, 'impairedAzs'> | null,
+  vpcs: readonly (PartialVpc | null)[],
+): RuleProblem[] {
   const problems: RuleProblem[] = [];
+  const add = (path: PathSeg[], message: string) => problems.push({ path, message });
+
+  const vpcIds = new Map<string, number>();
+  const subnetOwners = new Map<string, string>();
+  const endpointIds = new Map<string, PathSeg[]>();
+  const eniIds = new Map<string, PathSeg[]>();
+
+  vpcs.forEach((vpc, v) => {
+    if (!vpc) return;
+    const vp: PathSeg[] = ['vpcs', v];
+    const prev = vpcIds.get(vpc.id);
+    if (prev !== undefined)
+      add([...vp, 'id'], `VPC ${vpc.id} is already defined at vpcs[${prev}]; merge the two`);
+    else vpcIds.set(vpc.id, v);
+    checkVpc(vpc, vp, add, subnetOwners, endpointIds, eniIds);
+  });
+
+  if (top && vpcs.every((v) => v !== null)) {
+    const azs = new Set<string>();
+    for (const vpc of vpcs) for (const s of vpc?.subnets ?? []) azs.add(s.az);
+    top.impairedAzs.forEach((az, i) => {
+      if (!azs.has(az)) {
+        const known = [...azs].sort();
+        add(
+          ['impairedAzs', i],
+          `no subnet is in Availability Zone "${az}"; use one of: ${known.join(', ') || '(no subnets defined)'}`,
+        );
+      }
+    });
+  }
   return problems;
+}
+
+type Add = (path: PathSeg[], message: string) => void;
+
+interface SubnetInfo {
+  id: string;
+  az: string;
+  v4?: Cidr;
+  v6?: Cidr;
+}
+
+function checkVpc(
+  vpc: PartialVpc,
+  vp: PathSeg[],
+  add: Add,
+  subnetOwners: Map<string, string>,
+  endpointIds: Map<string, PathSeg[]>,
+  eniIds: Map<string, PathSeg[]>,
+): void {
+  // Subnets: unique ids, AZ of the VPC's region, valid sizes, no overlaps.
+  const subnets = new Map<string, SubnetInfo>();
+  vpc.subnets.forEach((s, k) => {
+    const sp: PathSeg[] = [...vp, 'subnets', k];
+    const owner = subnetOwners.get(s.id);
+    if (subnets.has(s.id)) add([...sp, 'id'], `subnet ${s.id} is listed twice in VPC ${vpc.id}; remove one`);
+    else if (owner !== undefined)
+      add([...sp, 'id'], `subnet ${s.id} already belongs to VPC ${owner}; a subnet is in exactly one VPC`);
+    subnetOwners.set(s.id, vpc.id);
+    if (!azBelongsTo(s.az, vpc.region))
+      add(
+        [...sp, 'az'],
+        `Availability Zone "${s.az}" is not in the VPC's region ${vpc.region}; use a name such as ${vpc.region}a`,
+      );
+    const info: SubnetInfo = { id: s.id, az: s.az };
+    if (s.ipv4Cidr) {
+      const c = parseCidr(s.ipv4Cidr)!;
+      info.v4 = c;
+      checkSubnetRange(c, s.ipv4Cidr, [...sp, 'ipv4Cidr'], 16, 28, add);
+    }
+    if (s.ipv6Cidr) {
+      const c = parseCidr(s.ipv6Cidr)!;
+      info.v6 = c;
+      checkSubnetRange(c, s.ipv6Cidr, [...sp, 'ipv6Cidr'], 44, 64, add);
+    }
+    if (!s.ipv4Cidr && !s.ipv6Cidr)
+      add(sp, `subnet ${s.id} has no address range; give ipv4Cidr, ipv6Cidr or both`);
+    for (const other of subnets.values()) {
+      for (const fam of ['v4', 'v6'] as const) {
+        const a = info[fam];
+        const b = other[fam];
+        if (a && b && (cidrWithin(a, b) || cidrWithin(b, a)))
+          add(
+            [...sp, fam === 'v4' ? 'ipv4Cidr' : 'ipv6Cidr'],
+            `range ${a.text} of subnet ${s.id} overlaps ${b.text} of subnet ${other.id}; subnets of a VPC never overlap`,
+          );
+      }
+    }
+    if (!subnets.has(s.id)) subnets.set(s.id, info);
+  });
+
+  const addresses = new Map<string, string>();
+  const privateNames = new Map<string, { endpoint: string; index: number }>();
+
+  vpc.endpoints.forEach((ep, e) => {
+    if (!ep) return;
+    const ep_: PathSeg[] = [...vp, 'endpoints', e];
+    checkEndpoint(vpc, ep, ep_, e, subnets, addresses, privateNames, endpointIds, eniIds, add);
+  });
+}
+
+function checkSubnetRange(c: Cidr, text: string, path: PathSeg[], min: number, max: number, add: Add): void {
+  const slash = text.indexOf('/');
+  if (slash < 0) {
+    add(path, `${text} is an address, not a range; write it with a prefix length (e.g. ${text}/${max})`);
+    return;
+  }
+  if (!sameBytes(parseAddress(text.slice(0, slash))!, c.bytes)) {
+    add(path, `${text} has host bits set; the range starting there is ${formatCidrNetwork(c)}`);
+    return;
+  }
+  if (c.prefix < min || c.prefix > max)
+    add(path, `a subnet range is /${min} to /${max} in AWS; ${text} is /${c.prefix}`);
+}
+
+function formatCidrNetwork(c: Cidr): string {
+  return `${formatAddress(c.bytes)}/${c.prefix}`;
+}
+
+/** Formats 4 or 16 bytes as an address (IPv6 compressed like RFC 5952). */
+export function formatAddress(b: Uint8Array): string {
+  if (b.length === 4) return Array.from(b).join('.');
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i > 1) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  const head = hex.slice(0, bestStart).join(':');
+  const tail = hex.slice(bestStart + bestLen).join(':');
+  return `${head}::${tail}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** AWS reserves the first four addresses and the last one of every subnet range. */
+function reservedIndex(c: Cidr, addr: Uint8Array): 'first' | 'last' | null {
+  const bits = c.bytes.length * 8;
+  const host = bits - c.prefix;
+  // Offset of addr in the range, as a bigint.
+  let off = 0n;
+  let size = 1n;
+  for (let i = 0; i < addr.length; i++) off = (off << 8n) | BigInt(addr[i]);
+  let base = 0n;
+  for (let i = 0; i < c.bytes.length; i++) base = (base << 8n) | BigInt(c.bytes[i]);
+  size <<= BigInt(host);
+  const rel = off - base;
+  if (rel < 4n) return 'first';
+  if (rel === size - 1n) return 'last';
+  return null;
+}
+
+function checkEndpoint(
+  vpc: PartialVpc,
+  ep: EndpointConfig,
+  path: PathSeg[],
+  index: number,
+  subnets: Map<string, SubnetInfo>,
+  addresses: Map<string, string>,
+  privateNames: Map<string, { endpoint: string; index: number }>,
+  endpointIds: Map<string, PathSeg[]>,
+  eniIds: Map<string, PathSeg[]>,
+  add: Add,
+): void {
+  const svc = parseService(ep.service);
+  if (!svc) {
+    add(
+      [...path, 'service'],
+      `"${ep.service}" is not a service name; use com.amazonaws.<region>.<service> (e.g. com.amazonaws.${vpc.region}.monitoring) or com.amazonaws.vpce.<region>.vpce-svc-<id>`,
+    );
+  } else if (svc.region !== vpc.region && !svc.endpointService) {
+    add(
+      [...path, 'service'],
+      `service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})`,
+    );
+  }
+
+  const label = ep.id ?? `endpoints[${index}]`;
+  const id =
+    ep.id ??
+    (svc
+      ? deriveEndpointId(
+          vpc.id,
+          ep.service,
+          ep.interfaces.map((i) => i.subnet),
+        )
+      : undefined);
+  if (id) {
+    const prev = endpointIds.get(id);
+    if (prev) {
+      const where = prev
+        .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+        .join('')
+        .slice(1);
+      add(
+        ep.id ? [...path, 'id'] : [...path, 'service'],
+        ep.id
+          ? `endpoint id ${id} is already used at ${where}; endpoint ids are unique`
+          : `this endpoint has the same VPC, service and subnets as ${where}, so both get the id ${id}; AWS would not create it twice: remove one or give each an explicit id`,
+      );
+    } else endpointIds.set(id, path);
+  }
+
+  const ipType = ep.ipAddressType;
+  const recType = ep.dnsRecordIpType ?? ipType;
+  if (!ALLOWED_DNS_RECORD_IP_TYPES[ipType].includes(recType)) {
+    add(
+      [...path, ep.dnsRecordIpType ? 'dnsRecordIpType' : 'ipAddressType'],
+      `dnsRecordIpType ${recType} is not allowed with ipAddressType ${ipType}; with ${ipType} use ${ALLOWED_DNS_RECORD_IP_TYPES[ipType].join(' or ')}`,
+    );
+  }
+
+  // One subnet per AZ; subnets of this VPC; address types; addresses inside the subnets.
+  const azs = new Map<string, { subnet: string; k: number }>();
+  ep.interfaces.forEach((itf, k) => {
+    const ip: PathSeg[] = [...path, 'interfaces', k];
+    if (itf.id) {
+      const prevEni = eniIds.get(itf.id);
+      if (prevEni)
+        add([...ip, 'id'], `network interface ${itf.id} is used twice; each interface has its own id`);
+      else eniIds.set(itf.id, ip);
+    }
+    const sub = subnets.get(itf.subnet);
+    if (!sub) {
+      const known = [...subnets.keys()];
+      add(
+        [...ip, 'subnet'],
+        `subnet ${itf.subnet} is not in VPC ${vpc.id}; ${known.length ? `use one of its subnets (${known.join(', ')})` : "add it to the VPC's subnets"}`,
+      );
+    } else {
+      const prev = azs.get(sub.az);
+      if (prev) {
+        add(
+          [...ip, 'subnet'],
+          prev.subnet === sub.id
+            ? `subnet ${sub.id} is used twice in endpoint ${label}; list each subnet once`
+            : `subnets ${prev.subnet} and ${sub.id} are both in ${sub.az}; an endpoint has at most one subnet per Availability Zone: remove one`,
+        );
+      } else azs.set(sub.az, { subnet: sub.id, k });
+
+      if ((ipType === 'ipv4' || ipType === 'dualstack') && !sub.v4)
+        add(
+          [...ip, 'subnet'],
+          `subnet ${sub.id} has no IPv4 range, but ipAddressType ${ipType} needs one on every subnet; add ipv4Cidr to the subnet or use ipAddressType ipv6`,
+        );
+      if (ipType === 'ipv6' && sub.v4)
+        add(
+          [...ip, 'subnet'],
+          `subnet ${sub.id} has an IPv4 range, but ipAddressType ipv6 needs IPv6-only subnets; use ipAddressType dualstack or an IPv6-only subnet`,
+        );
+      if ((ipType === 'ipv6' || ipType === 'dualstack') && !sub.v6)
+        add(
+          [...ip, 'subnet'],
+          `subnet ${sub.id} has no IPv6 range, but ipAddressType ${ipType} needs one on every subnet; add ipv6Cidr to the subnet or use ipAddressType ipv4`,
+        );
+    }
+
+    const wants4 = ipType !== 'ipv6';
+    const wants6 = ipType !== 'ipv4';
+    if (wants4 && !itf.ipv4)
+      add(
+        [...ip, 'ipv4'],
+        `interface in ${itf.subnet} has no ipv4 address; ipAddressType ${ipType} needs one`,
+      );
+    if (wants6 && !itf.ipv6)
+      add(
+        [...ip, 'ipv6'],
+        `interface in ${itf.subnet} has no ipv6 address; ipAddressType ${ipType} needs one`,
+      );
+    if (!wants4 && itf.ipv4)
+      add(
+        [...ip, 'ipv4'],
+        `ipAddressType ipv6 interfaces have no IPv4 address; remove ipv4 or use ipAddressType dualstack`,
+      );
+    if (!wants6 && itf.ipv6)
+      add(
+        [...ip, 'ipv6'],
+        `ipAddressType ipv4 interfaces have no IPv6 address; remove ipv6 or use ipAddressType dualstack`,
+      );
+
+    for (const fam of ['ipv4', 'ipv6'] as const) {
+      const text = itf[fam];
+      if (!text) continue;
+      const bytes = parseAddress(text)!;
+      const key = formatAddress(bytes);
+      const range = fam === 'ipv4' ? sub?.v4 : sub?.v6;
+      if (sub && range) {
+        if (!cidrContains(range, bytes)) {
+          add(
+            [...ip, fam],
+            `interface ${text} is outside subnet ${sub.id} (${range.text}); pick an address inside it`,
+          );
+        } else {
+          const r = reservedIndex(range, bytes);
+          if (r)
+            add(
+              [...ip, fam],
+              `${text} is reserved by AWS (the ${r === 'first' ? 'first four addresses' : 'last address'} of ${range.text}); pick another address in subnet ${sub.id}`,
+            );
+        }
+      }
+      const prevUse = addresses.get(key);
+      if (prevUse)
+        add(
+          [...ip, fam],
+          `address ${text} is already used by ${prevUse}; each interface has its own address`,
+        );
+      else addresses.set(key, `endpoint ${label} interface in ${itf.subnet}`);
+    }
+  });
+
+  // Private DNS names: shape, count, VPC attributes, uniqueness in the VPC.
+  const explicit = ep.privateDnsNames !== undefined;
+  if (explicit) {
+    ep.privateDnsNames!.forEach((n, k) => {
+      if (!DNS_NAME.test(n))
+        add(
+          [...path, 'privateDnsNames', k],
+          `"${n}" is not a DNS name; use labels of letters, digits and hyphens, with * only as the whole first label (*.example.com)`,
+        );
+    });
+    if (svc?.endpointService && ep.privateDnsNames!.length > 1)
+      add(
+        [...path, 'privateDnsNames'],
+        `an endpoint service has at most one private DNS name (the provider's); keep one`,
+      );
+  }
+  if (!ep.privateDnsEnabled) return;
+  if (!vpc.enableDnsSupport || !vpc.enableDnsHostnames) {
+    const off = [!vpc.enableDnsSupport && 'enableDnsSupport', !vpc.enableDnsHostnames && 'enableDnsHostnames']
+      .filter(Boolean)
+      .join(' and ');
+    add(
+      [...path, 'privateDnsEnabled'],
+      `private DNS needs enableDnsSupport and enableDnsHostnames on VPC ${vpc.id}, but ${off} ${off.includes(' and ') ? 'are' : 'is'} false; set them to true or set privateDnsEnabled: false`,
+    );
+  }
+  if (!svc) return;
+  const names = ep.privateDnsNames ?? defaultPrivateDnsNames(svc);
+  names.forEach((raw, k) => {
+    const n = raw.toLowerCase().replace(/\.$/, '');
+    const prev = privateNames.get(n);
+    if (prev) {
+      add(
+        explicit ? [...path, 'privateDnsNames', k] : [...path, 'service'],
+        `private DNS name ${n} is already claimed by endpoint ${prev.endpoint} in VPC ${vpc.id}; AWS refuses a second endpoint with the same private DNS name: set privateDnsEnabled: false on one of them`,
+      );
+    } else privateNames.set(n, { endpoint: ep.id ?? `endpoints[${index}]`, index });
+  });
 }

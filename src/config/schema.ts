@@ -77,6 +77,7 @@ export const EndpointSchema = z.strictObject({
     ),
   privateHostedZoneId: z
     .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits')
     .optional()
     .describe('Hosted zone id of the private DNS entry; derived if absent'),
   whenAllUnhealthy: WhenAllUnhealthy.optional().describe('Overrides the top-level setting for this endpoint'),
@@ -151,7 +152,10 @@ export const ConfigSchema = z.strictObject({
   whenAllUnhealthy: WhenAllUnhealthy.default('fail-open'),
   impairedAzs: z.array(z.string()).default([]).describe('AZ names whose interfaces are all unhealthy'),
   hostedZoneIds: z
-    .record(z.string(), z.string())
+    .record(
+      z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/, 'a region looks like us-east-2'),
+      z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits'),
+    )
     .default({})
     .describe('Hosted zone ids of <region>.vpce.amazonaws.com for regions missing from the built-in table'),
   forwarder: ForwarderSchema.default(ForwarderSchema.parse({})),
