@@ -1,0 +1,249 @@
+/**
+ * The composition root: config → catalog + health → handler chain → UDP/TCP listeners (+ admin).
+ * Everything is created per server; nothing is global, so several servers can run in one process.
+ */
+import { readFileSync } from 'node:fs';
+import { type Logger, pino } from 'pino';
+import {
+  ConfigError,
+  type ConfigProblem,
+  formatProblem,
+  type LoadedConfig,
+  loadConfigFile,
+  parseConfigObject,
+  parseConfigText,
+} from './config/load.js';
+import type { Config } from './config/schema.js';
+import { HealthState } from './health/state.js';
+import { Metrics } from './metrics/metrics.js';
+import type { CidrTable } from './net/cidr.js';
+import { formatHostPort, parseHostPort } from './net/host-port.js';
+import { buildCatalog, type Catalog } from './privatelink/catalog.js';
+import { AccessHandler, allowedClientTable } from './resolve/access.js';
+import { Chain } from './resolve/chain.js';
+import { createForwarding, type Forwarding } from './resolve/forwarding.js';
+import { LocalHandler } from './resolve/local.js';
+import { QueryEngine } from './server/engine.js';
+import { listenTcp, type TcpListener } from './server/tcp.js';
+import { listenUdp, type UdpListener } from './server/udp.js';
+import { systemUpstreams } from './upstream/resolv-conf.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:1053';
+export const DEFAULT_PORT = 1053;
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /**
+   * The config: a path to a YAML file, YAML text (anything containing a newline), or an object
+   * in the same shape.
+   */
+  config: string | object;
+  /** Where to serve UDP and TCP. Port 0 picks a free port. @default '127.0.0.1:1053' */
+  listen?: string | { host: string; port: number };
+  /** Upstream resolvers; override the config's. @default config upstreams, else /etc/resolv.conf */
+  upstreams?: string[];
+  /** Admin API address, or false. @default false */
+  admin?: false | string;
+  /** Bearer token for the admin API (required when it is bound to a non-loopback address). */
+  adminToken?: string;
+  /** A pino logger. @default pino at `logLevel` on stdout */
+  logger?: Logger;
+  /** Used when no logger is given. @default 'info' */
+  logLevel?: string;
+  /** Reload when the config file changes (file configs only). @default true for files */
+  watch?: boolean;
+  /** How long close() waits for queries in flight. @default 2000 */
+  shutdownGraceMs?: number;
+}
+
+export interface Address {
+  address: string;
+  port: number;
+}
+
+export type ReloadResult = { ok: true; changed: boolean } | { ok: false; problems: ConfigProblem[] };
+
+/** A running server. */
+export interface RunningServer {
+  udp: Address;
+  tcp: Address;
+  /** The admin API address, or null when it is off. */
+  admin: Address | null;
+  /** Re-reads the config (files) and swaps it in atomically; an invalid one is rejected. */
+  reload(): Promise<ReloadResult>;
+  close(): Promise<void>;
+  /** Interface health (read/write), for tests and embedding. */
+  readonly health: HealthState;
+  readonly metrics: Metrics;
+  /** The catalog queries are answered from right now. */
+  catalog(): Catalog;
+  config(): Config;
+}
+
+/** What queries read, swapped as one object on reload. */
+interface State {
+  loaded: LoadedConfig;
+  catalog: Catalog;
+  allowed: CidrTable<true>;
+}
+
+function loadSource(src: string | object): LoadedConfig {
+  if (typeof src === 'string') return src.includes('\n') ? parseConfigText(src) : loadConfigFile(src);
+  return parseConfigObject(src);
+}
+
+function resolveListen(l: ServerOptions['listen']): { host: string; port: number } {
+  if (l === undefined) return parseHostPort(DEFAULT_LISTEN, DEFAULT_PORT);
+  if (typeof l === 'string') return parseHostPort(l, DEFAULT_PORT);
+  return l;
+}
+
+/** Starts a server. Rejects with {@link ConfigError} for a bad config, or the bind error. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
+  const log = logger.child({ component: 'server' });
+  const metrics = new Metrics();
+  const health = new HealthState();
+  const listen = resolveListen(opts.listen);
+
+  const first = loadSource(opts.config);
+  health.setConfigImpaired(first.config.impairedAzs);
+  let state: State = {
+    loaded: first,
+    catalog: buildCatalog(first.config, health),
+    allowed: allowedClientTable(first.config),
+  };
+  health.onTransition((t) =>
+    logger
+      .child({ component: 'health' })
+      .info(
+        { endpoint: t.endpointId, az: t.az, healthy: t.healthy, reason: t.reason },
+        `interface ${t.endpointId} ${t.az} ${t.healthy ? 'healthy' : 'unhealthy'}: ${t.reason}`,
+      ),
+  );
+
+  const access = new AccessHandler(() => state);
+  const local = new LocalHandler(() => state.catalog);
+  let chain = new Chain([access, local]);
+  const engine = new QueryEngine({
+    chain: () => chain,
+    metrics,
+    logger: logger.child({ component: 'query' }),
+    maxUdpSize: () => state.loaded.config.limits.maxUdpSize,
+  });
+
+  let udp: UdpListener | undefined;
+  let tcp: TcpListener | undefined;
+  let forwarding: Forwarding | undefined;
+  const self = (): Address[] => (udp ? [{ address: udp.address.address, port: udp.address.port }] : []);
+  const pickUpstreams = (config: Config): string[] => {
+    if (opts.upstreams?.length) return opts.upstreams;
+    if (config.upstreams?.length) return config.upstreams;
+    let text = '';
+    try {
+      text = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      log.warn('no upstreams configured and /etc/resolv.conf is unreadable: forwarded queries will fail');
+    }
+    return systemUpstreams(text, self());
+  };
+
+  try {
+    // UDP first: with port 0 the TCP listener takes the port UDP got.
+    udp = await listenUdp(listen.host, listen.port, engine, logger.child({ component: 'udp' }), (m, a, p) =>
+      forwarding?.intercept ? forwarding.intercept(m, a, p) : false,
+    );
+    tcp = await listenTcp(
+      listen.host,
+      udp.address.port,
+      engine,
+      logger.child({ component: 'tcp' }),
+      metrics,
+      () => state.loaded.config.limits,
+    );
+    forwarding = createForwarding({
+      config: first.config,
+      upstreams: pickUpstreams(first.config),
+      logger: logger.child({ component: 'forward' }),
+      metrics,
+      catalog: () => state.catalog,
+      selfAddresses: self,
+    });
+  } catch (e) {
+    await udp?.close();
+    await tcp?.close();
+    throw e;
+  }
+  const fwd = forwarding;
+  chain = new Chain([access, local, fwd.cache, fwd.forward]);
+
+  const reload = async (): Promise<ReloadResult> => {
+    let next: LoadedConfig;
+    try {
+      next = loadSource(typeof opts.config === 'string' ? opts.config : state.loaded.config);
+    } catch (e) {
+      const problems =
+        e instanceof ConfigError
+          ? e.problems
+          : [{ file: String(opts.config), line: 1, col: 1, path: '', message: String(e) }];
+      metrics.inc('config_reloads', 'Config reloads, by result', { result: 'failure' });
+      log.error(
+        { problems: problems.map(formatProblem) },
+        'config reload rejected; the previous config keeps serving',
+      );
+      return { ok: false, problems };
+    }
+    const catalog = buildCatalog(next.config, health);
+    health.retain(catalog.healthKeys);
+    health.setConfigImpaired(next.config.impairedAzs);
+    state = { loaded: next, catalog, allowed: allowedClientTable(next.config) };
+    fwd.reload(next.config, pickUpstreams(next.config));
+    metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
+    log.info(summary(next, catalog), 'config reloaded');
+    return { ok: true, changed: true };
+  };
+
+  const udpAddr = { address: udp.address.address, port: udp.address.port };
+  const tcpAddr = { address: tcp.address.address, port: tcp.address.port };
+  log.info(
+    {
+      udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
+      tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
+      ...summary(first, state.catalog),
+    },
+    `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const u = udp;
+  const t = tcp;
+  return {
+    udp: udpAddr,
+    tcp: tcpAddr,
+    admin: null,
+    reload,
+    health,
+    metrics,
+    catalog: () => state.catalog,
+    config: () => state.loaded.config,
+    close: () => {
+      closing ??= (async () => {
+        const grace = opts.shutdownGraceMs ?? 2000;
+        await Promise.all([u.close(grace), t.close(grace)]);
+        await fwd.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function summary(l: LoadedConfig, c: Catalog): Record<string, unknown> {
+  return {
+    config: l.file,
+    vpcs: l.config.vpcs.length,
+    endpoints: c.endpoints.length,
+    interfaces: c.endpoints.reduce((n, e) => n + e.interfaces.length, 0),
+    names: c.publicNames.size + c.views.reduce((n, v) => n + v.names.size + v.wildcards.size, 0),
+  };
+}

@@ -1,0 +1,36 @@
+/** Command-line entry: parses the command word and hands the rest to that command. */
+import type { CliIo } from './cli/io.js';
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: 'run the DNS server', load: async () => (await import('./cli/serve.js')).run },
+};
+
+export const USAGE = () => `Usage: privatelink-dns <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([k, v]) => `  ${k.padEnd(12)}${v.summary}`)
+  .join('\n')}
+
+Run "privatelink-dns <command> --help" for a command's options.`;
+
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    io.stdout.write(`${USAGE()}\n`);
+    return cmd ? 0 : 2;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    io.stderr.write(
+      `privatelink-dns: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`,
+    );
+    return 2;
+  }
+  return (await c.load())(rest, io);
+}

@@ -1,0 +1,102 @@
+/** `privatelink-dns serve`: run the server until SIGINT/SIGTERM; SIGHUP reloads the config. */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { DEFAULT_LISTEN, startServer } from '../app.js';
+import { ConfigError } from '../config/load.js';
+import { defaultConfigPath } from '../config/paths.js';
+import type { CliIo } from './io.js';
+
+export const SERVE_USAGE = `Usage: privatelink-dns serve [options]
+
+Options:
+  --config FILE         config file (default: the bundled config/endpoints.yaml)
+  --listen HOST:PORT    UDP and TCP address (default ${DEFAULT_LISTEN}; port 0 picks a free port)
+  --upstream HOST[:PORT]  upstream resolver, repeatable; overrides the config
+                        (default: config upstreams, else /etc/resolv.conf)
+  --admin HOST:PORT|off admin HTTP API (default 127.0.0.1:8053)
+  --admin-token TOKEN   bearer token for the admin API (required off loopback)
+  --log-level LEVEL     trace|debug|info|warn|error|fatal|silent (default info)
+  -h, --help            this help`;
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        listen: { type: 'string' },
+        upstream: { type: 'string', multiple: true },
+        admin: { type: 'string' },
+        'admin-token': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    io.stderr.write(`privatelink-dns serve: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const level = (values['log-level'] as string | undefined) ?? 'info';
+  if (!LEVELS.includes(level)) {
+    io.stderr.write(`privatelink-dns serve: --log-level must be one of ${LEVELS.join(', ')}\n`);
+    return 2;
+  }
+  const configPath = (values.config as string | undefined) ?? defaultConfigPath();
+  const logger = pino({ level });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      config: configPath,
+      listen: values.listen as string | undefined,
+      upstreams: values.upstream as string[] | undefined,
+      admin: values.admin === 'off' ? false : ((values.admin as string | undefined) ?? '127.0.0.1:8053'),
+      adminToken: values['admin-token'] as string | undefined,
+      logger,
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.stderr.write(`${e.message}\n`);
+      io.stderr.write(`privatelink-dns: the config has ${e.problems.length} problem(s); not starting\n`);
+      return 1;
+    }
+    io.stderr.write(`privatelink-dns: ${describeStartError(e, values.listen as string | undefined)}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal: sig }, 'shutting down');
+      server.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => {
+      void server.reload();
+    });
+  });
+}
+
+function describeStartError(e: unknown, listen: string | undefined): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EADDRINUSE')
+    return `cannot listen on ${listen ?? DEFAULT_LISTEN}: address already in use`;
+  if (err?.code === 'EACCES')
+    return `cannot listen on ${listen ?? DEFAULT_LISTEN}: permission denied (ports below 1024 need privileges)`;
+  if (err?.code === 'EADDRNOTAVAIL')
+    return `cannot listen on ${listen ?? DEFAULT_LISTEN}: no such local address`;
+  return err?.message ?? String(e);
+}
