@@ -1,0 +1,127 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ConfigWatcher, watchConfig } from '../../src/config/watch.js';
+
+let dir: string;
+let watcher: ConfigWatcher | undefined;
+
+afterEach(() => {
+  watcher?.close();
+  watcher = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts watching `path`; each change pushes the content seen at that moment. */
+function start(path: string): { seen: string[]; next: () => Promise<string> } {
+  const seen: string[] = [];
+  const waiters: ((s: string) => void)[] = [];
+  watcher = watchConfig(
+    path,
+    () => {
+      const text = readFileSync(path, 'utf8');
+      seen.push(text);
+      waiters.shift()?.(text);
+    },
+    { debounceMs: 20, pollMs: 0 },
+  );
+  const next = () => new Promise<string>((res) => waiters.push(res));
+  return { seen, next };
+}
+
+describe('watchConfig', () => {
+  it('notices a plain write', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-watch-'));
+    const file = join(dir, 'endpoints.yaml');
+    writeFileSync(file, 'ttl: 60\n');
+    const w = start(file);
+    const changed = w.next();
+    writeFileSync(file, 'ttl: 30\n');
+    expect(await changed).toBe('ttl: 30\n');
+    expect(w.seen).toEqual(['ttl: 30\n']);
+  });
+
+  it('notices an editor that saves by rename, and ignores a write of the same content', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-watch-'));
+    const file = join(dir, 'endpoints.yaml');
+    writeFileSync(file, 'ttl: 60\n');
+    const w = start(file);
+    const changed = w.next();
+    writeFileSync(file, 'ttl: 60\n'); // same content: not a change
+    writeFileSync(join(dir, '.endpoints.yaml.swp'), 'ttl: 15\n');
+    renameSync(join(dir, '.endpoints.yaml.swp'), file);
+    expect(await changed).toBe('ttl: 15\n');
+    expect(w.seen).toEqual(['ttl: 15\n']);
+    // And keeps watching the new inode.
+    const again = w.next();
+    writeFileSync(join(dir, 'tmp'), 'ttl: 16\n');
+    renameSync(join(dir, 'tmp'), file);
+    expect(await again).toBe('ttl: 16\n');
+  });
+
+  it('notices a Kubernetes ConfigMap ..data symlink swap', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-watch-'));
+    // The layout kubelet writes: config.yaml -> ..data/config.yaml, ..data -> ..<timestamp>
+    mkdirSync(join(dir, '..2026_01_01_00_00_00.1'));
+    writeFileSync(join(dir, '..2026_01_01_00_00_00.1', 'endpoints.yaml'), 'ttl: 60\n');
+    symlinkSync('..2026_01_01_00_00_00.1', join(dir, '..data'));
+    symlinkSync('..data/endpoints.yaml', join(dir, 'endpoints.yaml'));
+    const file = join(dir, 'endpoints.yaml');
+    const w = start(file);
+
+    for (const [gen, ttl] of [
+      ['..2026_01_01_00_00_00.2', 45],
+      ['..2026_01_01_00_00_00.3', 50],
+    ] as const) {
+      const changed = w.next();
+      mkdirSync(join(dir, gen));
+      writeFileSync(join(dir, gen, 'endpoints.yaml'), `ttl: ${ttl}\n`);
+      symlinkSync(gen, join(dir, '..data_tmp'));
+      const old = readFileSync(join(dir, '..data', 'endpoints.yaml'), 'utf8');
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+      expect(await changed).toBe(`ttl: ${ttl}\n`);
+      expect(old).not.toBe(`ttl: ${ttl}\n`);
+    }
+    expect(w.seen).toEqual(['ttl: 45\n', 'ttl: 50\n']);
+  });
+
+  it('picks the file up again after it was deleted and recreated', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-watch-'));
+    const file = join(dir, 'endpoints.yaml');
+    writeFileSync(file, 'ttl: 60\n');
+    const w = start(file);
+    const changed = w.next();
+    rmSync(file);
+    writeFileSync(file, 'ttl: 5\n');
+    expect(await changed).toBe('ttl: 5\n');
+  });
+
+  it('calls onChange once for one change with the backup poll on', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-watch-'));
+    const file = join(dir, 'endpoints.yaml');
+    writeFileSync(file, 'ttl: 60\n');
+    let calls = 0;
+    const got = new Promise<void>((res) => {
+      watcher = watchConfig(
+        file,
+        () => {
+          calls++;
+          res();
+        },
+        { debounceMs: 10, pollMs: 20 },
+      );
+    });
+    writeFileSync(file, 'ttl: 61\n');
+    await got;
+    expect(calls).toBe(1);
+  });
+});
