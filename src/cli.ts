@@ -5,6 +5,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   serve: { summary: 'run the DNS server', load: async () => (await import('./cli/serve.js')).run },
+  query: { summary: 'ask a DNS server one question (a small dig)', load: async () => (await import('./cli/query.js')).run },
 };
 
 export const USAGE = () => `Usage: privatelink-dns <command> [options]

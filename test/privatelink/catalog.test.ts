@@ -99,9 +99,9 @@ describe('CloudWatch endpoint (ipv4, private DNS on)', () => {
   });
 
   it('answers with TTL 60 and the configured ttl', () => {
-    expect(h.ask(CW_REGIONAL)!.answers?.map((a) => a.ttl)).toEqual([60, 60, 60]);
+    expect(h.ask(CW_REGIONAL)!.answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([60, 60, 60]);
     const h2 = localHarness(oneVpc([cloudwatch()], { ttl: 5 }));
-    expect(h2.ask(CW_ZONE)!.answers?.map((a) => a.ttl)).toEqual([5, 5, 5]);
+    expect(h2.ask(CW_ZONE)!.answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([5, 5, 5]);
   });
 
   it('uses the Route 53 private hosted zone SOA', () => {
