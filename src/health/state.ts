@@ -102,6 +102,14 @@ export class HealthState {
     this.changed(key);
   }
 
+  /** Drops a probe's verdict (its check was removed): the interface falls back to its static health. */
+  clearProbe(key: string): void {
+    const e = this.entries.get(key);
+    if (!e?.probe) return;
+    e.probe = undefined;
+    this.changed(key);
+  }
+
   view(key: string): HealthView {
     const e = this.entries.get(key);
     if (!e) return { healthy: true, source: 'static', reason: 'unknown interface' };
