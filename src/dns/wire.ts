@@ -312,6 +312,8 @@ export interface ResponseParts {
   ede?: Ede;
   /** The largest message the transport takes (UDP limit, or 65535 for TCP). */
   maxSize: number;
+  /** Set TC and leave out every record (rate-limit "slip", oversize fallback). */
+  tc?: boolean;
 }
 
 /**
@@ -338,8 +340,8 @@ function assemble(
   edns: Edns | null,
   parts: ResponseParts,
 ): Buffer {
-  const answer = parts.answer ?? EMPTY;
-  const authority = parts.authority ?? EMPTY;
+  const answer = parts.tc ? EMPTY : (parts.answer ?? EMPTY);
+  const authority = parts.tc ? EMPTY : (parts.authority ?? EMPTY);
   const qlen = questionEnd > HEADER_SIZE ? questionEnd - HEADER_SIZE : 0;
   const opt = edns ? encodeOpt(parts.rcode, edns.do, parts.ede) : null;
   const optLen = opt ? opt.length : 0;
@@ -351,7 +353,7 @@ function assemble(
   for (let i = 0; i < anSets; i++) ansBytes += answer[i].bytes.length;
   let authBytes = 0;
   for (let i = 0; i < nsSets; i++) authBytes += authority[i].bytes.length;
-  let tc = false;
+  let tc = parts.tc === true;
   if (base + ansBytes + authBytes > parts.maxSize) {
     tc = true;
     while (nsSets > 0 && base + ansBytes + authBytes > parts.maxSize)
@@ -512,6 +514,7 @@ export function scanMessage(buf: Buffer): ScannedMessage | null {
  * Rewrites a scanned upstream response for one client: the client's ID and question bytes, the
  * upstream's OPT replaced by ours (when the client sent EDNS), RA set, then truncated to `maxSize`
  * by dropping whole RRsets (TC set when an answer or authority RRset had to go).
+ * `age` (seconds, for cached answers) is subtracted from every record's TTL (never below 0).
  */
 export function relayResponse(
   upstream: Buffer,
@@ -520,6 +523,7 @@ export function relayResponse(
   q: Query,
   maxSize: number,
   ede?: Ede,
+  age = 0,
 ): Buffer {
   const recs = scan.records;
   const opt = q.edns ? encodeOpt(scan.rcode, q.edns.do, ede) : null;
@@ -567,7 +571,12 @@ export function relayResponse(
   p += clientMsg.copy(out, p, HEADER_SIZE, q.questionEnd);
   // Records keep their compression pointers: they point at offsets that are unchanged, because
   // the question has the same length and only OPT (which no name points into) is removed.
-  for (let i = 0; i < n; i++) p += upstream.copy(out, p, keep[i].start, keep[i].end);
+  for (let i = 0; i < n; i++) {
+    const r = keep[i];
+    upstream.copy(out, p, r.start, r.end);
+    if (age > 0) out.writeUInt32BE(r.ttl > age ? r.ttl - age : 0, p + (r.ttlOffset - r.start));
+    p += r.end - r.start;
+  }
   if (opt) opt.copy(out, p);
   return out;
 }
