@@ -9,8 +9,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Chain } from '../resolve/chain.js';
 import type { QueryContext, Transport } from '../resolve/types.js';
 
+/** Largest DNS message over TCP (the 2-byte length prefix). */
 export const TCP_MAX_MESSAGE = 65535;
 
+/** What the engine needs; functions are read per query so reloads take effect at once. */
 export interface EngineOptions {
   chain: () => Chain;
   metrics: Metrics;
@@ -19,16 +21,37 @@ export interface EngineOptions {
   maxUdpSize: () => number;
 }
 
+/** A response to send, or null to send nothing. */
 export type EngineResult = Buffer | null;
 
+/** Bytes in, bytes out: shared by the UDP and TCP listeners. */
 export class QueryEngine {
   private readonly log: Logger;
   constructor(private readonly opts: EngineOptions) {
     this.log = opts.logger;
   }
 
-  /** Answers one message. Returns the response, or null to send nothing. */
+  /**
+   * Answers one message. Returns the response, or null to send nothing. Never throws and the
+   * promise never rejects: a bug anywhere below becomes SERVFAIL (or a drop when the message
+   * could not even be parsed), logged at error level.
+   */
   handle(
+    msg: Buffer,
+    address: string,
+    port: number,
+    transport: Transport,
+    signal?: AbortSignal,
+  ): EngineResult | Promise<EngineResult> {
+    try {
+      return this.answer(msg, address, port, transport, signal);
+    } catch (e) {
+      this.log.error({ err: e, client: address, transport }, 'query handling failed');
+      return null;
+    }
+  }
+
+  private answer(
     msg: Buffer,
     address: string,
     port: number,
@@ -69,10 +92,15 @@ export class QueryEngine {
       return this.failed(ctx, e, start);
     }
     if (r instanceof Promise) {
-      return r.then(
-        (v) => this.done(ctx, v, start),
-        (e) => this.failed(ctx, e, start),
-      );
+      return r
+        .then(
+          (v) => this.done(ctx, v, start),
+          (e) => this.failed(ctx, e, start),
+        )
+        .catch((e: unknown) => {
+          this.log.error({ err: e, client: address, transport }, 'query handling failed');
+          return null;
+        });
     }
     return this.done(ctx, r, start);
   }
@@ -84,6 +112,15 @@ export class QueryEngine {
       res = buildResponse(ctx.msg, ctx.q, { rcode: Rcode.SERVFAIL, maxSize: ctx.maxSize });
     }
     if (res === null) return null;
+    if (res.length > ctx.maxSize) {
+      // Last line of defence: never send more than the client can take. Handlers truncate by
+      // RRset themselves; this only catches one that did not.
+      this.log.warn(
+        { name: ctx.q.qname, size: res.length, max: ctx.maxSize, by: ctx.source },
+        'response over the size limit: sent truncated',
+      );
+      res = truncated(ctx, res);
+    }
     const seconds = (performance.now() - start) / 1000;
     const rcode = res[3] & 0xf;
     this.opts.metrics.query(ctx.q.qtype, ctx.transport, ctx.source, rcode, seconds);
@@ -119,4 +156,10 @@ export class QueryEngine {
     );
     return res;
   }
+}
+
+/** An empty response with TC set, keeping the rcode of `res`. */
+function truncated(ctx: QueryContext, res: Buffer): Buffer {
+  const rcode = res.length >= 4 ? res[3] & 0xf : Rcode.SERVFAIL;
+  return buildResponse(ctx.msg, ctx.q, { rcode, maxSize: ctx.maxSize, tc: true });
 }

@@ -3,12 +3,22 @@
  * pipelining with out-of-order answers, and limits on connections, idle time, queries per
  * connection and pending answers per connection. A client that starts a message and stalls
  * (slowloris) is cut off at the idle timeout without holding anyone else up.
+ *
+ * Resource bounds, per connection:
+ * - at most `tcpMaxPendingPerConnection` queries are being answered at once; further complete
+ *   messages wait in the read buffer and reading pauses (TCP flow control pushes back);
+ * - reading also pauses while the client is not reading our answers (the write buffer is full);
+ * - nothing received and nothing sent for `tcpIdleTimeoutMs` (while no answer is owed) closes the
+ *   connection, and so does a started message that is not complete `tcpIdleTimeoutMs` after its
+ *   first byte, however slowly it trickles;
+ * - after `tcpMaxQueriesPerConnection` queries the connection is closed once they are answered.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import type { QueryEngine } from './engine.js';
 
+/** The TCP part of `limits:` (read on every new connection, so reloads apply to new ones). */
 export interface TcpLimits {
   tcpMaxConnections: number;
   tcpIdleTimeoutMs: number;
@@ -16,14 +26,24 @@ export interface TcpLimits {
   tcpMaxPendingPerConnection: number;
 }
 
+/** A listening TCP server. */
 export interface TcpListener {
   server: Server;
   address: { address: string; port: number; family: string };
+  /** Open client connections. */
   connections(): number;
+  /** Queries being answered right now, over all connections. */
   inFlight(): number;
+  /**
+   * Stops accepting, stops reading new queries, waits up to `graceMs` for the answers in flight,
+   * lets written answers flush, then closes every connection.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
+const CLOSED_HELP = 'TCP connections closed by the server, by reason';
+
+/** Listens on `host:port` and answers framed messages through `engine`. */
 export function listenTcp(
   host: string,
   port: number,
@@ -33,45 +53,78 @@ export function listenTcp(
   limits: () => TcpLimits,
 ): Promise<TcpListener> {
   const sockets = new Set<Socket>();
+  /** Per-connection hooks the listener calls when it starts draining. */
+  const onDrain = new Set<() => void>();
   let pendingTotal = 0;
   let draining = false;
 
-  const server = createServer({ noDelay: true, pauseOnConnect: false }, (sock) => {
+  // allowHalfOpen: a client may send its queries then shut down its side; we still answer.
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (sock) => {
     const lim = limits();
     if (sockets.size >= lim.tcpMaxConnections || draining) {
       metrics.inc('tcp_connections_rejected', 'TCP connections refused by the connection limit', {});
+      sock.on('error', () => {});
       sock.destroy();
       return;
     }
     sockets.add(sock);
     const address = sock.remoteAddress ?? '';
     const rport = sock.remotePort ?? 0;
-    let buf: Buffer | null = null;
+    const ac = new AbortController();
+    /** Received bytes not yet framed, as chunks (concatenated only when a message is complete). */
+    let chunks: Buffer[] = [];
+    let buffered = 0;
     let queries = 0;
     let pending = 0;
-    let partialSince = 0;
     let ended = false;
-    const ac = new AbortController();
+    let done = false;
+    /** Deadline timer of the message that has started arriving, if any. */
+    let partial: NodeJS.Timeout | null = null;
 
     const cut = (why: string) => {
-      metrics.inc('tcp_connections_closed', 'TCP connections closed by the server, by reason', {
-        reason: why,
-      });
+      if (sock.destroyed) return;
+      done = true;
+      metrics.inc('tcp_connections_closed', CLOSED_HELP, { reason: why });
       sock.destroy();
     };
-    sock.setTimeout(lim.tcpIdleTimeoutMs, () => cut('idle'));
+    const finish = () => {
+      // Graceful close once nothing is owed: FIN after the answers already written.
+      if (done) return;
+      done = true;
+      sock.end();
+    };
+    sock.setTimeout(lim.tcpIdleTimeoutMs, () => {
+      // While we owe an answer the server, not the client, is the slow one. After our FIN the
+      // timeout still reaps a client that never closes its side.
+      if (pending === 0) cut('idle');
+    });
     sock.on('error', () => {});
     sock.on('close', () => {
       sockets.delete(sock);
+      onDrain.delete(drainHook);
+      if (partial) clearTimeout(partial);
+      partial = null;
+      chunks = [];
       ac.abort();
     });
     sock.on('end', () => {
       ended = true;
-      if (pending === 0) sock.end();
+      if (partial) clearTimeout(partial);
+      partial = null;
+      maybeFinish();
     });
+    sock.on('drain', () => pump());
+
+    const wantsMore = () => !draining && queries < limits().tcpMaxQueriesPerConnection;
+    const maybeFinish = () => {
+      if (pending > 0 || done) return;
+      if (!wantsMore() || (ended && !hasMessage())) finish();
+    };
+    const drainHook = () => maybeFinish();
+    onDrain.add(drainHook);
 
     const write = (res: Buffer | null) => {
-      if (res === null || sock.destroyed) return;
+      if (res === null || sock.destroyed || sock.writableEnded) return;
       const len = Buffer.allocUnsafe(2);
       len.writeUInt16BE(res.length, 0);
       sock.cork();
@@ -82,27 +135,40 @@ export function listenTcp(
     const settled = () => {
       pending--;
       pendingTotal--;
-      if (sock.isPaused() && pending < limits().tcpMaxPendingPerConnection) sock.resume();
-      if (pending === 0 && (ended || queries >= limits().tcpMaxQueriesPerConnection || draining)) sock.end();
+      pump();
     };
 
-    sock.on('data', (chunk: Buffer) => {
-      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
-      let off = 0;
-      while (buf.length - off >= 2) {
-        const len = buf.readUInt16BE(off);
-        if (buf.length - off - 2 < len) break;
-        const msg = buf.subarray(off + 2, off + 2 + len);
-        off += 2 + len;
-        const l = limits();
-        if (queries >= l.tcpMaxQueriesPerConnection || draining) {
-          buf = null;
-          if (pending === 0) sock.end();
-          else sock.pause();
-          return;
-        }
+    /** Length of the next framed message (prefix included), or -1 when 2 bytes are not here yet. */
+    const nextLength = (): number => {
+      if (buffered < 2) return -1;
+      const c0 = chunks[0];
+      const n = c0.length >= 2 ? c0.readUInt16BE(0) : (c0[0] << 8) | chunks[1][0];
+      return 2 + n;
+    };
+    const hasMessage = () => {
+      const need = nextLength();
+      return need >= 0 && buffered >= need;
+    };
+
+    /** Answers complete messages while the limits allow, then decides about reading and closing. */
+    const pump = () => {
+      if (done || sock.destroyed) return;
+      const l = limits();
+      while (
+        hasMessage() &&
+        wantsMore() &&
+        pending < l.tcpMaxPendingPerConnection &&
+        !sock.writableNeedDrain
+      ) {
+        const need = nextLength();
+        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
+        // Copy the message out so the (possibly large) read buffer is not retained by a query.
+        const msg = Buffer.from(all.subarray(2, need));
+        const rest = all.subarray(need);
+        chunks = rest.length > 0 ? [rest] : [];
+        buffered = rest.length;
         queries++;
-        const r = engine.handle(Buffer.from(msg), address, rport, 'tcp', ac.signal);
+        const r = engine.handle(msg, address, rport, 'tcp', ac.signal);
         if (r instanceof Promise) {
           pending++;
           pendingTotal++;
@@ -113,19 +179,35 @@ export function listenTcp(
             },
             () => settled(),
           );
-          if (pending >= l.tcpMaxPendingPerConnection) sock.pause();
-        } else {
-          write(r);
-          if (queries >= l.tcpMaxQueriesPerConnection && pending === 0) sock.end();
-        }
+        } else write(r);
       }
-      buf = off === buf.length ? null : buf.subarray(off);
-      // A message that has started must finish within the idle timeout, however slowly it trickles.
-      if (buf) {
-        const now = Date.now();
-        if (partialSince === 0) partialSince = now;
-        else if (now - partialSince > limits().tcpIdleTimeoutMs) cut('slow');
-      } else partialSince = 0;
+      if (!wantsMore()) {
+        // Past the query limit or shutting down: whatever else arrives is not read.
+        chunks = [];
+        buffered = 0;
+      }
+      // A started message must be complete within the idle timeout of its first byte.
+      if (buffered > 0 && !hasMessage() && !ended) {
+        partial ??= setTimeout(() => cut('slow'), l.tcpIdleTimeoutMs);
+      } else if (partial) {
+        clearTimeout(partial);
+        partial = null;
+      }
+      const blocked = hasMessage() && wantsMore();
+      if (blocked && !sock.isPaused()) sock.pause();
+      else if (!blocked && sock.isPaused()) sock.resume();
+      maybeFinish();
+    };
+
+    sock.on('data', (chunk: Buffer) => {
+      if (done) return;
+      if (!wantsMore()) {
+        maybeFinish();
+        return;
+      }
+      chunks.push(chunk);
+      buffered += chunk.length;
+      pump();
     });
   });
   server.maxConnections = limits().tcpMaxConnections + 16;
@@ -138,20 +220,34 @@ export function listenTcp(
       server.off('error', onError);
       const a = server.address();
       if (!a || typeof a === 'string') return reject(new Error('tcp listener has no address'));
+      let closing: Promise<void> | undefined;
       resolve({
         server,
         address: a,
         connections: () => sockets.size,
         inFlight: () => pendingTotal,
-        close: async (graceMs = 0) => {
-          draining = true;
-          const closed = new Promise<void>((r) => server.close(() => r()));
-          const until = Date.now() + graceMs;
-          while (pendingTotal > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-          for (const s of sockets) s.destroy();
-          await closed;
+        close: (graceMs = 0) => {
+          closing ??= (async () => {
+            draining = true;
+            const closed = new Promise<void>((r) => server.close(() => r()));
+            // Idle connections close now; busy ones once their answers are written.
+            for (const hook of onDrain) hook();
+            const until = Date.now() + graceMs;
+            while (pendingTotal > 0 && Date.now() < until) await sleep(10);
+            for (const hook of onDrain) hook();
+            // Let the final answers flush (bounded), then cut whatever is left.
+            const flushUntil = Math.max(until, Date.now() + 100);
+            while (sockets.size > 0 && Date.now() < flushUntil) await sleep(10);
+            for (const s of sockets) s.destroy();
+            await closed;
+          })();
+          return closing;
         },
       });
     });
   });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

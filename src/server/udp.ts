@@ -1,9 +1,14 @@
-/** The UDP listener: one datagram in, at most one datagram out. */
+/**
+ * The UDP listener: one datagram in, at most one datagram out. Responses are sized by the engine
+ * to the client's advertised EDNS size (512 without EDNS); datagrams that cannot be answered
+ * (source port 0, a send error) are dropped, never thrown.
+ */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { QueryEngine } from './engine.js';
 
+/** A bound UDP listener. */
 export interface UdpListener {
   socket: Socket;
   address: { address: string; port: number; family: string };
@@ -13,6 +18,7 @@ export interface UdpListener {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Binds `host:port` (port 0 picks one) and answers every datagram through `engine`. */
 export function listenUdp(
   host: string,
   port: number,
@@ -27,13 +33,26 @@ export function listenUdp(
   let draining = false;
   const send = (res: Buffer | null, rport: number, raddr: string) => {
     if (res === null || closed) return;
-    socket.send(res, rport, raddr, (err) => {
-      if (err && logger.isLevelEnabled('debug')) logger.debug({ err, client: raddr }, 'udp send failed');
-    });
+    try {
+      socket.send(res, rport, raddr, (err) => {
+        if (err && logger.isLevelEnabled('debug')) logger.debug({ err, client: raddr }, 'udp send failed');
+      });
+    } catch (err) {
+      // Synchronous send errors (a closed socket, an unusable address): drop the answer.
+      if (logger.isLevelEnabled('debug')) logger.debug({ err, client: raddr }, 'udp send failed');
+    }
   };
   socket.on('message', (msg, rinfo) => {
-    if (draining || intercept?.(msg, rinfo.address, rinfo.port)) return;
-    const r = engine.handle(msg, rinfo.address, rinfo.port, 'udp');
+    // Port 0 cannot be answered (and is never a real client): drop before doing any work.
+    if (draining || rinfo.port === 0) return;
+    let r: ReturnType<QueryEngine['handle']>;
+    try {
+      if (intercept?.(msg, rinfo.address, rinfo.port)) return;
+      r = engine.handle(msg, rinfo.address, rinfo.port, 'udp');
+    } catch (err) {
+      logger.error({ err, client: rinfo.address }, 'udp query failed');
+      return;
+    }
     if (r instanceof Promise) {
       pending++;
       r.then(
