@@ -1,0 +1,162 @@
+/** Several upstreams: policy, failover within the deadline, passive health, coalescing, cap. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { addresses, edeOf, type Harness, makeHarness, rcodeOf } from './util.js';
+
+let ups: FakeUpstream[] = [];
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  await Promise.all(ups.map((u) => u.close()));
+  ups = [];
+});
+async function fake(...args: Parameters<typeof startFakeUpstream>) {
+  const u = await startFakeUpstream(...args);
+  ups.push(u);
+  return u;
+}
+const noCache = { cache: false } as const;
+
+describe('failover', () => {
+  it.each([
+    ['dead', 'timeout'],
+    ['servfail', 'servfail'],
+    ['refused', 'refused'],
+  ] as const)('moves on to the next upstream when the first is %s', async (behaviour, reason) => {
+    const bad = await fake({ behaviour });
+    const good = await fake();
+    h = makeHarness({ upstreams: [bad.hostPort, good.hostPort], config: noCache });
+    const { pkt } = await h.ask('a.example.test', 'A');
+    expect(rcodeOf(pkt)).toBe('NOERROR');
+    expect(addresses(pkt)).toEqual(['192.0.2.1']);
+    expect(bad.count()).toBe(1);
+    expect(good.count()).toBe(1);
+    expect(h.metrics.value('upstream_failures', { upstream: bad.hostPort, reason })).toBe(1);
+  });
+
+  it('answers SERVFAIL only when every upstream failed', async () => {
+    const a = await fake({ behaviour: 'servfail' });
+    const b = await fake({ behaviour: 'refused' });
+    h = makeHarness({ upstreams: [a.hostPort, b.hostPort], config: noCache });
+    const { pkt } = await h.ask('a.example.test', 'A', { edns: true });
+    expect(rcodeOf(pkt)).toBe('SERVFAIL');
+    expect(edeOf(pkt)).toEqual([22, 'every upstream failed']);
+    expect(a.count() + b.count()).toBe(2);
+  });
+
+  it('stops at the overall deadline', async () => {
+    const ds = await Promise.all([1, 2, 3, 4].map(() => fake({ behaviour: 'dead' })));
+    h = makeHarness({
+      upstreams: ds.map((d) => d.hostPort),
+      config: { cache: false, forwarder: { attemptTimeoutMs: 100, deadlineMs: 250, maxFails: 10 } },
+    });
+    const { pkt } = await h.ask('a.example.test', 'A');
+    expect(rcodeOf(pkt)).toBe('SERVFAIL');
+    // 250 ms allow two full tries and part of a third, never all four.
+    expect(ds.reduce((n, d) => n + d.count(), 0)).toBeLessThan(4);
+    expect(ds[3].count()).toBe(0);
+  });
+
+  it('round_robin starts at the next upstream for each query', async () => {
+    const a = await fake();
+    const b = await fake();
+    h = makeHarness({
+      upstreams: [a.hostPort, b.hostPort],
+      config: { cache: false, forwarder: { policy: 'round_robin' } },
+    });
+    for (let i = 0; i < 4; i++) await h.ask(`n${i}.example.test`, 'A');
+    expect(a.count()).toBe(2);
+    expect(b.count()).toBe(2);
+  });
+
+  it('random spreads queries over the upstreams', async () => {
+    const a = await fake();
+    const b = await fake();
+    h = makeHarness({
+      upstreams: [a.hostPort, b.hostPort],
+      config: { cache: false, forwarder: { policy: 'random' } },
+    });
+    for (let i = 0; i < 40; i++) await h.ask(`n${i}.example.test`, 'A');
+    expect(a.count() + b.count()).toBe(40);
+    expect(a.count()).toBeGreaterThan(0);
+    expect(b.count()).toBeGreaterThan(0);
+  });
+
+  it('sequential always starts at the first upstream', async () => {
+    const a = await fake();
+    const b = await fake();
+    h = makeHarness({ upstreams: [a.hostPort, b.hostPort], config: noCache });
+    for (let i = 0; i < 4; i++) await h.ask(`n${i}.example.test`, 'A');
+    expect(a.count()).toBe(4);
+    expect(b.count()).toBe(0);
+  });
+});
+
+describe('upstream health', () => {
+  it('skips an upstream after maxFails consecutive failures and brings it back once a probe answers', async () => {
+    const flaky = await fake({ behaviour: 'dead' });
+    const good = await fake();
+    h = makeHarness({
+      upstreams: [flaky.hostPort, good.hostPort],
+      config: { cache: false, forwarder: { attemptTimeoutMs: 100, deadlineMs: 1000, maxFails: 2 } },
+    });
+    await h.ask('n1.example.test', 'A');
+    await h.ask('n2.example.test', 'A');
+    expect(h.fwd.upstreams().find((u) => u.upstream === flaky.hostPort)?.up).toBe(false);
+    expect(h.logs.some((l) => l.msg === 'upstream marked down' && l.upstream === flaky.hostPort)).toBe(true);
+    flaky.reset();
+    await h.ask('n3.example.test', 'A');
+    expect(flaky.queries.filter((q) => q.packet.questions?.[0].name === 'n3.example.test')).toHaveLength(0);
+    // It comes back: the background probe (root NS) gets an answer.
+    flaky.behaviour = 'answer';
+    await expect
+      .poll(() => h!.fwd.upstreams().find((u) => u.upstream === flaky.hostPort)?.up, { timeout: 5000 })
+      .toBe(true);
+    expect(flaky.queries.some((q) => q.packet.questions?.[0].type === 'NS')).toBe(true);
+    await h.ask('n4.example.test', 'A');
+    expect(flaky.queries.some((q) => q.packet.questions?.[0].name === 'n4.example.test')).toBe(true);
+  });
+
+  it('tries one anyway when every upstream is down, and says so in the EDE', async () => {
+    const a = await fake({ behaviour: 'servfail' });
+    h = makeHarness({ upstreams: [a.hostPort], config: { cache: false, forwarder: { maxFails: 1 } } });
+    await h.ask('n1.example.test', 'A');
+    expect(h.fwd.upstreams()[0].up).toBe(false);
+    const before = a.queries.filter((q) => q.packet.questions?.[0].type === 'A').length;
+    const { pkt } = await h.ask('n2.example.test', 'A', { edns: true });
+    expect(a.queries.filter((q) => q.packet.questions?.[0].type === 'A').length).toBe(before + 1);
+    expect(rcodeOf(pkt)).toBe('SERVFAIL');
+    expect(edeOf(pkt)).toEqual([22, 'all upstreams are down']);
+    // And it answers again as soon as the upstream does.
+    a.behaviour = 'answer';
+    const ok = await h.ask('n3.example.test', 'A');
+    expect(addresses(ok.pkt)).toEqual(['192.0.2.1']);
+    expect(h.fwd.upstreams()[0].up).toBe(true);
+  });
+});
+
+describe('in flight', () => {
+  it('sends identical queries in flight upstream once and answers them all', async () => {
+    const up = await fake({ behaviour: 'slow', delayMs: 100 });
+    h = makeHarness({ upstreams: [up.hostPort], config: noCache });
+    const ids = [11, 12, 13, 14, 15];
+    const res = await Promise.all(ids.map((id) => h!.ask('same.example.test', 'A', { id })));
+    expect(up.count()).toBe(1);
+    expect(res.map((r) => r.pkt.id)).toEqual(ids);
+    for (const r of res) expect(addresses(r.pkt)).toEqual(['192.0.2.1']);
+    expect(h.metrics.value('upstream_coalesced')).toBe(4);
+  });
+
+  it('answers SERVFAIL at once above maxInFlight and counts it', async () => {
+    const up = await fake({ behaviour: 'slow', delayMs: 100 });
+    h = makeHarness({ upstreams: [up.hostPort], config: { cache: false, forwarder: { maxInFlight: 1 } } });
+    const first = h.ask('one.example.test', 'A');
+    const second = await h.ask('two.example.test', 'A', { edns: true });
+    expect(rcodeOf(second.pkt)).toBe('SERVFAIL');
+    expect(edeOf(second.pkt)?.[1]).toMatch(/in flight/);
+    expect(h.metrics.value('upstream_overflow')).toBe(1);
+    expect(addresses((await first).pkt)).toEqual(['192.0.2.1']);
+    expect(up.count()).toBe(1);
+  });
+});
