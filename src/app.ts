@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Logger, pino } from 'pino';
+import { type AdminServer, startAdmin } from './admin/server.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -14,6 +15,8 @@ import {
   parseConfigText,
 } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { type ConfigWatcher, watchConfig } from './config/watch.js';
+import { Prober } from './health/probes.js';
 import { HealthState } from './health/state.js';
 import { Metrics } from './metrics/metrics.js';
 import type { CidrTable } from './net/cidr.js';
@@ -150,9 +153,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   try {
     // UDP first: with port 0 the TCP listener takes the port UDP got.
-    udp = await listenUdp(listen.host, listen.port, engine, logger.child({ component: 'udp' }), (m, a, p) =>
-      forwarding?.intercept ? forwarding.intercept(m, a, p) : false,
-    );
+    udp = await listenUdp(listen.host, listen.port, engine, logger.child({ component: 'udp' }));
     tcp = await listenTcp(
       listen.host,
       udp.address.port,
@@ -176,6 +177,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const fwd = forwarding;
   chain = new Chain([access, local, fwd.cache, fwd.forward]);
+  const prober = new Prober(health, logger.child({ component: 'probe' }), metrics);
+  prober.update(state.catalog);
 
   const reload = async (): Promise<ReloadResult> => {
     let next: LoadedConfig;
@@ -198,10 +201,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     health.setConfigImpaired(next.config.impairedAzs);
     state = { loaded: next, catalog, allowed: allowedClientTable(next.config) };
     fwd.reload(next.config, pickUpstreams(next.config));
+    prober.update(catalog);
     metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
     log.info(summary(next, catalog), 'config reloaded');
     return { ok: true, changed: true };
   };
+
+  const isFile = typeof opts.config === 'string' && !opts.config.includes('\n');
+  let watcher: ConfigWatcher | null = null;
+  if (isFile && opts.watch !== false) {
+    watcher = watchConfig(opts.config as string, () => void reload(), {
+      onError: (err) => log.error({ err }, 'config watch failed'),
+    });
+  }
 
   const udpAddr = { address: udp.address.address, port: udp.address.port };
   const tcpAddr = { address: tcp.address.address, port: tcp.address.port };
@@ -217,10 +229,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const u = udp;
   const t = tcp;
+  let admin: AdminServer | null = null;
+  if (opts.admin) {
+    try {
+      admin = await startAdmin({
+        listen: opts.admin,
+        token: opts.adminToken,
+        logger: logger.child({ component: 'admin' }),
+        ctx: {
+          health,
+          metrics,
+          catalog: () => state.catalog,
+          config: () => state.loaded.config,
+          reload,
+          ready: () => !closing,
+          probes: (key) => prober.status(key),
+        },
+      });
+    } catch (e) {
+      watcher?.close();
+      prober.close();
+      await Promise.all([u.close(), t.close(), fwd.close()]);
+      throw e;
+    }
+  }
   return {
     udp: udpAddr,
     tcp: tcpAddr,
-    admin: null,
+    admin: admin?.address ?? null,
     reload,
     health,
     metrics,
@@ -229,6 +265,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close: () => {
       closing ??= (async () => {
         const grace = opts.shutdownGraceMs ?? 2000;
+        watcher?.close();
+        prober.close();
+        await admin?.close();
         await Promise.all([u.close(grace), t.close(grace)]);
         await fwd.close();
         log.info('stopped');
