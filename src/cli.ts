@@ -5,7 +5,22 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   serve: { summary: 'run the DNS server', load: async () => (await import('./cli/serve.js')).run },
-  query: { summary: 'ask a DNS server one question (a small dig)', load: async () => (await import('./cli/query.js')).run },
+  validate: {
+    summary: 'check a config against AWS rules; prints FILE:LINE:COL for each problem',
+    load: async () => (await import('./cli/validate.js')).run,
+  },
+  describe: {
+    summary: 'print the endpoints as aws ec2 describe-vpc-endpoints would',
+    load: async () => (await import('./cli/describe.js')).run,
+  },
+  import: {
+    summary: 'write a config from AWS CLI JSON (describe-vpc-endpoints, -network-interfaces, -subnets)',
+    load: async () => (await import('./cli/import.js')).run,
+  },
+  query: {
+    summary: 'ask a DNS server one question (a small dig)',
+    load: async () => (await import('./cli/query.js')).run,
+  },
 };
 
 export const USAGE = () => `Usage: privatelink-dns <command> [options]
