@@ -86,8 +86,8 @@ for (let i = 0; i < 256; i++) {
 
 /**
  * Reads a (possibly compressed) name at `off`, lower-cased, as presentation text without the
- * final dot. Pointers must point backwards; loops, overlong labels/names and reads past the end
- * return null.
+ * final dot. Pointers must point backwards and past the header; loops, overlong labels/names and
+ * reads past the end return null. `buf` is a whole message (pointers are message offsets).
  */
 export function readName(buf: Buffer, off: number): NameRead | null {
   let name = '';
@@ -108,8 +108,9 @@ export function readName(buf: Buffer, off: number): NameRead | null {
       if (pos + 1 >= buf.length) return null;
       const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
       if (end < 0) end = pos + 2;
-      // Only strictly backwards pointers: this makes loops impossible.
-      if (ptr >= lowest || ++hops > MAX_POINTER_HOPS) return null;
+      // Only strictly backwards pointers (this makes loops impossible), and never into the header:
+      // a name there would read header bytes, which change when a response is built.
+      if (ptr >= lowest || ptr < HEADER_SIZE || ++hops > MAX_POINTER_HOPS) return null;
       lowest = ptr;
       pos = ptr;
       continue;
