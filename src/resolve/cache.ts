@@ -54,14 +54,14 @@ export function cacheTtl(reply: Buffer, scan: ScannedMessage, s: CacheSettings):
       if (r.type !== RRType.OPT && r.ttl < min) min = r.ttl;
     }
     const ttl = Math.min(Math.max(min, s.minTtl), s.maxTtl);
-    return ttl > 0 ? ttl : 0;
+    return ttl;
   }
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i];
     if (r.section !== 1 || r.type !== RRType.SOA || r.end - r.rdataStart < 22) continue;
     const minimum = reply.readUInt32BE(r.end - 4);
     const ttl = Math.min(r.ttl, minimum, s.negativeTtl);
-    return ttl > 0 ? ttl : 0;
+    return ttl;
   }
   return 0;
 }
