@@ -138,6 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let udp: UdpListener | undefined;
   let tcp: TcpListener | undefined;
   let forwarding: Forwarding | undefined;
+  let upstreams: string[] = [];
   const self = (): Address[] => (udp ? [{ address: udp.address.address, port: udp.address.port }] : []);
   const pickUpstreams = (config: Config): string[] => {
     if (opts.upstreams?.length) return opts.upstreams;
@@ -162,9 +163,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics,
       () => state.loaded.config.limits,
     );
+    upstreams = pickUpstreams(first.config);
     forwarding = createForwarding({
       config: first.config,
-      upstreams: pickUpstreams(first.config),
+      upstreams,
       logger: logger.child({ component: 'forward' }),
       metrics,
       catalog: () => state.catalog,
@@ -221,6 +223,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     {
       udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
       tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
+      upstreams,
       ...summary(first, state.catalog),
     },
     `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
