@@ -21,6 +21,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'ask a DNS server one question (a small dig)',
     load: async () => (await import('./cli/query.js')).run,
   },
+  az: { summary: 'impair or restore an AZ (admin API)', load: async () => (await import('./cli/az.js')).run },
+  interface: { summary: 'set an ENI health', load: async () => (await import('./cli/interface.js')).run },
 };
 
 export const USAGE = () => `Usage: privatelink-dns <command> [options]

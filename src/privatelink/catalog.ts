@@ -5,7 +5,7 @@
  * rotation is picked (see {@link AnswerPool}).
  */
 
-import type { Config, DnsRecordIpTypeT, EndpointConfig, VpcConfig } from '../config/schema.js';
+import type { Config, DnsRecordIpTypeT, EndpointConfig, HealthCheckConfig, VpcConfig } from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
 import { encodeName, encodeRecord, QNAME_POINTER, type RRset } from '../dns/wire.js';
 import { type HealthState, healthKey } from '../health/state.js';
@@ -62,6 +62,8 @@ export interface InterfaceInfo {
   ipv4?: string;
   ipv6?: string;
   healthKey: string;
+  /** The probe configured for this interface, if any. */
+  healthCheck?: HealthCheckConfig;
 }
 
 export type NameForm = 'regional' | 'zonal' | 'private';
@@ -334,6 +336,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
           ipv4: itf.ipv4,
           ipv6: itf.ipv6,
           healthKey: key,
+          healthCheck: itf.healthCheck,
         };
       });
       const dnsRecordIpType = ep.dnsRecordIpType ?? ep.ipAddressType;

@@ -1,0 +1,46 @@
+/**
+ * The admin API's errors: one class, a stable machine-readable `code`, an HTTP status, and a
+ * message that names the problem. Sent as `{"error": {"code", "message", ...details}}`.
+ */
+
+/** Stable error codes of the admin API. */
+export type AdminErrorCode =
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'unauthorized'
+  | 'bad_json'
+  | 'bad_body'
+  | 'unsupported_media_type'
+  | 'body_too_large'
+  | 'bad_query'
+  | 'unknown_endpoint'
+  | 'unknown_interface'
+  | 'unknown_az'
+  | 'invalid_config'
+  | 'internal';
+
+/** An error answered as JSON with its status. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: AdminErrorCode,
+    message: string,
+    /** Extra fields merged into the error object (e.g. `problems`, `allowed`). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+
+  /** The JSON body sent to the client. */
+  toJSON(): { error: Record<string, unknown> } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+/** Lists up to `max` items for a message: "a, b, c (and 4 more)". */
+export function listForMessage(items: readonly string[], max = 10): string {
+  if (items.length === 0) return 'none';
+  const head = items.slice(0, max).join(', ');
+  return items.length > max ? `${head} (and ${items.length - max} more)` : head;
+}
