@@ -26,6 +26,7 @@ import { AccessHandler, allowedClientTable } from './resolve/access.js';
 import { Chain } from './resolve/chain.js';
 import { createForwarding, type Forwarding } from './resolve/forwarding.js';
 import { LocalHandler } from './resolve/local.js';
+import { RateLimiter } from './resolve/rate-limit.js';
 import { QueryEngine } from './server/engine.js';
 import { listenTcp, type TcpListener } from './server/tcp.js';
 import { listenUdp, type UdpListener } from './server/udp.js';
@@ -125,7 +126,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ),
   );
 
-  const access = new AccessHandler(() => state);
+  const rateLimiter = new RateLimiter(first.config.rateLimit);
+  const access = new AccessHandler(() => state, { rateLimiter, metrics });
   const local = new LocalHandler(() => state.catalog);
   let chain = new Chain([access, local]);
   const engine = new QueryEngine({
@@ -202,6 +204,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     health.retain(catalog.healthKeys);
     health.setConfigImpaired(next.config.impairedAzs);
     state = { loaded: next, catalog, allowed: allowedClientTable(next.config) };
+    rateLimiter.configure(next.config.rateLimit);
     fwd.reload(next.config, pickUpstreams(next.config));
     prober.update(catalog);
     metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
