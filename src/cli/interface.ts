@@ -23,7 +23,7 @@ Example:
 
 function line(endpoint: string, i: InterfaceView): string {
   const addr = [i.ipv4, i.ipv6].filter(Boolean).join(',');
-  return `${endpoint} ${i.az} ${i.eniId} ${addr} ${i.healthy ? 'healthy' : 'unhealthy'} (${i.source}: ${i.reason})`;
+  return `${endpoint} ${i.az} ${i.eniId} ${addr} ${i.healthy ? 'healthy' : 'unhealthy'} (${i.reason})`;
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
