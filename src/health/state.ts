@@ -90,7 +90,7 @@ export class HealthState {
     if (!e) return false;
     if (healthy === null) e.override = undefined;
     else e.override = healthy;
-    this.changed(key);
+    this.changed(key, healthy === null ? 'admin override removed' : undefined);
     return true;
   }
 
@@ -142,7 +142,8 @@ export class HealthState {
     return () => this.listeners.delete(fn);
   }
 
-  private changed(key: string): void {
+  /** `cause` is added to a transition's reason when the new state's own reason does not tell it. */
+  private changed(key: string, cause?: string): void {
     this.generation++;
     const e = this.entries.get(key);
     if (!e) return;
@@ -151,18 +152,19 @@ export class HealthState {
       const first = e.last === undefined;
       e.last = v.healthy;
       // The first verdict of a healthy interface is not a transition worth telling.
-      if (!first || !v.healthy) this.emit(key, e, v);
+      if (!first || !v.healthy) this.emit(key, e, v, v.source === 'az-impaired' ? undefined : cause);
     }
   }
 
-  private changedAll(_why: string): void {
-    for (const key of this.entries.keys()) this.changed(key);
+  private changedAll(why: string): void {
+    for (const key of this.entries.keys()) this.changed(key, why);
     this.generation++;
   }
 
-  private emit(key: string, e: Entry, v: HealthView): void {
+  private emit(key: string, e: Entry, v: HealthView, cause?: string): void {
     const slash = key.lastIndexOf('/');
-    const t = { key, endpointId: key.slice(0, slash), az: e.az, healthy: v.healthy, reason: v.reason };
+    const reason = cause ? `${v.reason} (${cause})` : v.reason;
+    const t = { key, endpointId: key.slice(0, slash), az: e.az, healthy: v.healthy, reason };
     for (const l of this.listeners) l(t);
   }
 }
