@@ -5,7 +5,13 @@
  * rotation is picked (see {@link AnswerPool}).
  */
 
-import type { Config, DnsRecordIpTypeT, EndpointConfig, HealthCheckConfig, VpcConfig } from '../config/schema.js';
+import type {
+  Config,
+  DnsRecordIpTypeT,
+  EndpointConfig,
+  HealthCheckConfig,
+  VpcConfig,
+} from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
 import { encodeName, encodeRecord, QNAME_POINTER, type RRset } from '../dns/wire.js';
 import { type HealthState, healthKey } from '../health/state.js';
