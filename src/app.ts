@@ -58,6 +58,8 @@ export interface ServerOptions {
   watch?: boolean;
   /** How long close() waits for queries in flight. @default 2000 */
   shutdownGraceMs?: number;
+  /** Run the configured health checks (cluster workers leave them to the primary). @default true */
+  probes?: boolean;
 }
 
 export interface Address {
@@ -74,7 +76,7 @@ export interface RunningServer {
   /** The admin API address, or null when it is off. */
   admin: Address | null;
   /** Re-reads the config (files) and swaps it in atomically; an invalid one is rejected. */
-  reload(): Promise<ReloadResult>;
+  reload(config?: string | object): Promise<ReloadResult>;
   close(): Promise<void>;
   /** Interface health (read/write), for tests and embedding. */
   readonly health: HealthState;
@@ -181,13 +183,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const fwd = forwarding;
   chain = new Chain([access, local, fwd.cache, fwd.forward]);
-  const prober = new Prober(health, logger.child({ component: 'probe' }), metrics);
-  prober.update(state.catalog);
+  const prober =
+    opts.probes === false ? null : new Prober(health, logger.child({ component: 'probe' }), metrics);
+  prober?.update(state.catalog);
 
-  const reload = async (): Promise<ReloadResult> => {
+  const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: LoadedConfig;
     try {
-      next = loadSource(typeof opts.config === 'string' ? opts.config : state.loaded.config);
+      next = loadSource(source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config));
     } catch (e) {
       const problems =
         e instanceof ConfigError
@@ -206,7 +209,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     state = { loaded: next, catalog, allowed: allowedClientTable(next.config) };
     rateLimiter.configure(next.config.rateLimit);
     fwd.reload(next.config, pickUpstreams(next.config));
-    prober.update(catalog);
+    prober?.update(catalog);
     metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
     log.info(summary(next, catalog), 'config reloaded');
     return { ok: true, changed: true };
@@ -249,12 +252,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           config: () => state.loaded.config,
           reload,
           ready: () => !closing,
-          probes: (key) => prober.status(key),
+          probes: (key) => prober?.status(key),
         },
       });
     } catch (e) {
       watcher?.close();
-      prober.close();
+      prober?.close();
       await Promise.all([u.close(), t.close(), fwd.close()]);
       throw e;
     }
@@ -272,7 +275,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closing ??= (async () => {
         const grace = opts.shutdownGraceMs ?? 2000;
         watcher?.close();
-        prober.close();
+        prober?.close();
         await admin?.close();
         await Promise.all([u.close(grace), t.close(grace)]);
         await fwd.close();

@@ -18,6 +18,11 @@ export interface AdminContext {
   reload(): Promise<ReloadResult>;
   /** Config loaded and sockets bound (false while shutting down). */
   ready(): boolean;
+  /**
+   * Resolves once a health change is in effect everywhere queries are answered (every cluster
+   * worker); mutating routes await it before they reply.
+   */
+  settled?(): Promise<void>;
   /** What the probe of an interface (by health key) has seen, when it has one. */
   probes?(key: string): ProbeStatus | undefined;
 }

@@ -119,6 +119,7 @@ export const ROUTES: Route[] = [
       }
       const healthy = field(await req.body(), 'healthy', isBoolOrNull, 'true, false or null');
       ctx.health.setOverride(healthKey(id, az), healthy);
+      await ctx.settled?.();
       return ok({ endpoint: id, ...interfaceView(ctx, itf) });
     },
   },
@@ -142,6 +143,7 @@ export const ROUTES: Route[] = [
       }
       const impaired = field(await req.body(), 'impaired', isBool, 'true or false');
       ctx.health.setAzImpaired(az, impaired);
+      await ctx.settled?.();
       return ok(azView(ctx, az));
     },
   },

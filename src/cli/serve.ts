@@ -1,7 +1,9 @@
 /** `privatelink-dns serve`: run the server until SIGINT/SIGTERM; SIGHUP reloads the config. */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_LISTEN, startServer } from '../app.js';
+import { parseWorkers, startCluster } from '../cluster/primary.js';
 import { ConfigError } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
 import type { CliIo } from './io.js';
@@ -16,6 +18,8 @@ Options:
   --admin HOST:PORT|off admin HTTP API (default 127.0.0.1:8053)
   --admin-token TOKEN   bearer token for the admin API (required off loopback)
   --log-level LEVEL     trace|debug|info|warn|error|fatal|silent (default info)
+  --workers N|auto      processes answering queries on the shared sockets (default 1;
+                        auto: one per core); health, admin and reloads stay in one place
   -h, --help            this help`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -32,6 +36,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         admin: { type: 'string' },
         'admin-token': { type: 'string' },
         'log-level': { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -50,18 +55,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`privatelink-dns serve: --log-level must be one of ${LEVELS.join(', ')}\n`);
     return 2;
   }
+  const workers = parseWorkers((values.workers as string | undefined) ?? '1', availableParallelism());
+  if (workers === null) {
+    io.stderr.write('privatelink-dns serve: --workers must be a number from 1 to 256, or auto\n');
+    return 2;
+  }
   const configPath = (values.config as string | undefined) ?? defaultConfigPath();
   const logger = pino({ level });
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: { close(): Promise<void>; reload(): Promise<unknown> };
   try {
-    server = await startServer({
+    const common = {
       config: configPath,
       listen: values.listen as string | undefined,
       upstreams: values.upstream as string[] | undefined,
       admin: values.admin === 'off' ? false : ((values.admin as string | undefined) ?? '127.0.0.1:8053'),
       adminToken: values['admin-token'] as string | undefined,
       logger,
-    });
+    } as const;
+    server =
+      workers > 1 ? await startCluster({ ...common, workers, logLevel: level }) : await startServer(common);
   } catch (e) {
     if (e instanceof ConfigError) {
       io.stderr.write(`${e.message}\n`);

@@ -13,6 +13,7 @@
  *   first byte, however slowly it trickles;
  * - after `tcpMaxQueriesPerConnection` queries the connection is closed once they are answered.
  */
+import cluster from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
@@ -216,7 +217,8 @@ export function listenTcp(
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
-    server.listen({ host, port, exclusive: true }, () => {
+    // In a cluster worker the listener must be shared through the primary (serve --workers).
+    server.listen({ host, port, exclusive: !cluster.isWorker }, () => {
       server.off('error', onError);
       const a = server.address();
       if (!a || typeof a === 'string') return reject(new Error('tcp listener has no address'));

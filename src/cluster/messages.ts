@@ -1,0 +1,38 @@
+/**
+ * The messages between the cluster primary and its workers (node:cluster IPC). The primary is the
+ * one source of truth: it loads and validates the config, runs the health probes, takes admin
+ * overrides and reloads, and pushes the result to every worker; a worker only answers queries.
+ * Every push carries a sequence number that the worker acknowledges once it has applied it, so
+ * the primary knows when every worker answers the same thing.
+ */
+import type { Config } from '../config/schema.js';
+
+/** Effective health of every interface: [health key, healthy]. */
+export type HealthEntries = [string, boolean][];
+
+/** What a worker needs to serve, besides the config. */
+export interface WorkerOptions {
+  /** HOST:PORT every worker binds (shared through the primary). */
+  listen: string;
+  upstreams?: string[];
+  logLevel: string;
+  shutdownGraceMs?: number;
+}
+
+export type ToWorker =
+  | { t: 'start'; seq: number; options: WorkerOptions; config: Config; health: HealthEntries }
+  | { t: 'config'; seq: number; config: Config; health: HealthEntries }
+  | { t: 'health'; seq: number; health: HealthEntries }
+  | { t: 'stop' };
+
+export type FromWorker =
+  /** The worker listens for messages now (anything sent earlier would be lost). */
+  | { t: 'hello' }
+  | { t: 'ready'; seq: number; udp: { address: string; port: number } }
+  | { t: 'ack'; seq: number; error?: string }
+  | { t: 'failed'; error: string; code?: string };
+
+/** Tells the messages of this protocol from anything else on the IPC channel. */
+export function isFromWorker(m: unknown): m is FromWorker {
+  return typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string';
+}

@@ -1,0 +1,334 @@
+/**
+ * `serve --workers N`: N worker processes answer queries on the same UDP socket and TCP listener
+ * (node:cluster shares them; Node 20's dgram has no reusePort). The primary answers nothing
+ * itself: it loads and validates the config, owns interface health (probes, AZ impairment, admin
+ * overrides), watches the config file, serves the admin API, and pushes every change to every
+ * worker. A push counts as done when every worker has acknowledged it, and the admin API returns
+ * only then: after an admin call, every worker answers the same thing.
+ *
+ * Round robin is per worker: each worker rotates its own counter through every healthy rotation,
+ * so each worker's answers are even, and so is the sum (within one rotation per worker).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { type AdminServer, startAdmin } from '../admin/server.js';
+import {
+  type Address,
+  DEFAULT_LISTEN,
+  DEFAULT_PORT,
+  type ReloadResult,
+  type RunningServer,
+  startServer,
+} from '../app.js';
+import { type ConfigWatcher, watchConfig } from '../config/watch.js';
+import { formatHostPort, parseHostPort } from '../net/host-port.js';
+import {
+  type FromWorker,
+  type HealthEntries,
+  isFromWorker,
+  type ToWorker,
+  type WorkerOptions,
+} from './messages.js';
+
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Number of workers (2 or more; one worker is simply {@link startServer}). */
+  workers: number;
+  /** Path of the config file (watched, re-read on reload). */
+  config: string;
+  /** @default '127.0.0.1:1053' */
+  listen?: string;
+  upstreams?: string[];
+  admin?: false | string;
+  adminToken?: string;
+  logger: Logger;
+  /** Level of the workers' loggers. @default 'info' */
+  logLevel?: string;
+  /** Reload when the config file changes. @default true */
+  watch?: boolean;
+  /** How long close() waits for queries in flight. @default 2000 */
+  shutdownGraceMs?: number;
+  /** Longest wait for every worker to apply a change before the admin call returns anyway. @default 5000 */
+  syncTimeoutMs?: number;
+}
+
+/** A running cluster: the same surface as a single server, for the CLI. */
+export interface RunningCluster {
+  udp: Address;
+  tcp: Address;
+  admin: Address | null;
+  /** Re-reads the config and pushes it to every worker; resolves once all applied it. */
+  reload(): Promise<ReloadResult>;
+  /** Resolves once every worker has applied every change made so far. */
+  settled(): Promise<void>;
+  /** Process ids of the live workers. */
+  workers(): number[];
+  close(): Promise<void>;
+  /** The primary's server (health, config, catalog: the one source of truth). */
+  readonly control: RunningServer;
+}
+
+/** A port free for both UDP and TCP on `host` right now (for --listen HOST:0). */
+async function freePort(host: string): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', reject);
+      s.bind(0, host, () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    const ok = await new Promise<boolean>((resolve) => {
+      const t = createServer();
+      t.once('error', () => resolve(false));
+      t.listen(port, host, () => t.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no free port on ${host}`);
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+/** Starts the primary and its workers; resolves once every worker is serving. */
+export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
+  if (!cluster.isPrimary) throw new Error('startCluster runs in the primary process only');
+  const log = opts.logger.child({ component: 'cluster' });
+  const syncTimeout = opts.syncTimeoutMs ?? 5000;
+
+  // The control server: config, catalog, health and probes. Its own listener (an ephemeral
+  // loopback port) is never advertised; queries go to the workers.
+  const control = await startServer({
+    config: opts.config,
+    listen: '127.0.0.1:0',
+    upstreams: opts.upstreams,
+    admin: false,
+    watch: false,
+    logger: opts.logger,
+  });
+
+  const want = parseHostPort(opts.listen ?? DEFAULT_LISTEN, DEFAULT_PORT);
+  if (want.port === 0) want.port = await freePort(want.host);
+  const listen = formatHostPort(want);
+  const options: WorkerOptions = {
+    listen,
+    upstreams: opts.upstreams,
+    logLevel: opts.logLevel ?? 'info',
+    shutdownGraceMs: opts.shutdownGraceMs,
+  };
+
+  let seq = 0;
+  let closing = false;
+  const acked = new Map<Worker, number>();
+  const waiters = new Set<() => void>();
+  const live = new Set<Worker>();
+
+  const snapshot = (): HealthEntries => {
+    const out: HealthEntries = [];
+    for (const key of control.health.keys()) out.push([key, control.health.isHealthy(key)]);
+    return out;
+  };
+  const broadcast = (m: ToWorker) => {
+    for (const w of live) if (w.isConnected()) w.send(m);
+  };
+  const check = () => {
+    for (const fn of waiters) fn();
+  };
+
+  // Health changes (probes, overrides, AZ impairment) are batched per tick and pushed.
+  let pending: Map<string, boolean> | null = null;
+  const flush = () => {
+    if (!pending) return;
+    const health = [...pending];
+    pending = null;
+    broadcast({ t: 'health', seq: ++seq, health });
+  };
+  control.health.onTransition((t) => {
+    if (!pending) {
+      pending = new Map();
+      queueMicrotask(flush);
+    }
+    pending.set(t.key, t.healthy);
+  });
+
+  const settled = (): Promise<void> => {
+    flush();
+    const target = seq;
+    const done = () => [...live].every((w) => (acked.get(w) ?? 0) >= target);
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiters.delete(fn);
+        log.warn({ seq: target }, 'not every worker confirmed a change in time');
+        resolve();
+      }, syncTimeout);
+      const fn = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        waiters.delete(fn);
+        resolve();
+      };
+      waiters.add(fn);
+    });
+  };
+
+  cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+
+  /** Forks one worker and resolves once it serves (rejects when it cannot start). */
+  const fork = (): Promise<Worker> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork();
+      let started = false;
+      w.on('message', (m: FromWorker) => {
+        if (!isFromWorker(m)) return;
+        if (m.t === 'hello') {
+          w.send({
+            t: 'start',
+            seq,
+            options,
+            config: control.config(),
+            health: snapshot(),
+          } satisfies ToWorker);
+        } else if (m.t === 'ready') {
+          started = true;
+          acked.set(w, m.seq);
+          live.add(w);
+          check();
+          resolve(w);
+        } else if (m.t === 'ack') {
+          if (m.error) log.error({ worker: w.id, error: m.error }, 'a worker could not apply a change');
+          acked.set(w, Math.max(acked.get(w) ?? 0, m.seq));
+          check();
+        } else if (m.t === 'failed') {
+          const err = Object.assign(new Error(m.error), { code: m.code });
+          if (!started) reject(err);
+        }
+      });
+      w.on('exit', (code, signal) => {
+        live.delete(w);
+        acked.delete(w);
+        check();
+        if (!started) {
+          reject(new Error(`worker ${w.id} exited (${signal ?? code}) before serving`));
+          return;
+        }
+        if (closing) return;
+        log.error({ worker: w.id, code, signal }, 'worker exited; starting a new one');
+        setTimeout(() => {
+          if (!closing) fork().catch((e) => log.error({ err: e }, 'could not restart a worker'));
+        }, 1000).unref();
+      });
+    });
+
+  const stopWorkers = async () => {
+    const grace = (opts.shutdownGraceMs ?? 2000) + 3000;
+    await Promise.all(
+      Object.values(cluster.workers ?? {}).map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (!w || w.isDead()) return resolve();
+            const timer = setTimeout(() => w.kill('SIGKILL'), grace);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            if (w.isConnected()) w.send({ t: 'stop' } satisfies ToWorker);
+            else w.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+
+  let first: Worker[];
+  try {
+    first = await Promise.all(Array.from({ length: opts.workers }, fork));
+  } catch (e) {
+    closing = true;
+    await stopWorkers();
+    await control.close();
+    throw e;
+  }
+  void first;
+
+  const reload = async (): Promise<ReloadResult> => {
+    const r = await control.reload();
+    if (r.ok) {
+      flush();
+      broadcast({ t: 'config', seq: ++seq, config: control.config(), health: snapshot() });
+      await settled();
+    }
+    return r;
+  };
+
+  let watcher: ConfigWatcher | null = null;
+  if (opts.watch !== false) {
+    watcher = watchConfig(opts.config, () => void reload(), {
+      onError: (err) => log.error({ err }, 'config watch failed'),
+    });
+  }
+
+  let admin: AdminServer | null = null;
+  if (opts.admin) {
+    try {
+      admin = await startAdmin({
+        listen: opts.admin,
+        token: opts.adminToken,
+        logger: opts.logger.child({ component: 'admin' }),
+        ctx: {
+          health: control.health,
+          metrics: control.metrics,
+          catalog: control.catalog,
+          config: control.config,
+          reload,
+          settled,
+          ready: () => !closing,
+        },
+      });
+    } catch (e) {
+      closing = true;
+      watcher?.close();
+      await stopWorkers();
+      await control.close();
+      throw e;
+    }
+  }
+
+  const addr = { address: want.host, port: want.port };
+  log.info(
+    { udp: listen, tcp: listen, workers: opts.workers },
+    `listening on ${listen} (udp+tcp, ${opts.workers} workers)`,
+  );
+
+  let closed: Promise<void> | undefined;
+  return {
+    udp: addr,
+    tcp: addr,
+    admin: admin?.address ?? null,
+    reload,
+    settled,
+    workers: () => [...live].map((w) => w.process.pid ?? 0),
+    control,
+    close: () => {
+      closed ??= (async () => {
+        closing = true;
+        watcher?.close();
+        await admin?.close();
+        await stopWorkers();
+        await control.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** The worker count for `--workers`: a positive integer, or "auto" (one per available core). */
+export function parseWorkers(value: string, cores: number): number | null {
+  if (value === 'auto') return Math.max(1, cores);
+  if (!/^\d+$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 1 && n <= 256 ? n : null;
+}

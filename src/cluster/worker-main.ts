@@ -1,0 +1,86 @@
+/**
+ * Entry point of a cluster worker (forked by {@link startCluster}): waits for the primary's start
+ * message, serves on the shared sockets with the primary's config and health, applies every
+ * later config and health push, and acknowledges each one. Probes, the config watcher and the
+ * admin API stay in the primary.
+ */
+import cluster from 'node:cluster';
+import { pino } from 'pino';
+import { type RunningServer, startServer } from '../app.js';
+import type { FromWorker, HealthEntries, ToWorker } from './messages.js';
+
+function send(m: FromWorker): void {
+  process.send?.(m);
+}
+
+/** Makes the worker's health say exactly what the primary's says (overrides win over everything). */
+function applyHealth(server: RunningServer, entries: HealthEntries): void {
+  for (const [key, healthy] of entries) server.health.setOverride(key, healthy);
+}
+
+let server: RunningServer | null = null;
+let stopping = false;
+/** Pushes are applied one at a time, in order. */
+let queue: Promise<void> = Promise.resolve();
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    try {
+      await server?.close();
+    } catch {
+      // closing anyway
+    }
+  }
+  process.exit(code);
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.t) {
+    case 'start': {
+      const logger = pino({ level: m.options.logLevel }).child({ worker: cluster.worker?.id });
+      try {
+        server = await startServer({
+          config: m.config,
+          listen: m.options.listen,
+          upstreams: m.options.upstreams,
+          admin: false,
+          watch: false,
+          probes: false,
+          shutdownGraceMs: m.options.shutdownGraceMs,
+          logger,
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        send({ t: 'failed', error: err?.message ?? String(e), code: err?.code });
+        return stop(1);
+      }
+      applyHealth(server, m.health);
+      send({ t: 'ready', seq: m.seq, udp: server.udp });
+      return;
+    }
+    case 'config': {
+      if (!server) return;
+      const r = await server.reload(m.config);
+      applyHealth(server, m.health);
+      send({ t: 'ack', seq: m.seq, error: r.ok ? undefined : 'the config was rejected by the worker' });
+      return;
+    }
+    case 'health':
+      if (server) applyHealth(server, m.health);
+      send({ t: 'ack', seq: m.seq });
+      return;
+    case 'stop':
+      return stop(0);
+  }
+}
+
+process.on('message', (m: ToWorker) => {
+  queue = queue.then(() => handle(m)).catch(() => undefined);
+});
+// Ctrl-C reaches the whole process group: the primary decides when workers stop.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => void stop(0));
+// The primary went away: nobody is left to coordinate.
+process.on('disconnect', () => void stop(0));
+send({ t: 'hello' });
