@@ -76,7 +76,8 @@ function rdataText(r: InstanceType<typeof Packet>['answers'][number]): string {
   if (r.address) return r.address;
   if (r.domain) return `${r.domain}.`;
   if (r.ns) return `${r.ns}.`;
-  if (r.primary) return `${r.primary}. ${r.admin}. ${r.serial} ${r.refresh} ${r.retry} ${r.expiration} ${r.minimum}`;
+  if (r.primary)
+    return `${r.primary}. ${r.admin}. ${r.serial} ${r.refresh} ${r.retry} ${r.expiration} ${r.minimum}`;
   return JSON.stringify(r.data ?? '');
 }
 
@@ -105,7 +106,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const [name, typeArg = 'A'] = positionals;
   const type = Packet.TYPE[typeArg.toUpperCase()];
   if (!name || type === undefined || positionals.length > 2) {
-    io.stderr.write(`privatelink-dns query: expected NAME [TYPE] (TYPE one of ${Object.keys(Packet.TYPE).join(', ')})\n`);
+    io.stderr.write(
+      `privatelink-dns query: expected NAME [TYPE] (TYPE one of ${Object.keys(Packet.TYPE).join(', ')})\n`,
+    );
     return 2;
   }
   let server: { host: string; port: number };

@@ -16,7 +16,6 @@ import {
 import { addresses, type Decoded } from '../helpers/dns-client.js';
 import { localHarness } from '../helpers/local-answer.js';
 
-const INSIDE = '127.0.0.1';
 const OUTSIDE = '192.168.7.7'; // allowed by default (RFC 1918) but in no VPC
 
 interface Row {
