@@ -1,0 +1,412 @@
+/**
+ * Soak: run a server in this process against a fake upstream on loopback and keep it busy for
+ * `--seconds N` (default 60) with UDP and TCP queries, local and forwarded, while the config is
+ * reloaded and Availability Zones are impaired and restored every few seconds.
+ *
+ *   npm run soak -- --seconds 60 [--udp-workers 8] [--tcp-workers 4] [--json]
+ *
+ * Every answer is checked precisely: the ID and question echo; a regional name answers a non-empty
+ * subset of the ENIs healthy when it was asked (all of them when every AZ is impaired: fail-open);
+ * a zonal name answers exactly its AZ's ENI; a forwarded name answers the fake upstream's address.
+ * Prints queries sent, answered, wrong, lost and the RSS at start and end; exits 1 on any wrong or
+ * lost answer.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as dnsPacket from 'dns-packet';
+import { pino } from 'pino';
+import { type RunningServer, startServer } from '../src/app.js';
+import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
+
+// ------------------------------------------------------------------------------------------------
+// Options.
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) {
+    process.stderr.write(`soak: --${name} needs a positive number\n`);
+    process.exit(2);
+  }
+  return v;
+}
+const SECONDS = arg('seconds', 60);
+const UDP_WORKERS = arg('udp-workers', 8);
+const TCP_WORKERS = arg('tcp-workers', 4);
+const JSON_OUT = process.argv.includes('--json');
+const TIMEOUT_MS = 3000;
+
+// ------------------------------------------------------------------------------------------------
+// The world: one VPC (loopback inside it), one endpoint with an ENI in each of three AZs.
+
+const VPC = 'vpc-0a1b2c3d4e5f60718';
+const AZS = ['us-east-2a', 'us-east-2b', 'us-east-2c'];
+const ENI: Record<string, string> = {
+  'us-east-2a': '10.0.1.23',
+  'us-east-2b': '10.0.2.23',
+  'us-east-2c': '10.0.3.23',
+};
+const REGIONAL = 'vpce-099deb00b40f00e22-lj2wisx3.monitoring.us-east-2.vpce.amazonaws.com';
+const PRIVATE = 'monitoring.us-east-2.amazonaws.com';
+const zonal = (az: string) => `vpce-099deb00b40f00e22-lj2wisx3-${az}.monitoring.us-east-2.vpce.amazonaws.com`;
+const FAKE_ADDRESS = '192.0.2.1';
+
+function config(upstream: string, ttl: number): object {
+  return {
+    ttl,
+    upstreams: [upstream],
+    vpcs: [
+      {
+        id: VPC,
+        region: 'us-east-2',
+        cidrs: ['10.0.0.0/16', '127.0.0.0/8'],
+        subnets: AZS.map((az, i) => ({
+          id: `subnet-0${'abc'[i].repeat(3)}`,
+          az,
+          ipv4Cidr: `10.0.${i + 1}.0/24`,
+        })),
+        endpoints: [
+          {
+            id: 'vpce-099deb00b40f00e22',
+            dnsSuffix: 'lj2wisx3',
+            service: 'com.amazonaws.us-east-2.monitoring',
+            interfaces: AZS.map((_, i) => ({
+              subnet: `subnet-0${'abc'[i].repeat(3)}`,
+              ipv4: `10.0.${i + 1}.23`,
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Health, as the soak sets it: a generation number and the impaired AZs of each generation.
+
+let generation = 0;
+const impairedAt = new Map<number, Set<string>>([[0, new Set()]]);
+
+/** The addresses a regional answer may hold at generation `g`. */
+function allowedRegional(g: number): Set<string> {
+  const impaired = impairedAt.get(g) ?? new Set();
+  const healthy = AZS.filter((az) => !impaired.has(az)).map((az) => ENI[az]);
+  return new Set(healthy.length > 0 ? healthy : Object.values(ENI));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Counters.
+
+const stats = {
+  sent: 0,
+  answered: 0,
+  wrong: 0,
+  lost: 0,
+  udp: 0,
+  tcp: 0,
+  local: 0,
+  forwarded: 0,
+  reloads: 0,
+  impairs: 0,
+};
+const problems: string[] = [];
+function wrong(why: string): false {
+  stats.wrong++;
+  if (problems.length < 20) problems.push(why);
+  return false;
+}
+
+interface Ask {
+  name: string;
+  kind: 'regional' | 'private' | 'zonal' | 'forward';
+  az?: string;
+}
+
+let seq = 0;
+function pick(): Ask {
+  const r = seq++ % 10;
+  if (r < 3) return { name: REGIONAL, kind: 'regional' };
+  if (r < 4) return { name: PRIVATE, kind: 'private' };
+  if (r < 6) {
+    const az = AZS[seq % AZS.length];
+    return { name: zonal(az), kind: 'zonal', az };
+  }
+  // Forwarded: half fresh names (to the upstream), half repeated (cache).
+  return { name: r < 8 ? `n${seq}.soak.example.org` : `cached${seq % 50}.soak.example.org`, kind: 'forward' };
+}
+
+function check(ask: Ask, id: number, res: Buffer, genAtSend: number): boolean {
+  let d: dnsPacket.Packet & { rcode?: string };
+  try {
+    d = dnsPacket.decode(res) as typeof d;
+  } catch (e) {
+    return wrong(`${ask.name}: undecodable answer (${(e as Error).message})`);
+  }
+  if (d.id !== id) return wrong(`${ask.name}: id ${d.id}, expected ${id}`);
+  if (d.rcode !== 'NOERROR') return wrong(`${ask.name}: rcode ${d.rcode}`);
+  if (d.questions?.[0]?.name.toLowerCase() !== ask.name)
+    return wrong(`${ask.name}: question ${d.questions?.[0]?.name}`);
+  const got = (d.answers ?? [])
+    .filter((a) => a.type === 'A')
+    .map((a) => String((a as { data: unknown }).data));
+  if (got.length === 0) return wrong(`${ask.name}: empty answer`);
+  if (ask.kind === 'forward') {
+    stats.forwarded++;
+    if (got.length !== 1 || got[0] !== FAKE_ADDRESS)
+      return wrong(`${ask.name}: forwarded answer ${got.join(',')}`);
+    return true;
+  }
+  stats.local++;
+  if (ask.kind === 'zonal') {
+    if (got.length !== 1 || got[0] !== ENI[ask.az as string])
+      return wrong(`${ask.name}: zonal answer ${got.join(',')}`);
+    return true;
+  }
+  // Regional / private: a subset of the ENIs healthy at the time. When health changed while the
+  // query was in flight, either side of the change is right.
+  const ok = new Set<string>();
+  for (let g = genAtSend; g <= generation; g++) for (const a of allowedRegional(g)) ok.add(a);
+  for (const a of got)
+    if (!ok.has(a)) return wrong(`${ask.name}: ${a} not among the healthy ENIs ${[...ok].join(',')}`);
+  return true;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Clients.
+
+let running = true;
+
+async function udpWorker(port: number): Promise<void> {
+  const sock: UdpSocket = createSocket('udp4');
+  const waiting = new Map<number, (b: Buffer) => void>();
+  sock.on('message', (m) => {
+    if (m.length >= 2) waiting.get(m.readUInt16BE(0))?.(m);
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  let nextId = Math.floor(Math.random() * 65536);
+  while (running) {
+    const ask = pick();
+    const id = nextId++ & 0xffff;
+    const g = generation;
+    const msg = encode(ask.name, id);
+    stats.sent++;
+    stats.udp++;
+    const res = await new Promise<Buffer | null>((resolve) => {
+      const t = setTimeout(() => {
+        waiting.delete(id);
+        resolve(null);
+      }, TIMEOUT_MS);
+      waiting.set(id, (b) => {
+        clearTimeout(t);
+        waiting.delete(id);
+        resolve(b);
+      });
+      sock.send(msg, port, '127.0.0.1');
+    });
+    if (res === null) {
+      stats.lost++;
+      if (problems.length < 20) problems.push(`${ask.name}: no UDP answer in ${TIMEOUT_MS} ms`);
+      continue;
+    }
+    stats.answered++;
+    check(ask, id, res, g);
+  }
+  sock.close();
+}
+
+/** A TCP connection that sends one query at a time; reconnects now and then, as clients do. */
+async function tcpWorker(port: number): Promise<void> {
+  let nextId = Math.floor(Math.random() * 65536);
+  while (running) {
+    const sock = await new Promise<Socket>((resolve, reject) => {
+      const s = connect({ port, host: '127.0.0.1' });
+      s.once('connect', () => resolve(s));
+      s.once('error', reject);
+    });
+    sock.on('error', () => {});
+    let buf = Buffer.alloc(0);
+    let onAnswer: ((b: Buffer | null) => void) | null = null;
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + m.length);
+        onAnswer?.(m);
+      }
+    });
+    sock.on('close', () => onAnswer?.(null));
+    for (let i = 0; i < 200 && running && !sock.destroyed; i++) {
+      const ask = pick();
+      const id = nextId++ & 0xffff;
+      const g = generation;
+      const msg = encode(ask.name, id);
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(msg.length);
+      stats.sent++;
+      stats.tcp++;
+      const res = await new Promise<Buffer | null>((resolve) => {
+        const t = setTimeout(() => resolve(null), TIMEOUT_MS);
+        onAnswer = (b) => {
+          clearTimeout(t);
+          onAnswer = null;
+          resolve(b);
+        };
+        sock.write(Buffer.concat([len, msg]));
+      });
+      if (res === null) {
+        stats.lost++;
+        if (problems.length < 20) problems.push(`${ask.name}: no TCP answer`);
+        break;
+      }
+      stats.answered++;
+      check(ask, id, res, g);
+    }
+    sock.end();
+  }
+}
+
+function encode(name: string, id: number): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type: 'A', class: 'IN' }],
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'pldns-soak-'));
+  const file = join(dir, 'config.yaml');
+  let up: FakeUpstream | undefined;
+  let server: RunningServer | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    up = await startFakeUpstream();
+    const upstream = up.hostPort;
+    writeFileSync(file, JSON.stringify(config(upstream, 60)));
+    server = await startServer({
+      config: file,
+      listen: '127.0.0.1:0',
+      admin: false,
+      watch: false,
+      logger: pino({ level: 'warn' }, process.stderr),
+    });
+    const srv = server;
+    const rssStart = process.memoryUsage().rss;
+    const started = Date.now();
+    process.stderr.write(
+      `soak: ${SECONDS} s against 127.0.0.1:${srv.udp.port} (${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP clients)\n`,
+    );
+
+    // Reload every 3 s (alternating TTLs); impair or restore an AZ every 2 s.
+    let ttl = 60;
+    timers.push(
+      setInterval(() => {
+        ttl = ttl === 60 ? 30 : 60;
+        writeFileSync(file, JSON.stringify(config(upstream, ttl)));
+        void srv.reload().then((r) => {
+          if (r.ok) stats.reloads++;
+          else wrong(`reload rejected: ${JSON.stringify(r.problems)}`);
+        });
+      }, 3000),
+    );
+    let step = 0;
+    timers.push(
+      setInterval(() => {
+        const current = new Set(impairedAt.get(generation));
+        const az = AZS[step % AZS.length];
+        // Impair one AZ, then a second one, then restore both (and now and then all three).
+        if (step % 4 === 3) {
+          for (const a of current) srv.health.setAzImpaired(a, false);
+          current.clear();
+        } else if (step % 11 === 10) {
+          for (const a of AZS) {
+            srv.health.setAzImpaired(a, true);
+            current.add(a);
+          }
+        } else {
+          srv.health.setAzImpaired(az, true);
+          current.add(az);
+        }
+        step++;
+        stats.impairs++;
+        impairedAt.set(++generation, current);
+      }, 2000),
+    );
+
+    const workers = [
+      ...Array.from({ length: UDP_WORKERS }, () => udpWorker(srv.udp.port)),
+      ...Array.from({ length: TCP_WORKERS }, () => tcpWorker(srv.tcp.port)),
+    ];
+    const progress = setInterval(() => {
+      process.stderr.write(
+        `soak: ${Math.round((Date.now() - started) / 1000)} s: ${stats.sent} sent, ${stats.answered} answered, ${stats.wrong} wrong, ${stats.lost} lost\n`,
+      );
+    }, 10_000);
+    timers.push(progress);
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    running = false;
+    for (const t of timers) clearInterval(t);
+    await Promise.all(workers);
+    const seconds = (Date.now() - started) / 1000;
+    const rssEnd = process.memoryUsage().rss;
+    const report = {
+      seconds: Math.round(seconds),
+      sent: stats.sent,
+      answered: stats.answered,
+      wrong: stats.wrong,
+      lost: stats.lost,
+      udp: stats.udp,
+      tcp: stats.tcp,
+      local: stats.local,
+      forwarded: stats.forwarded,
+      upstreamQueries: up.count(),
+      reloads: stats.reloads,
+      healthChanges: stats.impairs,
+      qps: Math.round(stats.sent / seconds),
+      rssStartMiB: +(rssStart / 2 ** 20).toFixed(1),
+      rssEndMiB: +(rssEnd / 2 ** 20).toFixed(1),
+    };
+    if (JSON_OUT) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      process.stdout.write(
+        [
+          `soak: ${report.seconds} s, ${report.qps} queries/s`,
+          `  sent      ${report.sent} (udp ${report.udp}, tcp ${report.tcp})`,
+          `  answered  ${report.answered} (local ${report.local}, forwarded ${report.forwarded}; upstream saw ${report.upstreamQueries})`,
+          `  wrong     ${report.wrong}`,
+          `  lost      ${report.lost}`,
+          `  reloads   ${report.reloads}, health changes ${report.healthChanges}`,
+          `  RSS       ${report.rssStartMiB} MiB at start, ${report.rssEndMiB} MiB at end`,
+          '',
+        ].join('\n'),
+      );
+    }
+    for (const p of problems) process.stderr.write(`soak: ${p}\n`);
+    const failed = stats.wrong > 0 || stats.lost > 0 || stats.answered === 0;
+    if (failed) process.stderr.write('soak: FAILED (wrong or lost answers)\n');
+    return failed ? 1 : 0;
+  } finally {
+    running = false;
+    for (const t of timers) clearInterval(t);
+    await server?.close();
+    await up?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`soak: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
