@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { registerHealthGauge } from '../health/probes.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import type { AdminContext } from './context.js';
 import { AdminError } from './errors.js';
@@ -136,6 +137,8 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   }
   const log = opts.logger;
   const ctx = opts.ctx;
+  // Present on /metrics even when this process runs no probes.
+  registerHealthGauge(ctx.metrics, ctx.health, () => ctx.catalog());
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';

@@ -184,12 +184,7 @@ export class Prober {
       schedule: opts.schedule ?? defaultSchedule,
       now: opts.now ?? (() => performance.now()),
     };
-    metrics.gauge(
-      'interface_healthy',
-      'Interface health as answers see it (1 healthy, 0 unhealthy), by endpoint, AZ and address',
-      ['endpoint', 'az', 'address'],
-      () => this.healthSeries(),
-    );
+    registerHealthGauge(metrics, health, () => this.catalog);
   }
 
   /**
@@ -252,16 +247,38 @@ export class Prober {
       result: ok ? 'success' : 'failure',
     });
   }
+}
 
-  private *healthSeries(): Iterable<[Record<string, string>, number]> {
-    if (!this.catalog) return;
-    for (const ep of this.catalog.endpoints) {
-      for (const itf of ep.interfaces) {
-        const v = this.health.isHealthy(itf.healthKey) ? 1 : 0;
-        for (const address of [itf.ipv4, itf.ipv6]) {
-          if (address) yield [{ endpoint: ep.id, az: itf.az, address }, v];
+/** Name of the interface health gauge. */
+export const INTERFACE_HEALTH_GAUGE = 'privatelink_dns_interface_healthy';
+
+/**
+ * Registers `privatelink_dns_interface_healthy{endpoint, az, address}` (1 healthy, 0 unhealthy,
+ * one series per address) on `metrics`, read at scrape time; does nothing when it is already
+ * registered (the Prober and the admin API both ask for it).
+ */
+export function registerHealthGauge(
+  metrics: Metrics,
+  health: HealthState,
+  catalog: () => Catalog | null,
+): void {
+  if (metrics.registry.getSingleMetric(INTERFACE_HEALTH_GAUGE)) return;
+  metrics.gauge(
+    'interface_healthy',
+    'Interface health as answers see it (1 healthy, 0 unhealthy), by endpoint, AZ and address',
+    ['endpoint', 'az', 'address'],
+    function* () {
+      const c = catalog();
+      if (!c) return;
+      for (const ep of c.endpoints) {
+        for (const itf of ep.interfaces) {
+          const v = health.isHealthy(itf.healthKey) ? 1 : 0;
+          for (const address of [itf.ipv4, itf.ipv6]) {
+            if (address)
+              yield [{ endpoint: ep.id, az: itf.az, address }, v] as [Record<string, string>, number];
+          }
         }
       }
-    }
-  }
+    },
+  );
 }

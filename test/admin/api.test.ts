@@ -462,3 +462,21 @@ describe('tokens and addresses', () => {
 function base(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
+
+describe('interface health gauge without probes', () => {
+  it('is on /metrics when the server runs no Prober', async () => {
+    const r = await startHarness(oneVpc([cloudwatch()]), { probes: false });
+    try {
+      await r.api('PUT', '/v1/azs/us-east-2c', { impaired: true });
+      const families = parsePrometheusTextFormat((await r.api('GET', '/metrics')).text);
+      const g = families.find((f) => f.name === 'privatelink_dns_interface_healthy');
+      expect(g?.metrics.map((m) => [m.labels?.az, m.value])).toEqual([
+        ['us-east-2a', '1'],
+        ['us-east-2b', '1'],
+        ['us-east-2c', '0'],
+      ]);
+    } finally {
+      await r.close();
+    }
+  });
+});
