@@ -266,6 +266,26 @@ r.resolve4("monitoring.us-east-2.amazonaws.com").then(
   (a) => { console.log("monitoring.us-east-2.amazonaws.com ->", a.join(", ")); process.exit(a.includes("10.0.1.23") ? 0 : 1); },
   (e) => { console.log("error", e.code); process.exit(1); });' "$server_ip" || fail "the host did not get the private answer"
 
+# ---- hot reload through the mounted directory --------------------------------------------------------
+log "AZ drill: impairedAzs: [us-east-2a] written to the mounted config"
+sed -i 's/^impairedAzs: \[\]$/impairedAzs: [us-east-2a]/' "$work/config/endpoints.yaml"
+grep -q '^impairedAzs: \[us-east-2a\]$' "$work/config/endpoints.yaml" || fail "could not edit the test config"
+drilled=0
+for _ in $(seq 1 40); do
+  if node -e '
+const r = new (require("node:dns").promises.Resolver)({ timeout: 1000, tries: 1 });
+r.setServers([process.argv[1]]);
+r.resolve4("monitoring.us-east-2.amazonaws.com").then(
+  (a) => { if (a.includes("10.0.1.23")) process.exit(1); console.log("monitoring.us-east-2.amazonaws.com ->", a.join(", ")); },
+  () => process.exit(1));' "$server_ip"; then
+    drilled=1
+    break
+  fi
+  sleep 0.5
+done
+[ "$drilled" = 1 ] || fail "the server did not reload the edited config (10.0.1.23 still answered)"
+podman logs "$srv" 2>&1 | grep -q '"msg":"config reloaded"' || fail "no \"config reloaded\" log line"
+
 # ---- SIGTERM ---------------------------------------------------------------------------------------
 pm stop -t 15 "$srv" >/dev/null 2>&1
 code=$(podman inspect -f '{{.State.ExitCode}}' "$srv")
