@@ -86,9 +86,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: the operator does not want to wait for the graceful close.
+        io.stderr.write(`privatelink-dns: ${sig} again: exiting without waiting\n`);
+        resolve(1);
+        return;
+      }
       stopping = true;
       logger.info({ signal: sig }, 'shutting down');
+      // The close is bounded (listeners wait at most their grace time); never hang beyond it.
+      setTimeout(() => {
+        io.stderr.write('privatelink-dns: shutdown took longer than 10 s; exiting\n');
+        resolve(1);
+      }, 10_000).unref();
       server.close().then(
         () => resolve(0),
         () => resolve(1),
