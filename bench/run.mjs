@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dnsperf } from './lib/dnsperf.mjs';
-import { startDnsmasq, startOurs, startUnbound, startUpstream } from './lib/peers.mjs';
+import { spawned, startDnsmasq, startOurs, startUnbound, startUpstream } from './lib/peers.mjs';
 import {
   coldQueries,
   configYaml,
@@ -181,7 +181,7 @@ async function stopAll() {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 // Whatever happens, no server outlives the bench.
 process.on('exit', () => {
-  for (const r of [...running, upstream]) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  for (const c of spawned) if (c.exitCode === null) c.kill('SIGKILL');
 });
 process.on('uncaughtException', (e) => {
   log(`bench: ${e?.stack ?? e}`);

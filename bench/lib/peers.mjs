@@ -125,9 +125,14 @@ class Running {
   }
 }
 
+/** Every process the bench started (killed on exit, even one still starting). */
+export const spawned = new Set();
+
 function launch(_name, cmd, args, logFile) {
   const fd = openSync(logFile, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   return child;
 }
 
