@@ -140,10 +140,14 @@ build_args=(--format docker --build-arg "NODE_IMAGE=$base" "${limits[@]}" -t "$i
 npm_cache=$(npm config get cache 2>/dev/null || true)
 if [ -n "$npm_cache" ] && [ -d "$npm_cache" ]; then build_args+=(-v "$npm_cache:/root/.npm"); fi
 log "building $image on $base"
+old_id=$(podman image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 if ! pm build "${build_args[@]}" . >"$work/build.log" 2>&1; then
   tail -n 40 "$work/build.log" >&2
   fail "podman build failed (log above)"
 fi
+new_id=$(podman image inspect -f '{{.Id}}' "$image")
+# The image this build replaced (the build stages stay cached for the next run).
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then podman rmi "$old_id" >/dev/null 2>&1 || true; fi
 
 # ---- network, upstream, server ------------------------------------------------------------------
 pm network create --internal --disable-dns --subnet "$subnet" --gateway "$gw" "$net" >/dev/null ||
