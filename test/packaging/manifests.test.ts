@@ -3,6 +3,7 @@
  * compose example, the Dockerfile. Parsed with the `yaml` package; the config a ConfigMap carries
  * goes through the same parser and AWS rules the server uses.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +163,43 @@ describe('deploy/kubernetes', () => {
       const dir = join(ROOT, file, '..');
       for (const r of doc.resources) expect(existsSync(join(dir, r)), `${file}: ${r}`).toBe(true);
     }
+  });
+
+  const kubectl = (() => {
+    try {
+      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 10_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!kubectl)('kubectl kustomize renders both variants (needs kubectl)', () => {
+    const render = (dir: string) =>
+      parseAllDocuments(
+        execFileSync('kubectl', ['kustomize', join(K8S, dir)], { encoding: 'utf8', timeout: 30_000 }),
+      )
+        .map((d) => d.toJS() as Doc)
+        .map((d) => `${d.kind}/${d.metadata.name}`)
+        .sort();
+    expect(render('.')).toEqual([
+      'ConfigMap/privatelink-dns-config',
+      'Deployment/privatelink-dns',
+      'Namespace/privatelink-dns',
+      'PodDisruptionBudget/privatelink-dns',
+      'Service/privatelink-dns',
+    ]);
+    expect(render('node-local')).toEqual([
+      'ConfigMap/privatelink-dns-config',
+      'DaemonSet/privatelink-dns',
+      'Namespace/privatelink-dns',
+      'Service/privatelink-dns',
+    ]);
+    const svc = parseAllDocuments(
+      execFileSync('kubectl', ['kustomize', join(K8S, 'node-local')], { encoding: 'utf8', timeout: 30_000 }),
+    )
+      .map((d) => d.toJS() as Doc)
+      .find((d) => d.kind === 'Service')!;
+    expect(svc.spec.internalTrafficPolicy).toBe('Local');
   });
 
   it('the CoreDNS snippets forward amazonaws.com (and api.aws) to the Service', () => {
