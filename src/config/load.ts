@@ -93,9 +93,22 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
     });
   }
   if (problems.length) throw new ConfigError(problems);
-  const locate = makeLocator(doc, lc);
   const raw = doc.toJS() ?? {};
-  return { config: validate(raw, file, locate), file, locate };
+  const config = validate(raw, file, makeLocator(doc, lc));
+  // The server keeps the text, not the parsed document (which is several times larger: over
+  // 100 MB for 10,000 endpoints); positions asked for later parse the text again.
+  let later: Locator | null = null;
+  const locate: Locator = (path, key) => {
+    if (!later) {
+      const lc2 = new LineCounter();
+      later = makeLocator(
+        parseDocument(text, { lineCounter: lc2, prettyErrors: false, uniqueKeys: true }),
+        lc2,
+      );
+    }
+    return later(path, key);
+  };
+  return { config, file, locate };
 }
 
 /** Checks a plain object (no positions: line and column are 1). */
