@@ -16,9 +16,16 @@ function isWildcard(a: string): boolean {
   return a === '' || a === '0.0.0.0' || a === '::';
 }
 
+/**
+ * Docker's embedded DNS server: inside a container on a user network, packets to 127.0.0.11:53
+ * are NAT-redirected to Docker's resolver, so they never reach a socket of ours.
+ */
+const DOCKER_EMBEDDED_DNS = '127.0.0.11';
+
 /** True for addresses of this machine: loopback ranges and every interface address. */
 export function isLocalAddress(address: string): boolean {
   const a = plain(address).split('%')[0];
+  if (a === DOCKER_EMBEDDED_DNS) return false;
   if (a.startsWith('127.') || a === '::1') return true;
   for (const list of Object.values(networkInterfaces())) {
     for (const itf of list ?? []) if (plain(itf.address) === a) return true;
