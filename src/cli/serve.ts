@@ -16,7 +16,8 @@ Options:
   --upstream HOST[:PORT]  upstream resolver, repeatable; overrides the config
                         (default: config upstreams, else /etc/resolv.conf)
   --admin HOST:PORT|off admin HTTP API (default 127.0.0.1:8053)
-  --admin-token TOKEN   bearer token for the admin API (required off loopback)
+  --admin-token TOKEN   bearer token for the admin API (required off loopback;
+                        default: $PRIVATELINK_DNS_ADMIN_TOKEN)
   --log-level LEVEL     trace|debug|info|warn|error|fatal|silent (default info)
   --workers N|auto      processes answering queries on the shared sockets (default 1;
                         auto: one per core); health, admin and reloads stay in one place
@@ -69,7 +70,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       listen: values.listen as string | undefined,
       upstreams: values.upstream as string[] | undefined,
       admin: values.admin === 'off' ? false : ((values.admin as string | undefined) ?? '127.0.0.1:8053'),
-      adminToken: values['admin-token'] as string | undefined,
+      adminToken:
+        (values['admin-token'] as string | undefined) ??
+        (process.env.PRIVATELINK_DNS_ADMIN_TOKEN || undefined),
       logger,
     } as const;
     server =
