@@ -13,6 +13,7 @@ import {
   loadConfigFile,
   parseConfigObject,
   parseConfigText,
+  pathText,
 } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
@@ -187,28 +188,43 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     opts.probes === false ? null : new Prober(health, logger.child({ component: 'probe' }), metrics);
   prober?.update(state.catalog);
 
+  const rejected = (problems: ConfigProblem[]): ReloadResult => {
+    metrics.inc('config_reloads', 'Config reloads, by result', { result: 'failure' });
+    log.error(
+      { problems: problems.map(formatProblem) },
+      'config reload rejected; the previous config keeps serving',
+    );
+    return { ok: false, problems };
+  };
+
   const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: LoadedConfig;
     try {
       next = loadSource(source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config));
     } catch (e) {
-      const problems =
+      return rejected(
         e instanceof ConfigError
           ? e.problems
-          : [{ file: String(opts.config), line: 1, col: 1, path: '', message: String(e) }];
-      metrics.inc('config_reloads', 'Config reloads, by result', { result: 'failure' });
-      log.error(
-        { problems: problems.map(formatProblem) },
-        'config reload rejected; the previous config keeps serving',
+          : [{ file: String(opts.config), line: 1, col: 1, path: '', message: String(e) }],
       );
-      return { ok: false, problems };
     }
+    const prev = state;
     const catalog = buildCatalog(next.config, health);
+    // Swapped before the forwarder reloads: it clears cached answers for names this catalog owns.
+    // Everything up to the end of the catch below is synchronous, so no query sees a rolled-back state.
+    state = { loaded: next, catalog, allowed: allowedClientTable(next.config) };
+    try {
+      fwd.reload(next.config, pickUpstreams(next.config));
+    } catch (e) {
+      // An upstream the forwarder refuses (this server itself): reject the whole config.
+      state = prev;
+      buildCatalog(prev.loaded.config, health); // re-registers the previous static health
+      health.retain(prev.catalog.healthKeys);
+      return rejected([upstreamProblem(next, e)]);
+    }
     health.retain(catalog.healthKeys);
     health.setConfigImpaired(next.config.impairedAzs);
-    state = { loaded: next, catalog, allowed: allowedClientTable(next.config) };
     rateLimiter.configure(next.config.rateLimit);
-    fwd.reload(next.config, pickUpstreams(next.config));
     prober?.update(catalog);
     metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
     log.info(summary(next, catalog), 'config reloaded');
@@ -283,6 +299,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })();
       return closing;
     },
+  };
+}
+
+/** A problem for an upstream the forwarder refused, placed at that upstream in the config when it is there. */
+function upstreamProblem(l: LoadedConfig, e: unknown): ConfigProblem {
+  const bad = (e as { upstream?: unknown }).upstream;
+  let path: (string | number)[] = [];
+  const rules = l.config.forwardingRules;
+  for (let i = rules.length - 1; i >= 0; i--) {
+    const j = rules[i].upstreams.indexOf(bad as string);
+    if (j >= 0) path = ['forwardingRules', i, 'upstreams', j];
+  }
+  const k = l.config.upstreams?.indexOf(bad as string) ?? -1;
+  if (k >= 0) path = ['upstreams', k];
+  const pos = l.locate(path);
+  return {
+    file: l.file,
+    line: pos.line,
+    col: pos.col,
+    path: pathText(path),
+    message: e instanceof Error ? e.message : String(e),
   };
 }
 
