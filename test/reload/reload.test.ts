@@ -77,6 +77,7 @@ describe('file changes under a steady stream of queries', () => {
     const { file } = configFile(yamlOf(cwWith(OLD)));
     const srv = await serve(file);
     const stream = queryStream(srv.udp.port);
+    const tcp = queryStream(srv.tcp.port, CW_PRIVATE, 2, 40_000, 'tcp');
     try {
       await waitFor('answers before the change', () => stream.answers.length >= 200, CAP);
       writeFileSync(file, yamlOf(cwWith(NEW)));
@@ -88,9 +89,12 @@ describe('file changes under a steady stream of queries', () => {
       const mark2 = stream.answers.length;
       await waitFor('answers after the second change', () => stream.answers.length >= mark2 + 200, CAP);
     } finally {
-      await stream.stop();
+      await Promise.all([stream.stop(), tcp.stop()]);
     }
     expect(stream.failures).toEqual([]);
+    expect(tcp.failures).toEqual([]);
+    expect(tcp.answers.length).toBeGreaterThan(0);
+    expect(tcp.answers.every((a) => [OLD, NEW, THIRD].some((s) => s.join(',') === a))).toBe(true);
     const sets = new Set(stream.answers);
     expect([...sets].sort()).toEqual([OLD, NEW, THIRD].map((s) => s.join(',')).sort());
     // Each set takes over for good: once a later set was seen, an earlier one comes back at most
@@ -103,6 +107,7 @@ describe('file changes under a steady stream of queries', () => {
     expect(oldAfter).toBeLessThanOrEqual(8);
     expect(stream.answers.slice(-100).every((a) => a === THIRD.join(','))).toBe(true);
     expect(sample(await srv.metrics.text(), ...SUCCEEDED)).toBeGreaterThanOrEqual(2);
+    expect(sample(await srv.metrics.text(), ...FAILED)).toBe(0); // no half-written file was read
   });
 
   it('picks up editors that save by rename, again and again', async () => {

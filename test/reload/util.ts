@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { cloudwatch, oneVpc } from '../helpers/configs.js';
-import { addresses, query } from '../helpers/dns-client.js';
+import { addresses, query, queryTcp } from '../helpers/dns-client.js';
 
 export const CW_PRIVATE = 'monitoring.us-east-2.amazonaws.com';
 export const OLD = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
@@ -50,10 +50,16 @@ export interface QueryStream {
 }
 
 /**
- * Keeps `workers` UDP queries for `name` in flight until stopped or `max` were sent (a bound,
+ * Keeps `workers` queries for `name` in flight until stopped or `max` were sent (a bound,
  * so a forgotten stream cannot run forever).
  */
-export function queryStream(port: number, name = CW_PRIVATE, workers = 8, max = 40_000): QueryStream {
+export function queryStream(
+  port: number,
+  name = CW_PRIVATE,
+  workers = 8,
+  max = 40_000,
+  transport: 'udp' | 'tcp' = 'udp',
+): QueryStream {
   const answers: string[] = [];
   const failures: string[] = [];
   let sent = 0;
@@ -62,7 +68,7 @@ export function queryStream(port: number, name = CW_PRIVATE, workers = 8, max = 
     while (!stopped && sent < max) {
       sent++;
       try {
-        const d = await query(port, name, { host: '127.0.0.1' });
+        const d = transport === 'udp' ? await query(port, name) : await queryTcp(port, name);
         if (d.rcode !== 'NOERROR') failures.push(`rcode ${d.rcode}`);
         else answers.push(addresses(d).sort().join(','));
       } catch (e) {
