@@ -38,7 +38,7 @@ const SECONDS = arg('seconds', 60);
 const UDP_WORKERS = arg('udp-workers', 8);
 const TCP_WORKERS = arg('tcp-workers', 4);
 const JSON_OUT = process.argv.includes('--json');
-const TIMEOUT_MS = 3000;
+const TIMEOUT_MS = 8000;
 
 // ------------------------------------------------------------------------------------------------
 // The world: one VPC (loopback inside it), one endpoint with an ENI in each of three AZs.
@@ -59,6 +59,9 @@ function config(upstream: string, ttl: number): object {
   return {
     ttl,
     upstreams: [upstream],
+    // Generous upstream timeouts: the fake upstream shares this process, so a GC pause or a busy
+    // machine must not turn into SERVFAIL. The soak checks answers, not upstream latency.
+    forwarder: { attemptTimeoutMs: 2500, deadlineMs: 6000 },
     vpcs: [
       {
         id: VPC,
@@ -356,7 +359,7 @@ async function main(): Promise<number> {
     ];
     const progress = setInterval(() => {
       process.stderr.write(
-        `soak: ${Math.round((Date.now() - started) / 1000)} s: ${stats.sent} sent, ${stats.answered} answered, ${stats.wrong} wrong, ${stats.lost} lost\n`,
+        `soak: ${Math.round((Date.now() - started) / 1000)} s: ${stats.sent} sent, ${stats.answered} answered, ${stats.wrong} wrong, ${stats.lost} lost, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
       );
     }, 10_000);
     timers.push(progress);

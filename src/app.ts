@@ -158,16 +158,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   try {
-    // UDP first: with port 0 the TCP listener takes the port UDP got.
-    udp = await listenUdp(listen.host, listen.port, engine, logger.child({ component: 'udp' }));
-    tcp = await listenTcp(
-      listen.host,
-      udp.address.port,
-      engine,
-      logger.child({ component: 'tcp' }),
-      metrics,
-      () => state.loaded.config.limits,
-    );
+    // UDP first: with port 0 the TCP listener takes the port UDP got. That TCP port may be taken
+    // (e.g. by an outgoing connection's ephemeral port): then try another free UDP port.
+    for (let attempt = 1; ; attempt++) {
+      udp = await listenUdp(listen.host, listen.port, engine, logger.child({ component: 'udp' }));
+      try {
+        tcp = await listenTcp(
+          listen.host,
+          udp.address.port,
+          engine,
+          logger.child({ component: 'tcp' }),
+          metrics,
+          () => state.loaded.config.limits,
+        );
+        break;
+      } catch (e) {
+        await udp.close();
+        udp = undefined;
+        if (listen.port !== 0 || attempt >= 10 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      }
+    }
     upstreams = pickUpstreams(first.config);
     forwarding = createForwarding({
       config: first.config,

@@ -98,6 +98,7 @@ export function listenTcp(
       // While we owe an answer the server, not the client, is the slow one. After our FIN the
       // timeout still reaps a client that never closes its side.
       if (pending === 0) cut('idle');
+      else sock.setTimeout(lim.tcpIdleTimeoutMs); // re-arm: an answer may be dropped, not written
     });
     sock.on('error', () => {});
     sock.on('close', () => {
@@ -169,6 +170,11 @@ export function listenTcp(
         chunks = rest.length > 0 ? [rest] : [];
         buffered = rest.length;
         queries++;
+        // This message made it in time; the next one gets its own deadline.
+        if (partial) {
+          clearTimeout(partial);
+          partial = null;
+        }
         const r = engine.handle(msg, address, rport, 'tcp', ac.signal);
         if (r instanceof Promise) {
           pending++;

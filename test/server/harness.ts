@@ -97,17 +97,30 @@ export async function startListeners(
     logger,
     maxUdpSize: () => limits.maxUdpSize,
   });
-  const udp = await listenUdp('127.0.0.1', 0, engine, logger);
-  const tcp = await listenTcp('127.0.0.1', udp.address.port, engine, logger, metrics, () => limits);
+  // The TCP side of the free UDP port may be taken (an ephemeral port of some connection): retry.
+  let udp: UdpListener | undefined;
+  let tcp: TcpListener | undefined;
+  for (let attempt = 1; !tcp; attempt++) {
+    udp = await listenUdp('127.0.0.1', 0, engine, logger);
+    try {
+      tcp = await listenTcp('127.0.0.1', udp.address.port, engine, logger, metrics, () => limits);
+    } catch (e) {
+      await udp.close();
+      if (attempt >= 10) throw e;
+    }
+  }
+  if (!udp) throw new Error('unreachable');
+  const u = udp;
+  const t = tcp;
   return {
-    udp,
-    tcp,
-    port: udp.address.port,
+    udp: u,
+    tcp: t,
+    port: u.address.port,
     handler,
     metrics,
     limits,
     close: async (graceMs = 0) => {
-      await Promise.all([udp.close(graceMs), tcp.close(graceMs)]);
+      await Promise.all([u.close(graceMs), t.close(graceMs)]);
     },
   };
 }

@@ -72,6 +72,24 @@ describe('TCP listener limits', () => {
     expect(srv.metrics.value('tcp_connections_closed', { reason: 'slow' })).toBe(1);
   });
 
+  it('does not cut a client that streams queries for longer than the idle timeout', async () => {
+    srv = await startListeners({ tcpIdleTimeoutMs: 400 });
+    const c = await rawConnect(srv.port);
+    const stream = Buffer.concat(
+      Array.from({ length: 120 }, (_, i) => frame(makeQuery(`s${i}.example`, { id: i }))),
+    );
+    // Chunks of 1.5 messages every 10 ms: there is always a message in progress, for ~800 ms.
+    const step = Math.floor((stream.length / 120) * 1.5);
+    for (let off = 0; off < stream.length; off += step) {
+      c.sock.write(stream.subarray(off, off + step));
+      await sleep(10);
+    }
+    const got = await c.waitAnswers(120);
+    expect(got.map((a) => decode(a).id)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    expect(srv.metrics.value('tcp_connections_closed', { reason: 'slow' })).toBe(0);
+    c.sock.destroy();
+  });
+
   it('closes after tcpMaxQueriesPerConnection answers', async () => {
     srv = await startListeners({ tcpMaxQueriesPerConnection: 3, tcpIdleTimeoutMs: 5000 });
     const c = await rawConnect(srv.port);
