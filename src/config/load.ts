@@ -3,6 +3,7 @@
  * file, line and column.
  */
 import { readFileSync } from 'node:fs';
+import jsyaml from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from './rules.js';
@@ -79,6 +80,38 @@ export interface LoadedConfig {
 
 /** Parses and checks YAML text. Throws {@link ConfigError} listing every problem. */
 export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
+  // Fast path: js-yaml (about ten times faster than a positioned parse on large files). The
+  // positioned parse of the `yaml` package runs only when a position is needed: for a syntax
+  // error, a problem to report, or a later lookup. Both follow the YAML 1.2 core schema.
+  let raw: unknown;
+  try {
+    raw = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false }) ?? {};
+  } catch (e) {
+    positioned(text, file); // throws with the positioned parser's messages when it sees them too
+    const mark = (e as { mark?: { line: number; column: number } }).mark;
+    const reason = (e as { reason?: string }).reason ?? String(e);
+    throw new ConfigError([
+      {
+        file,
+        line: (mark?.line ?? 0) + 1,
+        col: (mark?.column ?? 0) + 1,
+        path: '',
+        message: `YAML: ${reason}`,
+      },
+    ]);
+  }
+  let later: Locator | null = null;
+  const locate: Locator = (path, key) => {
+    later ??= positioned(text, file);
+    return later(path, key);
+  };
+  // The server keeps the text, not a parsed document (several times larger: over 100 MB for
+  // 10,000 endpoints); positions asked for later parse the text again.
+  return { config: validate(raw, file, locate), file, locate };
+}
+
+/** Parses with positions; throws {@link ConfigError} for syntax errors, else returns a locator. */
+function positioned(text: string, file: string): Locator {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -93,22 +126,7 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
     });
   }
   if (problems.length) throw new ConfigError(problems);
-  const raw = doc.toJS() ?? {};
-  const config = validate(raw, file, makeLocator(doc, lc));
-  // The server keeps the text, not the parsed document (which is several times larger: over
-  // 100 MB for 10,000 endpoints); positions asked for later parse the text again.
-  let later: Locator | null = null;
-  const locate: Locator = (path, key) => {
-    if (!later) {
-      const lc2 = new LineCounter();
-      later = makeLocator(
-        parseDocument(text, { lineCounter: lc2, prettyErrors: false, uniqueKeys: true }),
-        lc2,
-      );
-    }
-    return later(path, key);
-  };
-  return { config, file, locate };
+  return makeLocator(doc, lc);
 }
 
 /** Checks a plain object (no positions: line and column are 1). */
