@@ -63,7 +63,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const configPath = (values.config as string | undefined) ?? defaultConfigPath();
   const logger = pino({ level });
-  let server: { close(): Promise<void>; reload(): Promise<unknown> };
+  let server: { close(): Promise<void>; reload(): Promise<unknown> } | undefined;
+  // SIGHUP reloads; registered before startup so that an early one does not end the process.
+  let hupWhileStarting = false;
+  const reload = () => {
+    if (!server) {
+      hupWhileStarting = true;
+      return;
+    }
+    server.reload().catch((err) => logger.error({ err }, 'reload failed'));
+  };
+  process.on('SIGHUP', reload);
   try {
     const common = {
       config: configPath,
@@ -86,6 +96,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`privatelink-dns: ${describeStartError(e, values.listen as string | undefined)}\n`);
     return 1;
   }
+  const running = server;
+  if (hupWhileStarting) reload();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {
@@ -102,16 +114,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         io.stderr.write('privatelink-dns: shutdown took longer than 10 s; exiting\n');
         resolve(1);
       }, 10_000).unref();
-      server.close().then(
+      running.close().then(
         () => resolve(0),
         () => resolve(1),
       );
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGHUP', () => {
-      void server.reload();
-    });
   });
 }
 
