@@ -1,6 +1,6 @@
 /**
  * The admin HTTP API on `node:http`: JSON in and out, health and readiness, Prometheus metrics,
- * interface and AZ health, resolve explanations and reload. See docs/admin.md.
+ * interface and AZ health, resolve explanations and reload. See the README, "Health, AZ impairment and the admin API".
  *
  * Bound to a non-loopback address it refuses to start without a token; with a token every route
  * except /healthz and /readyz requires `Authorization: Bearer <token>`.
