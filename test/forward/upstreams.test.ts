@@ -77,7 +77,9 @@ describe('resolv.conf', () => {
     expect(isSelf({ address: '127.0.0.1', port: 53 }, [{ address: '::', port: 53 }])).toBe(true);
     expect(isSelf({ address: '192.0.2.99', port: 53 }, [{ address: '0.0.0.0', port: 53 }])).toBe(false);
     // Docker's embedded DNS is NAT-redirected: a container listening on 0.0.0.0:53 keeps it as upstream.
-    expect(systemUpstreams('nameserver 127.0.0.11\n', [{ address: '0.0.0.0', port: 53 }])).toEqual(['127.0.0.11']);
+    expect(systemUpstreams('nameserver 127.0.0.11\n', [{ address: '0.0.0.0', port: 53 }])).toEqual([
+      '127.0.0.11',
+    ]);
   });
 });
 
