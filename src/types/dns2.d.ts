@@ -23,7 +23,17 @@ declare module 'dns2' {
     data?: unknown;
   }
   class Packet {
-    header: { id: number; qr: number; opcode: number; aa: number; tc: number; rd: number; ra: number; z: number; rcode: number };
+    header: {
+      id: number;
+      qr: number;
+      opcode: number;
+      aa: number;
+      tc: number;
+      rd: number;
+      ra: number;
+      z: number;
+      rcode: number;
+    };
     questions: Question[];
     answers: Resource[];
     authorities: Resource[];
