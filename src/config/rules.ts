@@ -7,7 +7,7 @@
  */
 
 import { type Cidr, cidrContains, cidrWithin, parseAddress, parseCidr } from '../net/cidr.js';
-import { defaultPrivateDnsNames, deriveEndpointId, parseService } from '../privatelink/names.js';
+import { defaultPrivateDnsNames, endpointIdOf, parseService } from '../privatelink/names.js';
 import type { PathSeg } from './load.js';
 import type { Config, DnsRecordIpTypeT, EndpointConfig, IpAddressTypeT, VpcConfig } from './schema.js';
 
@@ -212,6 +212,25 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** AWS reserves the first four addresses and the last one of every subnet range. */
 function reservedIndex(c: Cidr, addr: Uint8Array): 'first' | 'last' | null {
+  if (addr.length !== c.bytes.length) return reservedIndexWide(c, addr);
+  // `addr` lies in `c`: only its host bits (those past the prefix) tell where.
+  const last = addr.length - 1;
+  let low = true; // every host bit above the lowest two is 0
+  let high = true; // every host bit is 1
+  for (let i = 0; i <= last; i++) {
+    const bits = Math.max(0, Math.min(8, c.prefix - i * 8));
+    const hostMask = ~(bits === 0 ? 0 : (0xff << (8 - bits)) & 0xff) & 0xff;
+    const h = addr[i] & hostMask;
+    if (h !== hostMask) high = false;
+    if (i < last ? h !== 0 : h > 3) low = false;
+  }
+  if (low) return 'first';
+  if (high) return 'last';
+  return null;
+}
+
+/** {@link reservedIndex} for an address and a range of different lengths, in arbitrary precision. */
+function reservedIndexWide(c: Cidr, addr: Uint8Array): 'first' | 'last' | null {
   const bits = c.bytes.length * 8;
   const host = bits - c.prefix;
   // Offset of addr in the range, as a bigint.
@@ -225,6 +244,22 @@ function reservedIndex(c: Cidr, addr: Uint8Array): 'first' | 'last' | null {
   if (rel < 4n) return 'first';
   if (rel === size - 1n) return 'last';
   return null;
+}
+
+/** A key that is equal for equal addresses however they are written (4 or 16 bytes as characters). */
+function addressKey(b: Uint8Array): string {
+  return b.length === 4
+    ? String.fromCharCode(b[0], b[1], b[2], b[3])
+    : String.fromCharCode(
+        (b[0] << 8) | b[1],
+        (b[2] << 8) | b[3],
+        (b[4] << 8) | b[5],
+        (b[6] << 8) | b[7],
+        (b[8] << 8) | b[9],
+        (b[10] << 8) | b[11],
+        (b[12] << 8) | b[13],
+        (b[14] << 8) | b[15],
+      );
 }
 
 function checkEndpoint(
@@ -253,15 +288,7 @@ function checkEndpoint(
   }
 
   const label = ep.id ?? `endpoints[${index}]`;
-  const id =
-    ep.id ??
-    (svc
-      ? deriveEndpointId(
-          vpc.id,
-          ep.service,
-          ep.interfaces.map((i) => i.subnet),
-        )
-      : undefined);
+  const id = ep.id ?? (svc ? endpointIdOf(vpc.id, ep) : undefined);
   if (id) {
     const prev = endpointIds.get(id);
     if (prev) {
@@ -359,7 +386,7 @@ function checkEndpoint(
       const text = itf[fam];
       if (!text) continue;
       const bytes = parseAddress(text)!;
-      const key = formatAddress(bytes);
+      const key = addressKey(bytes);
       const range = fam === 'ipv4' ? sub?.v4 : sub?.v6;
       if (sub && range) {
         if (!cidrContains(range, bytes)) {

@@ -2,17 +2,16 @@
  * The configuration schema: the one place for every field, its type, range and default.
  * `schema/config.schema.json` is generated from it (`npm run schema`).
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseCidr } from '../net/cidr.js';
+import { addressFamily, parseCidr } from '../net/cidr.js';
 
 const ipv4 = z
   .string()
-  .refine((s) => isIP(s) === 4, { message: 'not an IPv4 address' })
+  .refine((s) => addressFamily(s) === 4, { message: 'not an IPv4 address' })
   .meta({ format: 'ipv4' });
 const ipv6 = z
   .string()
-  .refine((s) => isIP(s) === 6, { message: 'not an IPv6 address' })
+  .refine((s) => addressFamily(s) === 6, { message: 'not an IPv6 address' })
   .meta({ format: 'ipv6' });
 const cidr = z
   .string()

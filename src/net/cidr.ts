@@ -1,5 +1,4 @@
 /** IPv4/IPv6 addresses and CIDR ranges as bytes, for range checks that are exact and cheap. */
-import { isIP } from 'node:net';
 
 export interface Cidr {
   family: 4 | 6;
@@ -11,33 +10,121 @@ export interface Cidr {
 
 /** Parses an address into 4 or 16 bytes (IPv4-mapped IPv6 stays 16 bytes). Null when invalid. */
 export function parseAddress(addr: string): Uint8Array | null {
-  const fam = isIP(addr);
-  if (fam === 4) return Uint8Array.from(addr.split('.').map(Number));
-  if (fam !== 6) return null;
-  let s = addr;
-  const pct = s.indexOf('%');
-  if (pct >= 0) s = s.slice(0, pct);
+  if (typeof addr !== 'string') return null;
+  const n = addr.length;
+  if (n < 2) return null;
+  if (addr.indexOf(':') < 0) {
+    const out = new Uint8Array(4);
+    return readV4(addr, 0, n, out, 0) ? out : null;
+  }
+  return parseV6(addr, n);
+}
+
+/** The family of a valid address (4 or 6), else 0: `net.isIP` without its regular expressions. */
+export function addressFamily(addr: string): 0 | 4 | 6 {
+  const b = parseAddress(addr);
+  return b === null ? 0 : b.length === 4 ? 4 : 6;
+}
+
+/** Dotted quad in s[from, to) into out[at..at+4): decimal octets 0-255 without leading zeros. */
+function readV4(s: string, from: number, to: number, out: Uint8Array, at: number): boolean {
+  let i = from;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (i >= to || s.charCodeAt(i) !== 46) return false; // '.'
+      i++;
+    }
+    const start = i;
+    let v = 0;
+    while (i < to) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
+    out[at + part] = v;
+  }
+  return i === to;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** A zone id character as `net.isIP` accepts it after '%': letters, digits, '-', '.' and ':'. */
+function isZoneChar(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46;
+}
+
+function parseV6(s: string, n: number): Uint8Array | null {
+  let end = s.indexOf('%');
+  if (end >= 0) {
+    if (end === n - 1) return null;
+    for (let i = end + 1; i < n; i++) if (!isZoneChar(s.charCodeAt(i))) return null;
+  } else end = n;
+  const groups = new Uint16Array(8);
+  let count = 0; // groups written
+  let gap = -1; // index in groups where '::' stands
+  let i = 0;
+  if (s.charCodeAt(0) === 58) {
+    // Leading '::'.
+    if (s.charCodeAt(1) !== 58) return null;
+    gap = 0;
+    i = 2;
+    if (i === end) return expand(groups, count, gap, null);
+  }
+  let v4: Uint8Array | null = null;
+  for (;;) {
+    // A group (or an IPv4 tail) starts at i.
+    const start = i;
+    let v = 0;
+    while (i < end) {
+      const h = hexValue(s.charCodeAt(i));
+      if (h < 0) break;
+      v = (v << 4) | h;
+      i++;
+    }
+    const len = i - start;
+    if (i < end && s.charCodeAt(i) === 46) {
+      // IPv4 tail: takes two groups and ends the address.
+      if (count + 2 > (gap >= 0 ? 7 : 8)) return null;
+      v4 = new Uint8Array(4);
+      if (!readV4(s, start, end, v4, 0)) return null;
+      count += 2;
+      break;
+    }
+    if (len === 0 || len > 4) return null;
+    if (count >= (gap >= 0 ? 7 : 8)) return null;
+    groups[count++] = v;
+    if (i === end) break;
+    if (s.charCodeAt(i) !== 58) return null;
+    i++;
+    if (i < end && s.charCodeAt(i) === 58) {
+      if (gap >= 0) return null;
+      gap = count;
+      i++;
+      if (i === end) break;
+    } else if (i === end) return null; // a single trailing ':'
+  }
+  if (gap < 0 && count !== 8) return null;
+  if (gap >= 0 && count > 7) return null;
+  return expand(groups, v4 ? count - 2 : count, gap, v4);
+}
+
+function expand(groups: Uint16Array, written: number, gap: number, v4: Uint8Array | null): Uint8Array {
   const out = new Uint8Array(16);
-  // Embedded IPv4 tail (::ffff:1.2.3.4).
-  let tail: number[] = [];
-  const lastColon = s.lastIndexOf(':');
-  if (s.indexOf('.', lastColon) >= 0) {
-    tail = s
-      .slice(lastColon + 1)
-      .split('.')
-      .map(Number);
-    s = `${s.slice(0, lastColon + 1)}0:0`;
+  const total = v4 ? 6 : 8;
+  for (let k = 0; k < written; k++) {
+    const at = gap >= 0 && k >= gap ? k + (total - written) : k;
+    out[at * 2] = groups[k] >> 8;
+    out[at * 2 + 1] = groups[k] & 0xff;
   }
-  const [head, rest] = s.split('::');
-  const h = head ? head.split(':') : [];
-  const r = rest !== undefined ? (rest ? rest.split(':') : []) : [];
-  const groups = rest !== undefined ? [...h, ...Array(8 - h.length - r.length).fill('0'), ...r] : h;
-  for (let i = 0; i < 8; i++) {
-    const v = Number.parseInt(groups[i] ?? '0', 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  }
-  if (tail.length === 4) out.set(tail, 12);
+  if (v4) out.set(v4, 12);
   return out;
 }
 

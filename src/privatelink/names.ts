@@ -2,7 +2,7 @@
  * AWS PrivateLink name forms: service ids, regional/zonal/private DNS names, and the identifiers
  * derived for endpoints that omit them (stable: they depend only on the endpoint's content).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export interface ServiceInfo {
   /** The service name as configured. */
@@ -66,12 +66,17 @@ export function hasEndpointWildcards(svc: ServiceInfo): boolean {
   return !svc.endpointService && svc.short === 's3';
 }
 
+// Names are joined rather than concatenated: join gives one flat string, where a template gives a
+// tree of pieces (larger in memory for the life of the catalog, slower to compare as a Map key).
+
 export function regionalName(endpointId: string, suffix: string, svc: ServiceInfo): string {
-  return `${endpointId}-${suffix}.${svc.serviceId}.${svc.region}.vpce.amazonaws.com`;
+  return [endpointId, '-', suffix, '.', svc.serviceId, '.', svc.region, '.vpce.amazonaws.com'].join('');
 }
 
 export function zonalName(endpointId: string, suffix: string, az: string, svc: ServiceInfo): string {
-  return `${endpointId}-${suffix}-${az}.${svc.serviceId}.${svc.region}.vpce.amazonaws.com`;
+  return [endpointId, '-', suffix, '-', az, '.', svc.serviceId, '.', svc.region, '.vpce.amazonaws.com'].join(
+    '',
+  );
 }
 
 /** The apex of the public zone that holds a region's vpce names. */
@@ -85,15 +90,43 @@ export function canonicalName(name: string): string {
   return n.endsWith('.') ? n.slice(0, -1) : n;
 }
 
+// One-shot hashing where Node has it (20.12+): a third of the cost of createHash().update().digest().
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
+
 function digest(parts: readonly string[]): Buffer {
-  return createHash('sha256').update(parts.join('\n')).digest();
+  const text = parts.join('\n');
+  return oneShot ? oneShot('sha256', text, 'buffer') : crypto.createHash('sha256').update(text).digest();
+}
+
+/** The first 17 hex digits of a digest. */
+function hex17(d: Buffer): string {
+  return d.toString('hex', 0, 9).slice(0, 17);
 }
 
 /** Endpoint content that identifies it: VPC, service and subnets (sorted, so order does not matter). */
 export function deriveEndpointId(vpcId: string, service: string, subnets: readonly string[]): string {
-  return `vpce-${digest(['endpoint', vpcId, service, ...[...subnets].sort()])
-    .toString('hex')
-    .slice(0, 17)}`;
+  return ['vpce-', hex17(digest(['endpoint', vpcId, service, ...[...subnets].sort()]))].join('');
+}
+
+/** Derived ids by endpoint config object: the rules and the catalog both need them. */
+const derivedIds = new WeakMap<object, string>();
+
+/** The id of an endpoint: its own, else derived (once per config object; configs are not mutated). */
+export function endpointIdOf(
+  vpcId: string,
+  ep: { id?: string; service: string; interfaces: { subnet: string }[] },
+): string {
+  if (ep.id) return ep.id;
+  let id = derivedIds.get(ep);
+  if (id === undefined) {
+    id = deriveEndpointId(
+      vpcId,
+      ep.service,
+      ep.interfaces.map((i) => i.subnet),
+    );
+    derivedIds.set(ep, id);
+  }
+  return id;
 }
 
 const B36 = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -106,7 +139,7 @@ export function deriveDnsSuffix(endpointId: string, vpcId: string, service: stri
 }
 
 export function deriveEniId(endpointId: string, subnet: string): string {
-  return `eni-${digest(['eni', endpointId, subnet]).toString('hex').slice(0, 17)}`;
+  return ['eni-', hex17(digest(['eni', endpointId, subnet]))].join('');
 }
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -114,7 +147,7 @@ const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 /** A Route 53 style id (Z + 20 characters) for an endpoint's hidden private hosted zone. */
 export function derivePrivateHostedZoneId(endpointId: string, vpcId: string): string {
   const d = digest(['phz', endpointId, vpcId]);
-  let s = 'Z0';
-  for (let i = 0; i < 19; i++) s += B32[d[i] % 32];
-  return s;
+  const s = ['Z0'];
+  for (let i = 0; i < 19; i++) s.push(B32[d[i] % 32]);
+  return s.join('');
 }
