@@ -3,7 +3,8 @@
  * one source of truth: it loads and validates the config, runs the health probes, takes admin
  * overrides and reloads, and pushes the result to every worker; a worker only answers queries.
  * Every push carries a sequence number that the worker acknowledges once it has applied it, so
- * the primary knows when every worker answers the same thing.
+ * the primary knows when every worker answers the same thing. Configs arrive checked: a worker
+ * does not check them again (see `markChecked`), it only builds its catalog.
  */
 import type { Config } from '../config/schema.js';
 

@@ -7,6 +7,7 @@
 import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { type RunningServer, startServer } from '../app.js';
+import { markChecked } from '../config/load.js';
 import type { FromWorker, HealthEntries, ToWorker } from './messages.js';
 
 function send(m: FromWorker): void {
@@ -41,7 +42,8 @@ async function handle(m: ToWorker): Promise<void> {
       const logger = pino({ level: m.options.logLevel }).child({ worker: cluster.worker?.id });
       try {
         server = await startServer({
-          config: m.config,
+          // Checked by the primary already: the worker only builds its catalog.
+          config: markChecked(m.config),
           listen: m.options.listen,
           upstreams: m.options.upstreams,
           admin: false,
@@ -61,7 +63,7 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'config': {
       if (!server) return;
-      const r = await server.reload(m.config);
+      const r = await server.reload(markChecked(m.config));
       applyHealth(server, m.health);
       send({ t: 'ack', seq: m.seq, error: r.ok ? undefined : 'the config was rejected by the worker' });
       return;

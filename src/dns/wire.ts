@@ -424,6 +424,27 @@ export function encodeRecord(owner: Buffer, type: number, ttl: number, rdata: Bu
   return out;
 }
 
+/**
+ * Writes one resource record owned by the question name (a {@link QNAME_POINTER}) into `out` at
+ * `at`, without allocating; returns the offset after it. Same bytes as {@link encodeRecord}.
+ */
+export function writeQnameRecord(
+  out: Buffer,
+  at: number,
+  type: number,
+  ttl: number,
+  rdata: Uint8Array,
+): number {
+  out[at] = 0xc0;
+  out[at + 1] = 0x0c;
+  out.writeUInt16BE(type, at + 2);
+  out.writeUInt16BE(1, at + 4);
+  out.writeUInt32BE(ttl >>> 0, at + 6);
+  out.writeUInt16BE(rdata.length, at + 10);
+  out.set(rdata, at + 12);
+  return at + 12 + rdata.length;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Whole-message scanning (forwarded answers, cache, truncation).
 

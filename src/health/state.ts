@@ -31,7 +31,7 @@ export interface HealthTransition {
 }
 
 export function healthKey(endpointId: string, az: string): string {
-  return `${endpointId}/${az}`;
+  return [endpointId, '/', az].join(''); // one flat string (a Map key for the catalog's life)
 }
 
 export class HealthState {
@@ -43,13 +43,13 @@ export class HealthState {
   private readonly listeners = new Set<(t: HealthTransition) => void>();
 
   /** Registers (or updates the static health of) an interface. Existing probe/override state is kept. */
-  register(endpointId: string, az: string, staticHealthy: boolean): void {
-    const key = healthKey(endpointId, az);
+  register(endpointId: string, az: string, staticHealthy: boolean, key = healthKey(endpointId, az)): void {
     const e = this.entries.get(key);
     if (e) {
       e.staticHealthy = staticHealthy;
     } else {
-      this.entries.set(key, { staticHealthy, az });
+      // Every field from the start: one object shape, no property store added later.
+      this.entries.set(key, { staticHealthy, az, probe: undefined, override: undefined, last: undefined });
     }
     this.changed(key);
   }
@@ -134,7 +134,17 @@ export class HealthState {
   }
 
   isHealthy(key: string): boolean {
-    return this.view(key).healthy;
+    const e = this.entries.get(key);
+    return e === undefined || this.healthyOf(e);
+  }
+
+  /** {@link view}'s verdict without building the view (answer pools ask for every interface). */
+  private healthyOf(e: Entry): boolean {
+    if (e.override !== undefined) return e.override;
+    if (this.adminImpaired.size > 0 && this.adminImpaired.has(e.az)) return false;
+    if (this.configImpaired.size > 0 && this.configImpaired.has(e.az)) return false;
+    if (e.probe) return e.probe.healthy;
+    return e.staticHealthy;
   }
 
   onTransition(fn: (t: HealthTransition) => void): () => void {
@@ -147,12 +157,15 @@ export class HealthState {
     this.generation++;
     const e = this.entries.get(key);
     if (!e) return;
-    const v = this.view(key);
-    if (e.last !== v.healthy) {
+    const healthy = this.healthyOf(e);
+    if (e.last !== healthy) {
       const first = e.last === undefined;
-      e.last = v.healthy;
+      e.last = healthy;
       // The first verdict of a healthy interface is not a transition worth telling.
-      if (!first || !v.healthy) this.emit(key, e, v, v.source === 'az-impaired' ? undefined : cause);
+      if (!first || !healthy) {
+        const v = this.view(key);
+        this.emit(key, e, v, v.source === 'az-impaired' ? undefined : cause);
+      }
     }
   }
 

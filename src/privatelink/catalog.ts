@@ -13,7 +13,7 @@ import type {
   VpcConfig,
 } from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
-import { encodeName, encodeRecord, QNAME_POINTER, type RRset } from '../dns/wire.js';
+import { encodeName, encodeRecord, QNAME_POINTER, type RRset, writeQnameRecord } from '../dns/wire.js';
 import { type HealthState, healthKey } from '../health/state.js';
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
@@ -21,9 +21,9 @@ import {
   canonicalName,
   defaultPrivateDnsNames,
   deriveDnsSuffix,
-  deriveEndpointId,
   deriveEniId,
   derivePrivateHostedZoneId,
+  endpointIdOf,
   hasEndpointWildcards,
   parseService,
   regionalName,
@@ -176,57 +176,113 @@ const SOA_ANSWER: RRset = {
   count: 1,
 };
 
-function makeZone(apex: string, kind: Zone['kind']): Zone {
-  return {
-    apex,
-    kind,
-    soa: { bytes: encodeRecord(encodeName(apex), RRType.SOA, R53_SOA.ttl, SOA_RDATA), count: 1 },
-    soaAnswer: SOA_ANSWER,
-    nsAnswer: NS_ANSWER,
-  };
+/** A zone whose SOA record (owner = apex) is encoded the first time an answer needs it. */
+class LazyZone implements Zone {
+  private soaSet: RRset | null = null;
+
+  constructor(
+    readonly apex: string,
+    readonly kind: Zone['kind'],
+  ) {}
+
+  get soa(): RRset {
+    this.soaSet ??= {
+      bytes: encodeRecord(encodeName(this.apex), RRType.SOA, R53_SOA.ttl, SOA_RDATA),
+      count: 1,
+    };
+    return this.soaSet;
+  }
+
+  get soaAnswer(): RRset {
+    return SOA_ANSWER;
+  }
+
+  get nsAnswer(): RRset {
+    return NS_ANSWER;
+  }
 }
+
+function makeZone(apex: string, kind: Zone['kind']): Zone {
+  return new LazyZone(apex, kind);
+}
+
+/** An interface of the catalog; its derived ENI id is computed when first asked for. */
+class CatalogInterface implements InterfaceInfo {
+  private eni: string | undefined;
+
+  constructor(
+    private readonly endpointId: string,
+    readonly subnetId: string,
+    readonly az: string,
+    readonly ipv4: string | undefined,
+    readonly ipv6: string | undefined,
+    readonly healthKey: string,
+    readonly healthCheck: HealthCheckConfig | undefined,
+    eniId: string | undefined,
+  ) {
+    this.eni = eniId;
+  }
+
+  get eniId(): string {
+    this.eni ??= deriveEniId(this.endpointId, this.subnetId);
+    return this.eni;
+  }
+}
+
+/** Encoded size of an A and an AAAA record owned by the question name. */
+const A_LEN = 16;
+const AAAA_LEN = 28;
 
 /**
  * The addresses one endpoint answers with, per family, in config order, with the rotation for
  * round robin precomputed per health generation.
+ *
+ * Nothing is encoded until the first answer: then every record of the endpoint goes into one
+ * buffer, per family its n records followed by the first n - 1 again, so that each rotation of
+ * the whole list is one slice of it. A catalog of 10,000 endpoints holds no per-record buffers,
+ * and a process that never answers (the cluster's control server) encodes nothing.
  */
 export class AnswerPool {
   private gen = -1;
   private rotA: RRset[] = [];
   private rotAAAA: RRset[] = [];
-  private allA: RRset;
-  private allAAAA: RRset;
   private healthyCount = 0;
   private counter = 0;
-  private readonly zonalA = new Map<string, RRset>();
-  private readonly zonalAAAA = new Map<string, RRset>();
-  private readonly recA: (Buffer | null)[];
-  private readonly recAAAA: (Buffer | null)[];
+  /** A records at 0 (nA, then nA - 1 again), AAAA records from `at6`. Null until first use. */
+  private buf: Buffer | null = null;
+  private nA = 0;
+  private nAAAA = 0;
+  private at6 = 0;
+  private fullA: RRset[] | null = null;
+  private fullAAAA: RRset[] | null = null;
+  /** Zonal record sets by interface index and family (2k: A, 2k + 1: AAAA), made on first use. */
+  private zonals: (RRset | undefined)[] | null = null;
 
   constructor(
     private readonly interfaces: readonly InterfaceInfo[],
-    ttl: number,
+    private readonly ttl: number,
     private readonly health: HealthState,
-  ) {
-    this.recA = interfaces.map((i) =>
-      i.ipv4 ? encodeRecord(QNAME_POINTER, RRType.A, ttl, Buffer.from(parseAddress(i.ipv4)!)) : null,
-    );
-    this.recAAAA = interfaces.map((i) =>
-      i.ipv6 ? encodeRecord(QNAME_POINTER, RRType.AAAA, ttl, Buffer.from(parseAddress(i.ipv6)!)) : null,
-    );
-    interfaces.forEach((itf, k) => {
-      const a = this.recA[k];
-      const aaaa = this.recAAAA[k];
-      if (a) this.zonalA.set(itf.az, { bytes: a, count: 1 });
-      if (aaaa) this.zonalAAAA.set(itf.az, { bytes: aaaa, count: 1 });
-    });
-    this.allA = rrset(this.recA);
-    this.allAAAA = rrset(this.recAAAA);
-  }
+  ) {}
 
   /** The zonal record of one AZ: never fails over. */
   zonal(az: string, type: 1 | 28): RRset | undefined {
-    return (type === RRType.A ? this.zonalA : this.zonalAAAA).get(az);
+    const v6 = type !== RRType.A;
+    const itfs = this.interfaces;
+    // The last interface of the AZ with an address of the family (as a Map filled in order keeps).
+    for (let k = itfs.length - 1; k >= 0; k--) {
+      if (itfs[k].az !== az || !(v6 ? itfs[k].ipv6 : itfs[k].ipv4)) continue;
+      this.zonals ??= [];
+      const slot = 2 * k + (v6 ? 1 : 0);
+      let z = this.zonals[slot];
+      if (!z) {
+        const buf = this.bytes(); // before recordAt: encoding sets where the AAAA records start
+        const at = this.recordAt(k, v6);
+        z = { bytes: buf.subarray(at, at + (v6 ? AAAA_LEN : A_LEN)), count: 1 };
+        this.zonals[slot] = z;
+      }
+      return z;
+    }
+    return undefined;
   }
 
   /**
@@ -255,7 +311,7 @@ export class AnswerPool {
   }
 
   all(type: 1 | 28): RRset {
-    return type === RRType.A ? this.allA : this.allAAAA;
+    return this.full(type !== RRType.A)[0] ?? EMPTY_SET;
   }
 
   /** Interfaces left out of answers right now (for diagnostics). */
@@ -263,26 +319,80 @@ export class AnswerPool {
     return this.interfaces.filter((i) => !this.health.isHealthy(i.healthKey));
   }
 
+  private bytes(): Buffer {
+    if (this.buf) return this.buf;
+    const itfs = this.interfaces;
+    let nA = 0;
+    let nAAAA = 0;
+    for (const i of itfs) {
+      if (i.ipv4) nA++;
+      if (i.ipv6) nAAAA++;
+    }
+    const sizeA = nA ? (2 * nA - 1) * A_LEN : 0;
+    const buf = Buffer.allocUnsafe(sizeA + (nAAAA ? (2 * nAAAA - 1) * AAAA_LEN : 0));
+    let p = 0;
+    for (const i of itfs) if (i.ipv4) p = writeQnameRecord(buf, p, RRType.A, this.ttl, parseAddress(i.ipv4)!);
+    if (nA > 1) p += buf.copy(buf, p, 0, (nA - 1) * A_LEN);
+    for (const i of itfs)
+      if (i.ipv6) p = writeQnameRecord(buf, p, RRType.AAAA, this.ttl, parseAddress(i.ipv6)!);
+    if (nAAAA > 1) buf.copy(buf, p, sizeA, sizeA + (nAAAA - 1) * AAAA_LEN);
+    this.nA = nA;
+    this.nAAAA = nAAAA;
+    this.at6 = sizeA;
+    this.buf = buf;
+    return buf;
+  }
+
+  /** Offset of interface k's record of a family (it has an address of that family). */
+  private recordAt(k: number, v6: boolean): number {
+    let n = 0;
+    for (let j = 0; j < k; j++) if (v6 ? this.interfaces[j].ipv6 : this.interfaces[j].ipv4) n++;
+    return v6 ? this.at6 + n * AAAA_LEN : n * A_LEN;
+  }
+
+  /** Every rotation of a family's whole list (rotation 0 is the list in config order). */
+  private full(v6: boolean): RRset[] {
+    const have = v6 ? this.fullAAAA : this.fullA;
+    if (have) return have;
+    const buf = this.bytes();
+    const n = v6 ? this.nAAAA : this.nA;
+    const len = v6 ? AAAA_LEN : A_LEN;
+    const at = v6 ? this.at6 : 0;
+    const out: RRset[] = [];
+    for (let s = 0; s < n; s++) out.push({ bytes: buf.subarray(at + s * len, at + (s + n) * len), count: n });
+    if (v6) this.fullAAAA = out;
+    else this.fullA = out;
+    return out;
+  }
+
   private refresh(): void {
     const gen = this.health.generation;
-    const healthy: number[] = [];
-    this.interfaces.forEach((itf, k) => {
-      if (this.health.isHealthy(itf.healthKey)) healthy.push(k);
-    });
-    this.healthyCount = healthy.length;
-    this.rotA = rotations(healthy.map((k) => this.recA[k]));
-    this.rotAAAA = rotations(healthy.map((k) => this.recAAAA[k]));
+    const itfs = this.interfaces;
+    let healthy = 0;
+    for (let k = 0; k < itfs.length; k++) if (this.health.isHealthy(itfs[k].healthKey)) healthy++;
+    this.healthyCount = healthy;
+    if (healthy === itfs.length) {
+      this.rotA = this.full(false);
+      this.rotAAAA = this.full(true);
+    } else {
+      const buf = this.bytes();
+      const a: Buffer[] = [];
+      const b: Buffer[] = [];
+      itfs.forEach((i, k) => {
+        if (!this.health.isHealthy(i.healthKey)) return;
+        if (i.ipv4) a.push(buf.subarray(this.recordAt(k, false), this.recordAt(k, false) + A_LEN));
+        if (i.ipv6) b.push(buf.subarray(this.recordAt(k, true), this.recordAt(k, true) + AAAA_LEN));
+      });
+      this.rotA = rotations(a);
+      this.rotAAAA = rotations(b);
+    }
     this.gen = gen;
   }
 }
 
-function rrset(recs: readonly (Buffer | null)[]): RRset {
-  const list = recs.filter((r): r is Buffer => r !== null);
-  return { bytes: Buffer.concat(list), count: list.length };
-}
+const EMPTY_SET: RRset = { bytes: Buffer.alloc(0), count: 0 };
 
-function rotations(recs: readonly (Buffer | null)[]): RRset[] {
-  const list = recs.filter((r): r is Buffer => r !== null);
+function rotations(list: readonly Buffer[]): RRset[] {
   const out: RRset[] = [];
   for (let s = 0; s < list.length; s++) {
     out.push({ bytes: Buffer.concat([...list.slice(s), ...list.slice(0, s)]), count: list.length });
@@ -322,28 +432,14 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     for (const ep of vpc.endpoints) {
       const svc = parseService(ep.service);
       if (!svc) continue; // rejected by validation; skip defensively
-      const id =
-        ep.id ??
-        deriveEndpointId(
-          vpc.id,
-          ep.service,
-          ep.interfaces.map((i) => i.subnet),
-        );
+      const id = endpointIdOf(vpc.id, ep);
       const suffix = ep.dnsSuffix ?? deriveDnsSuffix(id, vpc.id, ep.service);
       const interfaces: InterfaceInfo[] = ep.interfaces.map((itf) => {
         const az = subnets.get(itf.subnet)?.az ?? 'unknown';
         const key = healthKey(id, az);
         healthKeys.add(key);
-        health.register(id, az, itf.healthy);
-        return {
-          eniId: itf.id ?? deriveEniId(id, itf.subnet),
-          subnetId: itf.subnet,
-          az,
-          ipv4: itf.ipv4,
-          ipv6: itf.ipv6,
-          healthKey: key,
-          healthCheck: itf.healthCheck,
-        };
+        health.register(id, az, itf.healthy, key);
+        return new CatalogInterface(id, itf.subnet, az, itf.ipv4, itf.ipv6, key, itf.healthCheck, itf.id);
       });
       const dnsRecordIpType = ep.dnsRecordIpType ?? ep.ipAddressType;
       const privateDnsActive = ep.privateDnsEnabled && vpc.enableDnsSupport && vpc.enableDnsHostnames;
@@ -373,10 +469,19 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
       const vz = vpceZone(svc.region);
       const pubTypes = recordTypes(dnsRecordIpType, 'regional');
       const addPublic = (name: string, form: NameForm, az?: string) => {
-        const owned: OwnedName = { name, form, wildcard: false, endpoint: info, az, zone: vz, ...pubTypes };
+        const owned: OwnedName = {
+          name,
+          form,
+          wildcard: false,
+          endpoint: info,
+          az,
+          zone: vz,
+          a: pubTypes.a,
+          aaaa: pubTypes.aaaa,
+        };
         if (!publicNames.has(name)) publicNames.set(name, owned);
         if (hasEndpointWildcards(svc) && !publicWildcards.has(name)) {
-          publicWildcards.set(name, { ...owned, name: `*.${name}`, wildcard: true });
+          publicWildcards.set(name, { ...owned, name: ['*.', name].join(''), wildcard: true });
         }
       };
       addPublic(info.regionalName, 'regional');
@@ -393,7 +498,15 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
           zone = makeZone(apex, 'private');
           view.apexes.set(apex, zone);
         }
-        const owned: OwnedName = { name, form: 'private', wildcard, endpoint: info, zone, ...privTypes };
+        const owned: OwnedName = {
+          name,
+          form: 'private',
+          wildcard,
+          endpoint: info,
+          zone,
+          a: privTypes.a,
+          aaaa: privTypes.aaaa,
+        };
         const map = wildcard ? view.wildcards : view.names;
         if (!map.has(apex)) map.set(apex, owned);
       }
