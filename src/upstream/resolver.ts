@@ -16,7 +16,7 @@ import type { UpstreamGroup } from './groups.js';
 import { buildUpstreamQuery, withoutEdns } from './query.js';
 import { RandomIds } from './random.js';
 import { TcpExchange } from './tcp.js';
-import { type DropReason, UdpExchange } from './udp.js';
+import { type DropReason, UdpExchange, type UdpWaiter } from './udp.js';
 import type { FailureReason, Upstream } from './upstream.js';
 
 export type ForwarderSettings = Config['forwarder'];
@@ -70,8 +70,6 @@ export function edeFor(reason: FailReason): Ede {
   return EDE[reason];
 }
 
-type TryResult = { ok: true; reply: Buffer; scan: ScannedMessage } | { ok: false; reason: FailureReason };
-
 export interface UpstreamResolverOptions {
   settings: ForwarderSettings;
   logger: Logger;
@@ -86,18 +84,18 @@ const PROBE_QUERY = Buffer.from([0, 0, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, RR
 
 export class UpstreamResolver {
   settings: ForwarderSettings;
-  private readonly deadlines = new Deadlines();
+  readonly deadlines = new Deadlines();
   private readonly ids = new RandomIds();
-  private readonly udp: UdpExchange;
-  private readonly tcp: TcpExchange;
-  private readonly inFlight = new Map<string, Promise<Outcome>>();
+  readonly udp: UdpExchange;
+  readonly tcp: TcpExchange;
+  private readonly inFlight = new Map<string, Job>();
   /** Resolutions in flight (after coalescing). */
   active = 0;
-  private closed = false;
-  private readonly latency: Histogram<'upstream'>;
-  private readonly log: Logger;
+  closed = false;
+  readonly latency: Histogram<'upstream'>;
+  readonly log: Logger;
 
-  constructor(private readonly opts: UpstreamResolverOptions) {
+  constructor(readonly opts: UpstreamResolverOptions) {
     this.settings = opts.settings;
     this.log = opts.logger;
     const onDrop = (reason: DropReason, from: string) => {
@@ -136,20 +134,31 @@ export class UpstreamResolver {
     const existing = this.inFlight.get(key);
     if (existing) {
       this.opts.metrics.inc('upstream_coalesced', 'Queries answered by an identical query in flight');
-      return existing;
+      return existing.promise;
     }
     if (this.closed) return Promise.resolve(fail('closed'));
     if (this.active >= this.settings.maxInFlight) {
       this.opts.metrics.inc('upstream_overflow', 'Queries refused because maxInFlight was reached');
       return Promise.resolve(fail('busy'));
     }
+    const order = this.order(req.group);
+    if (order.length === 0) return Promise.resolve(fail('no-upstreams'));
+    let job: Job;
+    try {
+      job = new Job(this, key, req, order);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.active++;
-    const p = this.run(req).finally(() => {
-      this.active--;
-      this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, p);
-    return p;
+    this.inFlight.set(key, job);
+    job.start();
+    return job.promise;
+  }
+
+  /** Called by a job once, with its outcome, before its promise resolves. */
+  done(job: Job): void {
+    this.active--;
+    if (this.inFlight.get(job.key) === job) this.inFlight.delete(job.key);
   }
 
   /** Stops probes and fails every query in flight. */
@@ -164,92 +173,6 @@ export class UpstreamResolver {
   stopProbe(u: Upstream): void {
     if (u.probeTimer) clearTimeout(u.probeTimer);
     u.probeTimer = null;
-  }
-
-  private async run(req: UpstreamRequest): Promise<Outcome> {
-    const order = this.order(req.group);
-    if (order.length === 0) return fail('no-upstreams');
-    const allDown = order.length === 1 && order[0].down;
-    const now = this.deadlines.now;
-    const start = now();
-    const deadline = start + this.settings.deadlineMs;
-    const query = buildUpstreamQuery(req.msg, req.q, {
-      do: req.dnssecOk,
-      token: this.opts.token,
-      hops: req.hops,
-    });
-    let last: FailureReason = 'timeout';
-    for (let i = 0; i < order.length; i++) {
-      const up = order[i];
-      const t0 = now();
-      if (t0 >= deadline) break;
-      const r = await this.tryOne(up, req, query, deadline);
-      if (this.closed) return fail('closed');
-      const ms = now() - t0;
-      if (r.ok) {
-        this.succeeded(up);
-        this.latency.observe({ upstream: up.key }, ms / 1000);
-        if (this.log.isLevelEnabled('debug')) {
-          this.log.debug(
-            { upstream: up.key, ms: Math.round(ms * 10) / 10, rcode: r.scan.rcode, qname: req.q.qname },
-            'upstream answered',
-          );
-        }
-        return { ok: true, reply: r.reply, scan: r.scan, upstream: up, ms };
-      }
-      last = r.reason;
-      this.failed(up, r.reason);
-      if (this.log.isLevelEnabled('debug')) {
-        this.log.debug({ upstream: up.key, reason: r.reason, qname: req.q.qname }, 'upstream failed');
-      }
-    }
-    if (allDown) return fail('all-down');
-    return fail(last === 'timeout' ? 'timeout' : 'all-failed');
-  }
-
-  /** One upstream: UDP (or TCP), TCP again on TC, without EDNS after FORMERR/NOTIMP to EDNS. */
-  private async tryOne(
-    up: Upstream,
-    req: UpstreamRequest,
-    ednsQuery: Buffer,
-    deadline: number,
-  ): Promise<TryResult> {
-    const qend = req.q.questionEnd;
-    const now = this.deadlines.now;
-    let edns = up.noEdnsUntil <= now();
-    let query = edns ? ednsQuery : withoutEdns(ednsQuery, qend);
-    let tcp = req.tcp;
-    for (let step = 0; step < 4; step++) {
-      const timeout = Math.min(this.settings.attemptTimeoutMs, deadline - now());
-      if (timeout <= 0) return { ok: false, reason: 'timeout' };
-      this.opts.metrics.inc('upstream_queries', 'Queries sent to upstreams', {
-        upstream: up.key,
-        transport: tcp ? 'tcp' : 'udp',
-      });
-      let reply: Buffer;
-      try {
-        reply = await (tcp ? this.tcp : this.udp).exchange(up, query, qend, timeout);
-      } catch (e) {
-        return { ok: false, reason: e instanceof UpstreamTimeoutError ? 'timeout' : 'network' };
-      }
-      const scan = scanMessage(reply);
-      if (!scan || scan.questionEnd !== qend) return { ok: false, reason: 'malformed' };
-      if (!tcp && scan.flags & Flag.TC) {
-        tcp = true;
-        continue;
-      }
-      if (edns && scan.opt < 0 && (scan.rcode === Rcode.FORMERR || scan.rcode === Rcode.NOTIMP)) {
-        up.noEdnsUntil = now() + NO_EDNS_MS;
-        this.log.info({ upstream: up.key }, 'upstream does not speak EDNS; asking it without');
-        edns = false;
-        query = withoutEdns(ednsQuery, qend);
-        continue;
-      }
-      if (scan.rcode === Rcode.SERVFAIL) return { ok: false, reason: 'servfail' };
-      if (scan.rcode === Rcode.REFUSED) return { ok: false, reason: 'refused' };
-      return { ok: true, reply, scan };
-    }
-    return { ok: false, reason: 'malformed' };
   }
 
   /** The upstreams to try, in policy order: those up; when none is up, one of them anyway. */
@@ -287,7 +210,7 @@ export class UpstreamResolver {
     return up;
   }
 
-  private failed(up: Upstream, reason: FailureReason): void {
+  failed(up: Upstream, reason: FailureReason): void {
     this.opts.metrics.inc('upstream_failures', 'Failed tries at an upstream, by reason', {
       upstream: up.key,
       reason,
@@ -300,7 +223,7 @@ export class UpstreamResolver {
     }
   }
 
-  private succeeded(up: Upstream): void {
+  succeeded(up: Upstream): void {
     up.fails = 0;
     if (up.down) {
       up.down = false;
@@ -339,6 +262,198 @@ export class UpstreamResolver {
     } catch {
       return false;
     }
+  }
+}
+
+/**
+ * One resolution: the upstreams in policy order, tried one after the other inside the overall
+ * deadline; per upstream, UDP (or TCP), TCP again on TC, without EDNS after FORMERR/NOTIMP to
+ * EDNS. A plain object driven by exchange callbacks (no promise per try): it is the UDP waiter.
+ */
+class Job implements UdpWaiter {
+  readonly promise: Promise<Outcome>;
+  private resolveOutcome!: (o: Outcome) => void;
+  private rejectOutcome!: (e: unknown) => void;
+  private settled = false;
+  private readonly allDown: boolean;
+  private readonly deadline: number;
+  private readonly ednsQuery: Buffer;
+  private readonly qend: number;
+  /** Index in `order` of the upstream being tried. */
+  private index = -1;
+  private up!: Upstream;
+  private t0 = 0;
+  private step = 0;
+  private edns = true;
+  private tcp = false;
+  private query!: Buffer;
+  private last: FailureReason = 'timeout';
+
+  constructor(
+    private readonly r: UpstreamResolver,
+    readonly key: string,
+    private readonly req: UpstreamRequest,
+    private readonly order: Upstream[],
+  ) {
+    this.promise = new Promise<Outcome>((resolve, reject) => {
+      this.resolveOutcome = resolve;
+      this.rejectOutcome = reject;
+    });
+    this.allDown = order.length === 1 && order[0].down;
+    this.deadline = r.deadlines.now() + r.settings.deadlineMs;
+    this.qend = req.q.questionEnd;
+    this.ednsQuery = buildUpstreamQuery(req.msg, req.q, {
+      do: req.dnssecOk,
+      token: r.opts.token,
+      hops: req.hops,
+    });
+  }
+
+  start(): void {
+    try {
+      this.next();
+    } catch (e) {
+      this.crash(e);
+    }
+  }
+
+  /** Moves on to the next upstream, or finishes when there is none or the deadline passed. */
+  private next(): void {
+    const r = this.r;
+    const now = r.deadlines.now();
+    if (++this.index >= this.order.length || now >= this.deadline) {
+      if (this.allDown) this.finish(fail('all-down'));
+      else this.finish(fail(this.last === 'timeout' ? 'timeout' : 'all-failed'));
+      return;
+    }
+    const up = this.order[this.index];
+    this.up = up;
+    this.t0 = now;
+    this.step = 0;
+    this.edns = up.noEdnsUntil <= now;
+    this.query = this.edns ? this.ednsQuery : withoutEdns(this.ednsQuery, this.qend);
+    this.tcp = this.req.tcp;
+    this.attempt();
+  }
+
+  private attempt(): void {
+    const r = this.r;
+    if (this.step++ >= 4) {
+      this.failed('malformed');
+      return;
+    }
+    const timeout = Math.min(r.settings.attemptTimeoutMs, this.deadline - r.deadlines.now());
+    if (timeout <= 0) {
+      this.failed('timeout');
+      return;
+    }
+    const up = this.up;
+    r.opts.metrics.inc('upstream_queries', 'Queries sent to upstreams', {
+      upstream: up.key,
+      transport: this.tcp ? 'tcp' : 'udp',
+    });
+    if (this.tcp) {
+      r.tcp.exchange(up, this.query, this.qend, timeout).then(
+        (reply) => this.onReply(reply),
+        (e: Error) => this.onError(e),
+      );
+    } else r.udp.send(up, this.query, this.qend, timeout, this);
+  }
+
+  onError(e: Error): void {
+    try {
+      if (this.r.closed) {
+        this.finish(fail('closed'));
+        return;
+      }
+      this.failed(e instanceof UpstreamTimeoutError ? 'timeout' : 'network');
+    } catch (err) {
+      this.crash(err);
+    }
+  }
+
+  onReply(reply: Buffer): void {
+    try {
+      this.reply(reply);
+    } catch (err) {
+      this.crash(err);
+    }
+  }
+
+  private reply(reply: Buffer): void {
+    const r = this.r;
+    if (r.closed) {
+      this.finish(fail('closed'));
+      return;
+    }
+    const qend = this.qend;
+    const scan = scanMessage(reply);
+    if (!scan || scan.questionEnd !== qend) {
+      this.failed('malformed');
+      return;
+    }
+    if (!this.tcp && scan.flags & Flag.TC) {
+      this.tcp = true;
+      this.attempt();
+      return;
+    }
+    if (this.edns && scan.opt < 0 && (scan.rcode === Rcode.FORMERR || scan.rcode === Rcode.NOTIMP)) {
+      this.up.noEdnsUntil = r.deadlines.now() + NO_EDNS_MS;
+      r.log.info({ upstream: this.up.key }, 'upstream does not speak EDNS; asking it without');
+      this.edns = false;
+      this.query = withoutEdns(this.ednsQuery, qend);
+      this.attempt();
+      return;
+    }
+    if (scan.rcode === Rcode.SERVFAIL) {
+      this.failed('servfail');
+      return;
+    }
+    if (scan.rcode === Rcode.REFUSED) {
+      this.failed('refused');
+      return;
+    }
+    const up = this.up;
+    const ms = r.deadlines.now() - this.t0;
+    r.succeeded(up);
+    r.latency.observe({ upstream: up.key }, ms / 1000);
+    if (r.log.isLevelEnabled('debug')) {
+      r.log.debug(
+        { upstream: up.key, ms: Math.round(ms * 10) / 10, rcode: scan.rcode, qname: this.req.q.qname },
+        'upstream answered',
+      );
+    }
+    this.finish({ ok: true, reply, scan, upstream: up, ms });
+  }
+
+  /** This upstream failed: count it and try the next one. */
+  private failed(reason: FailureReason): void {
+    const r = this.r;
+    if (r.closed) {
+      this.finish(fail('closed'));
+      return;
+    }
+    this.last = reason;
+    r.failed(this.up, reason);
+    if (r.log.isLevelEnabled('debug')) {
+      r.log.debug({ upstream: this.up.key, reason, qname: this.req.q.qname }, 'upstream failed');
+    }
+    this.next();
+  }
+
+  private finish(o: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.r.done(this);
+    this.resolveOutcome(o);
+  }
+
+  /** A bug below: the promise rejects (the engine answers SERVFAIL and logs it). */
+  private crash(e: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.r.done(this);
+    this.rejectOutcome(e);
   }
 }
 

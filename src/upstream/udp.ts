@@ -4,8 +4,15 @@
  * went to, with the same ID and the same question (RFC 5452); anything else is dropped, counted
  * and the query keeps waiting for the real answer. Sockets are replaced after a number of uses
  * so source ports keep changing.
+ *
+ * Hot path: sockets are bound (port 0, exclusive) when they are created, so a send never waits
+ * for an implicit bind; addresses are IP literals, so the socket's lookup answers synchronously
+ * (dgram's default goes through dns.lookup and a nextTick on every send); a query in flight is
+ * one object that calls its {@link UdpWaiter} back, with no promise or closure of its own.
  */
 import dgram from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Deadlines, Timed } from './deadlines.js';
 import { ExchangeClosedError, UpstreamNetworkError, UpstreamTimeoutError } from './errors.js';
 import { sameQuestion } from './query.js';
@@ -34,6 +41,25 @@ export interface UdpExchangeOptions {
   recycleAfter?: number;
 }
 
+/** Receives the outcome of one exchange, exactly once. */
+export interface UdpWaiter {
+  onReply(reply: Buffer): void;
+  onError(err: Error): void;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * A dgram `lookup` for sockets that send to IP literals (upstream addresses, client addresses
+ * from rinfo): answered at once, where dgram's default goes through dns.lookup and a nextTick on
+ * every send. Anything else goes to dns.lookup as dgram would.
+ */
+export function literalLookup(address: string, family: number | LookupOneOptions, cb: LookupCallback): void {
+  const fam = isIP(address);
+  if (fam !== 0) cb(null, address, fam);
+  else dnsLookup(address, family as LookupOneOptions, cb);
+}
+
 class Slot {
   readonly pending = new Map<number, UdpPending>();
   uses = 0;
@@ -47,22 +73,60 @@ class Slot {
   }
 }
 
+/**
+ * A query in flight. It stays in the shared deadline heap until its deadline passes even when
+ * answered long before (lazy deletion), so once settled it lets go of the query bytes and the
+ * waiter: the whole per-query graph (client message, job, reply) can then die young instead of
+ * being kept for the attempt timeout and promoted to the old generation.
+ */
 class UdpPending implements Timed {
   deadline = 0;
   settled = false;
-  resolve!: (b: Buffer) => void;
-  reject!: (e: Error) => void;
+  query: Buffer | null;
+  waiter: UdpWaiter | null;
   constructor(
     readonly owner: UdpExchange,
     readonly slot: Slot,
     readonly id: number,
     readonly up: Upstream,
-    readonly query: Buffer,
+    query: Buffer,
     readonly questionEnd: number,
-  ) {}
-  expire(): void {
+    waiter: UdpWaiter,
+  ) {
+    this.query = query;
+    this.waiter = waiter;
+  }
+  /** Marks it settled, removes it from its socket and returns its waiter (once). */
+  take(): UdpWaiter | null {
+    this.settled = true;
     this.owner.finish(this);
-    this.reject(new UpstreamTimeoutError(this.up.key));
+    const w = this.waiter;
+    this.waiter = null;
+    this.query = null;
+    return w;
+  }
+  expire(): void {
+    this.take()?.onError(new UpstreamTimeoutError(this.up.key));
+  }
+  /** The send callback: a send error fails the query at once. */
+  readonly sent = (err: Error | null): void => {
+    if (err && !this.settled) this.take()?.onError(new UpstreamNetworkError(this.up.key, err));
+  };
+}
+
+/** Adapts a waiter to a promise (probes and other callers off the hot path). */
+class PromiseWaiter implements UdpWaiter {
+  resolve!: (b: Buffer) => void;
+  reject!: (e: Error) => void;
+  readonly promise = new Promise<Buffer>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+  onReply(reply: Buffer): void {
+    this.resolve(reply);
+  }
+  onError(err: Error): void {
+    this.reject(err);
   }
 }
 
@@ -86,28 +150,37 @@ export class UdpExchange {
    * rejects with {@link UpstreamTimeoutError} / {@link UpstreamNetworkError}.
    */
   exchange(up: Upstream, query: Buffer, questionEnd: number, timeoutMs: number): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new ExchangeClosedError());
+    const w = new PromiseWaiter();
+    this.send(up, query, questionEnd, timeoutMs, w);
+    return w.promise;
+  }
+
+  /**
+   * Sends `query` (its ID is overwritten) to `up`; `waiter` gets the accepted reply, or an
+   * {@link UpstreamTimeoutError} / {@link UpstreamNetworkError} / {@link ExchangeClosedError}.
+   * The waiter is never called back synchronously.
+   */
+  send(up: Upstream, query: Buffer, questionEnd: number, timeoutMs: number, waiter: UdpWaiter): void {
+    if (this.closed) {
+      queueMicrotask(() => waiter.onError(new ExchangeClosedError()));
+      return;
+    }
     const slot = this.pick(up.family);
     let id = this.opts.ids.next16();
     while (slot.pending.has(id)) id = this.opts.ids.next16();
     query.writeUInt16BE(id, 0);
-    const p = new UdpPending(this, slot, id, up, query, questionEnd);
-    const promise = new Promise<Buffer>((resolve, reject) => {
-      p.resolve = resolve;
-      p.reject = reject;
-    });
+    const p = new UdpPending(this, slot, id, up, query, questionEnd, waiter);
     slot.pending.set(id, p);
     this.inFlight++;
     p.deadline = this.opts.deadlines.now() + timeoutMs;
     this.opts.deadlines.add(p);
-    slot.sock.send(query, up.port, up.address, (err) => {
-      if (err && !p.settled) {
-        p.settled = true;
-        this.finish(p);
-        p.reject(new UpstreamNetworkError(up.key, err));
-      }
-    });
-    return promise;
+    try {
+      slot.sock.send(query, up.port, up.address, p.sent);
+    } catch (err) {
+      // A socket that failed to bind or was closed under us: fail this try, replace the socket.
+      slot.retiring = true;
+      queueMicrotask(() => p.sent(err as Error));
+    }
   }
 
   /** Removes a settled query from its socket (and closes a retired socket once idle). */
@@ -141,13 +214,14 @@ export class UdpExchange {
         const s = list[i];
         if (!s) continue;
         list[i] = undefined;
-        for (const p of s.pending.values()) {
-          p.settled = true;
-          p.reject(new ExchangeClosedError());
-        }
+        const waiting = [...s.pending.values()];
         this.inFlight -= s.pending.size;
         s.pending.clear();
         s.close();
+        for (const p of waiting) {
+          if (p.settled) continue;
+          p.take()?.onError(new ExchangeClosedError());
+        }
       }
     }
   }
@@ -169,21 +243,25 @@ export class UdpExchange {
   }
 
   private open(family: 4 | 6): Slot {
-    const sock = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6' });
+    const sock = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     const slot = new Slot(sock);
     sock.on('message', (msg, rinfo) => this.onMessage(slot, msg, rinfo));
     sock.on('error', () => {
-      // Send errors are reported per query; anything else closes this socket's queries.
-      for (const p of slot.pending.values()) {
-        if (p.settled) continue;
-        p.settled = true;
-        p.reject(new UpstreamNetworkError(p.up.key));
-      }
+      // Send errors are reported per query; anything else (a failed bind) closes this socket's
+      // queries, and the socket is replaced on its next pick.
+      const waiting = [...slot.pending.values()];
       this.inFlight -= slot.pending.size;
       slot.pending.clear();
       slot.retiring = true;
       slot.close();
+      for (const p of waiting) {
+        if (p.settled) continue;
+        p.take()?.onError(new UpstreamNetworkError(p.up.key));
+      }
     });
+    // Bound now (random port; exclusive, so a cluster worker binds its own socket): with the
+    // literal lookup this completes synchronously and no send ever waits for an implicit bind.
+    sock.bind({ port: 0, address: family === 4 ? '0.0.0.0' : '::', exclusive: true });
     sock.unref();
     return slot;
   }
@@ -203,12 +281,10 @@ export class UdpExchange {
       this.opts.onDrop('wrong-source', `${rinfo.address}:${rinfo.port}`, fam);
       return;
     }
-    if (!sameQuestion(msg, p.query, p.questionEnd)) {
+    if (p.query === null || !sameQuestion(msg, p.query, p.questionEnd)) {
       this.opts.onDrop('wrong-question', `${rinfo.address}:${rinfo.port}`, fam);
       return;
     }
-    p.settled = true;
-    this.finish(p);
-    p.resolve(msg);
+    p.take()?.onReply(msg);
   }
 }
