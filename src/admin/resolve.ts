@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { parseType, RcodeName, RRClass, RRType, typeName } from '../dns/constants.js';
 import { type RRset, readName, skipName } from '../dns/wire.js';
+import { formatAddress } from '../net/cidr.js';
 import type { LookupResult } from '../privatelink/catalog.js';
 import { canonicalName } from '../privatelink/names.js';
 import { allowedClientTable } from '../resolve/access.js';
@@ -62,30 +63,6 @@ export interface Explanation {
   explanation: string[];
 }
 
-function formatIpv6(b: Buffer): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
-  // Longest run of zero groups (length ≥ 2) becomes "::".
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestLen < 2) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
 /** Decodes the records of pre-encoded RRsets (owners are either a pointer to the question or a full name). */
 export function decodeRRsets(sets: readonly RRset[], qname: string): ExplainedRecord[] {
   const out: ExplainedRecord[] = [];
@@ -104,7 +81,7 @@ export function decodeRRsets(sets: readonly RRset[], qname: string): ExplainedRe
       off += 10 + len;
       let data: string;
       if (type === RRType.A) data = [...rdata].join('.');
-      else if (type === RRType.AAAA) data = formatIpv6(rdata);
+      else if (type === RRType.AAAA) data = formatAddress(rdata);
       else if (type === RRType.NS || type === RRType.SOA) data = readName(rdata, 0)?.name ?? '';
       else data = rdata.toString('hex');
       out.push({ name: owner, type: typeName(type), ttl, data });

@@ -6,7 +6,7 @@
  * that breaks one describes something that cannot exist in AWS); the README lists them under "Config reference".
  */
 
-import { type Cidr, cidrContains, cidrWithin, parseAddress, parseCidr } from '../net/cidr.js';
+import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
 import { defaultPrivateDnsNames, endpointIdOf, parseService } from '../privatelink/names.js';
 import type { PathSeg } from './load.js';
 import type { Config, DnsRecordIpTypeT, EndpointConfig, IpAddressTypeT, VpcConfig } from './schema.js';
@@ -177,33 +177,6 @@ function checkSubnetRange(c: Cidr, text: string, path: PathSeg[], min: number, m
 
 function formatCidrNetwork(c: Cidr): string {
   return `${formatAddress(c.bytes)}/${c.prefix}`;
-}
-
-/** Formats 4 or 16 bytes as an address (IPv6 compressed like RFC 5952). */
-export function formatAddress(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  const head = hex.slice(0, bestStart).join(':');
-  const tail = hex.slice(bestStart + bestLen).join(':');
-  return `${head}::${tail}`;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
