@@ -3,7 +3,7 @@
  * Everything is created per server; nothing is global, so several servers can run in one process.
  */
 import { readFileSync } from 'node:fs';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { type AdminServer, startAdmin } from './admin/server.js';
 import {
   ConfigError,
@@ -19,6 +19,7 @@ import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
 import { Prober } from './health/probes.js';
 import { HealthState } from './health/state.js';
+import { stdoutLogger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import type { CidrTable } from './net/cidr.js';
 import { formatHostPort, parseHostPort } from './net/host-port.js';
@@ -107,7 +108,7 @@ function resolveListen(l: ServerOptions['listen']): { host: string; port: number
 
 /** Starts a server. Rejects with {@link ConfigError} for a bad config, or the bind error. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
+  const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const metrics = new Metrics();
   const health = new HealthState();

@@ -1,11 +1,11 @@
 /** `privatelink-dns serve`: run the server until SIGINT/SIGTERM; SIGHUP reloads the config. */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { DEFAULT_LISTEN, startServer } from '../app.js';
 import { parseWorkers, startCluster } from '../cluster/primary.js';
 import { ConfigError } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
+import { stdoutLogger } from '../log/logger.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_USAGE = `Usage: privatelink-dns serve [options]
@@ -62,7 +62,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const configPath = (values.config as string | undefined) ?? defaultConfigPath();
-  const logger = pino({ level });
+  const logger = stdoutLogger(level);
   let server: { close(): Promise<void>; reload(): Promise<unknown> } | undefined;
   // SIGHUP reloads; registered before startup so that an early one does not end the process.
   let hupWhileStarting = false;

@@ -5,9 +5,9 @@
  * admin API stay in the primary.
  */
 import cluster from 'node:cluster';
-import { pino } from 'pino';
 import { type RunningServer, startServer } from '../app.js';
 import { markChecked } from '../config/load.js';
+import { stdoutLogger } from '../log/logger.js';
 import type { FromWorker, HealthEntries, ToWorker } from './messages.js';
 
 function send(m: FromWorker): void {
@@ -39,7 +39,7 @@ async function stop(code: number): Promise<never> {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.t) {
     case 'start': {
-      const logger = pino({ level: m.options.logLevel }).child({ worker: cluster.worker?.id });
+      const logger = stdoutLogger(m.options.logLevel).child({ worker: cluster.worker?.id });
       try {
         server = await startServer({
           // Checked by the primary already: the worker only builds its catalog.

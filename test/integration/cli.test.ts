@@ -31,7 +31,8 @@ interface Started {
 /** Spawns a command, waits for the JSON startup line and returns the port it names. */
 function startCli(cmd: string, args: string[], cwd = ROOT): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group, so that `npm start` and the server under it are signalled together.
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const lines: Record<string, unknown>[] = [];
     let out = '';
     let err = '';
@@ -124,8 +125,31 @@ describe('bin/privatelink-dns serve', () => {
       client: '127.0.0.1',
     });
     expect(typeof q?.ms).toBe('number');
-    s.child.kill('SIGTERM');
+    // npm itself dies of the signal; the server under it shuts down cleanly and says so.
+    process.kill(-s.child.pid!, 'SIGTERM');
     await s.exited;
+    for (let i = 0; i < 100 && !s.lines.some((l) => l.msg === 'stopped'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(s.lines.map((l) => l.msg)).toContain('stopped');
+  });
+
+  it('exits 0 on SIGTERM even when nobody reads its log any more', async () => {
+    const s = await startCli(BIN, [
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      up.hostPort,
+      '--admin',
+      'off',
+    ]);
+    s.child.stdout!.destroy();
+    s.child.stderr!.destroy();
+    // Queries log nothing at info, but the shutdown line hits the broken pipe.
+    expect(addresses(await query(s.port, 'monitoring.us-east-2.amazonaws.com')).sort()).toEqual(CW);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
   });
 
   it('a bad flag is one clear line and exit 2', async () => {
