@@ -58,9 +58,9 @@ describe('allowedClients defaults', () => {
     ['100.64.3.4', true], // a VPC cidr
     ['100.65.0.1', false],
     ['172.32.0.1', false],
-    ['8.8.8.8', false],
+    ['203.0.113.8', false],
     ['2001:db8::1', false],
-    ['::ffff:8.8.8.8', false],
+    ['::ffff:203.0.113.8', false],
     ['not-an-address', false],
   ])('%s → %s', (addr, ok) => {
     expect(table.lookup(addr) === true).toBe(ok);
