@@ -1,27 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/validate.js';
 import { defaultConfigPath } from '../../src/config/paths.js';
-
-function memIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (sink: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        sink.push(String(chunk));
-        cb();
-      },
-    });
-  return {
-    io: { stdout: stream(out), stderr: stream(err) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { memIo } from '../helpers/mem-io.js';
 
 let dir: string | undefined;
 afterEach(() => {

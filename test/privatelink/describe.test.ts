@@ -1,12 +1,12 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/describe.js';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { defaultConfigPath } from '../../src/config/paths.js';
 import { describeVpcEndpoints } from '../../src/privatelink/describe.js';
+import { memIo } from '../helpers/mem-io.js';
 
 /** privatelink-dns.md §5: `describe-vpc-endpoints --query VpcEndpoints[*].DnsEntries` of the seed. */
 const SEED_SAMPLE = [
@@ -28,23 +28,6 @@ const SEED_SAMPLE = [
   },
   { DnsName: 'monitoring.us-east-2.amazonaws.com', HostedZoneId: 'Z06320943MMOWYG6MAVL9' },
 ];
-
-function memIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (sink: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        sink.push(String(chunk));
-        cb();
-      },
-    });
-  return {
-    io: { stdout: stream(out), stderr: stream(err) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 let dir: string | undefined;
 afterEach(() => {

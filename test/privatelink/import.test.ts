@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../../src/cli/import.js';
@@ -9,6 +8,7 @@ import { HealthState } from '../../src/health/state.js';
 import { buildCatalog } from '../../src/privatelink/catalog.js';
 import { describeVpcEndpoints } from '../../src/privatelink/describe.js';
 import { ImportError, importFromAws } from '../../src/privatelink/import.js';
+import { memIo } from '../helpers/mem-io.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'aws');
 const file = (set: string, name: string) => join(FIX, set, `${name}.json`);
@@ -16,23 +16,6 @@ const json = (set: string, name: string) => JSON.parse(readFileSync(file(set, na
 
 // biome-ignore lint/suspicious/noExplicitAny: AWS CLI JSON
 type AwsEndpoint = any;
-
-function memIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (sink: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        sink.push(String(chunk));
-        cb();
-      },
-    });
-  return {
-    io: { stdout: stream(out), stderr: stream(err) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 function importSet(set: string, withVpcs: boolean) {
   return importFromAws({
