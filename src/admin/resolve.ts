@@ -195,7 +195,7 @@ function describeMatch(
   qname: string,
 ): void {
   const say = (s: string) => ex.explanation.push(s);
-  if (r.kind === 'nxdomain') {
+  if (r.kind !== 'name') {
     ex.match = {
       endpoint: null,
       vpc: null,
@@ -206,22 +206,14 @@ function describeMatch(
       az: null,
       zone: r.zone.apex,
     };
+  }
+  if (r.kind === 'nxdomain') {
     say(
       `${qname} is under the private hosted zone ${r.zone.apex}, which has no such name: NXDOMAIN (never forwarded)`,
     );
     return;
   }
   if (r.kind === 'apex') {
-    ex.match = {
-      endpoint: null,
-      vpc: null,
-      service: null,
-      form: null,
-      name: null,
-      wildcard: false,
-      az: null,
-      zone: r.zone.apex,
-    };
     say(`${qname} is the apex of the private hosted zone ${r.zone.apex}`);
     return;
   }
