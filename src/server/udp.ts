@@ -25,8 +25,6 @@ export function listenUdp(
   port: number,
   engine: QueryEngine,
   logger: Logger,
-  /** Receives datagrams before the engine (e.g. forwarding loop detection); return true to consume. */
-  intercept?: (msg: Buffer, address: string, port: number) => boolean,
 ): Promise<UdpListener> {
   // Answers go to rinfo addresses (IP literals): the literal lookup sends them synchronously.
   const socket = createSocket({
@@ -53,7 +51,6 @@ export function listenUdp(
     if (draining || rinfo.port === 0) return;
     let r: ReturnType<QueryEngine['handle']>;
     try {
-      if (intercept?.(msg, rinfo.address, rinfo.port)) return;
       r = engine.handle(msg, rinfo.address, rinfo.port, 'udp');
     } catch (err) {
       logger.error({ err, client: rinfo.address }, 'udp query failed');
