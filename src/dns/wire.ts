@@ -550,8 +550,12 @@ export function relayResponse(
   const recs = scan.records;
   const opt = q.edns ? encodeOpt(scan.rcode, q.edns.do, ede) : null;
   // Sections without the upstream OPT.
+  // Records after the upstream's OPT (it is normally last) would shift when OPT is cut out, and a
+  // compression pointer between them would then point at the wrong bytes: those additional
+  // records are left out (additional data is optional).
+  const end = scan.opt >= 0 ? scan.opt : recs.length;
   const keep: ScannedRecord[] = [];
-  for (let i = 0; i < recs.length; i++) if (recs[i].type !== RRType.OPT) keep.push(recs[i]);
+  for (let i = 0; i < end; i++) keep.push(recs[i]);
   const qlen = q.questionEnd - HEADER_SIZE;
   const base = HEADER_SIZE + qlen + (opt ? opt.length : 0);
   let n = keep.length;
