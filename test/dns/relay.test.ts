@@ -41,7 +41,7 @@ describe('relayResponse', () => {
     expect(d.id).toBe(99);
     expect(d.questions?.[0].name).toBe('A.example.org');
     expect(d.additionals?.map((a) => a.type)).toEqual(['A', 'OPT']);
-    expect((d.additionals?.[1] as unknown as { udpPayloadSize: number }).udpPayloadSize).toBe(1232);
+    expect((d.additionals![1] as unknown as { udpPayloadSize: number }).udpPayloadSize).toBe(1232);
   });
 
   it('leaves out additional records that follow an OPT in the middle, so no name is corrupted', () => {
