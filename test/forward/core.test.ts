@@ -1,27 +1,15 @@
 /** Core forwarding: relay as is, client ID/question restored, EDNS per hop, TC → TCP, timeouts. */
 import * as dnsPacket from 'dns-packet';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
-import { addresses, edeOf, type Harness, makeHarness, optOf, rcodeOf } from './util.js';
+import { describe, expect, it } from 'vitest';
+import { addresses, edeOf, forwardFixtures, type Harness, optOf, rcodeOf } from './util.js';
 
-let ups: FakeUpstream[] = [];
+const { fake, harness } = forwardFixtures();
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  await Promise.all(ups.map((u) => u.close()));
-  ups = [];
-});
-async function fake(...args: Parameters<typeof startFakeUpstream>) {
-  const u = await startFakeUpstream(...args);
-  ups.push(u);
-  return u;
-}
 
 describe('forwarding core', () => {
   it('relays the answer with the client ID and question bytes (letter case kept)', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const { raw, pkt, ctx } = await h.ask('WwW.ExAmple.TEST', 'A', { id: 0xbeef });
     expect(pkt.id).toBe(0xbeef);
     expect(pkt.type).toBe('response');
@@ -36,7 +24,7 @@ describe('forwarding core', () => {
 
   it('relays NXDOMAIN with its authority section', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const { pkt } = await h.ask('nx.example.test', 'A');
     expect(rcodeOf(pkt)).toBe('NXDOMAIN');
     expect(pkt.authorities?.map((a) => a.type)).toEqual(['SOA']);
@@ -44,7 +32,7 @@ describe('forwarding core', () => {
 
   it('sends its own OPT upstream (1232, DO copied, no client options) and gives the client ours', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const cookie = { code: 10, data: Buffer.from('0123456789abcdef', 'hex') };
     const { pkt } = await h.ask('a.example.test', 'A', { do: true, udpSize: 4096, options: [cookie] });
     const sent = optOf(up.queries[0].packet) as unknown as {
@@ -63,7 +51,7 @@ describe('forwarding core', () => {
 
   it('gives no OPT to a client that sent none, but still uses EDNS upstream', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const { pkt } = await h.ask('a.example.test', 'A');
     expect(optOf(pkt)).toBeUndefined();
     const sent = optOf(up.queries[0].packet) as unknown as { flags: number };
@@ -73,7 +61,7 @@ describe('forwarding core', () => {
 
   it('answers SERVFAIL with an EDE when the upstream does not answer', async () => {
     const up = await fake({ behaviour: 'dead' });
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const { pkt } = await h.ask('a.example.test', 'A', { edns: true });
     expect(rcodeOf(pkt)).toBe('SERVFAIL');
     expect(edeOf(pkt)?.[0]).toBe(22);
@@ -82,7 +70,7 @@ describe('forwarding core', () => {
 
   it('retries over TCP when the UDP answer has TC', async () => {
     const up = await fake({ behaviour: 'truncate' });
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const { pkt } = await h.ask('a.example.test', 'A', { transport: 'udp', edns: true });
     expect(rcodeOf(pkt)).toBe('NOERROR');
     expect(pkt.flags! & dnsPacket.TRUNCATED_RESPONSE).toBe(0);
@@ -93,7 +81,7 @@ describe('forwarding core', () => {
 
   it('forwards over TCP when the client asked over TCP', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const { pkt } = await h.ask('a.example.test', 'A', { transport: 'tcp' });
     expect(addresses(pkt)).toEqual(['192.0.2.1']);
     expect(up.count('tcp')).toBe(1);
@@ -102,7 +90,7 @@ describe('forwarding core', () => {
 
   it("truncates by whole RRsets with TC for the client's UDP size, in full over TCP", async () => {
     const up = await fake({ behaviour: 'truncate' });
-    h = makeHarness({ upstreams: [up.hostPort] });
+    h = harness({ upstreams: [up.hostPort] });
     const udp = await h.ask('big.example.test', 'A', { transport: 'udp' });
     expect(udp.raw.length).toBeLessThanOrEqual(512);
     expect(udp.pkt.flags! & dnsPacket.TRUNCATED_RESPONSE).toBe(dnsPacket.TRUNCATED_RESPONSE);
@@ -114,7 +102,7 @@ describe('forwarding core', () => {
 
   it('sends every query upstream with a fresh random ID, never the client one', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort], config: { cache: false } });
+    h = harness({ upstreams: [up.hostPort], config: { cache: false } });
     for (let i = 0; i < 20; i++) await h.ask(`n${i}.example.test`, 'A', { id: 7 });
     const ids = new Set(up.queries.map((q) => q.packet.id));
     expect(ids.has(7)).toBe(false);

@@ -1,21 +1,9 @@
 /** Several upstreams: policy, failover within the deadline, passive health, coalescing, cap. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
-import { addresses, edeOf, type Harness, makeHarness, rcodeOf } from './util.js';
+import { describe, expect, it } from 'vitest';
+import { addresses, edeOf, forwardFixtures, type Harness, rcodeOf } from './util.js';
 
-let ups: FakeUpstream[] = [];
+const { fake, harness } = forwardFixtures();
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  await Promise.all(ups.map((u) => u.close()));
-  ups = [];
-});
-async function fake(...args: Parameters<typeof startFakeUpstream>) {
-  const u = await startFakeUpstream(...args);
-  ups.push(u);
-  return u;
-}
 const noCache = { cache: false } as const;
 
 describe('failover', () => {
@@ -26,7 +14,7 @@ describe('failover', () => {
   ] as const)('moves on to the next upstream when the first is %s', async (behaviour, reason) => {
     const bad = await fake({ behaviour });
     const good = await fake();
-    h = makeHarness({ upstreams: [bad.hostPort, good.hostPort], config: noCache });
+    h = harness({ upstreams: [bad.hostPort, good.hostPort], config: noCache });
     const { pkt } = await h.ask('a.example.test', 'A');
     expect(rcodeOf(pkt)).toBe('NOERROR');
     expect(addresses(pkt)).toEqual(['192.0.2.1']);
@@ -38,7 +26,7 @@ describe('failover', () => {
   it('answers SERVFAIL only when every upstream failed', async () => {
     const a = await fake({ behaviour: 'servfail' });
     const b = await fake({ behaviour: 'refused' });
-    h = makeHarness({ upstreams: [a.hostPort, b.hostPort], config: noCache });
+    h = harness({ upstreams: [a.hostPort, b.hostPort], config: noCache });
     const { pkt } = await h.ask('a.example.test', 'A', { edns: true });
     expect(rcodeOf(pkt)).toBe('SERVFAIL');
     expect(edeOf(pkt)).toEqual([22, 'every upstream failed']);
@@ -47,7 +35,7 @@ describe('failover', () => {
 
   it('stops at the overall deadline', async () => {
     const ds = await Promise.all([1, 2, 3, 4].map(() => fake({ behaviour: 'dead' })));
-    h = makeHarness({
+    h = harness({
       upstreams: ds.map((d) => d.hostPort),
       config: { cache: false, forwarder: { attemptTimeoutMs: 100, deadlineMs: 250, maxFails: 10 } },
     });
@@ -61,7 +49,7 @@ describe('failover', () => {
   it('round_robin starts at the next upstream for each query', async () => {
     const a = await fake();
     const b = await fake();
-    h = makeHarness({
+    h = harness({
       upstreams: [a.hostPort, b.hostPort],
       config: { cache: false, forwarder: { policy: 'round_robin' } },
     });
@@ -73,7 +61,7 @@ describe('failover', () => {
   it('random spreads queries over the upstreams', async () => {
     const a = await fake();
     const b = await fake();
-    h = makeHarness({
+    h = harness({
       upstreams: [a.hostPort, b.hostPort],
       config: { cache: false, forwarder: { policy: 'random' } },
     });
@@ -86,7 +74,7 @@ describe('failover', () => {
   it('sequential always starts at the first upstream', async () => {
     const a = await fake();
     const b = await fake();
-    h = makeHarness({ upstreams: [a.hostPort, b.hostPort], config: noCache });
+    h = harness({ upstreams: [a.hostPort, b.hostPort], config: noCache });
     for (let i = 0; i < 4; i++) await h.ask(`n${i}.example.test`, 'A');
     expect(a.count()).toBe(4);
     expect(b.count()).toBe(0);
@@ -97,7 +85,7 @@ describe('upstream health', () => {
   it('skips an upstream after maxFails consecutive failures and brings it back once a probe answers', async () => {
     const flaky = await fake({ behaviour: 'dead' });
     const good = await fake();
-    h = makeHarness({
+    h = harness({
       upstreams: [flaky.hostPort, good.hostPort],
       config: { cache: false, forwarder: { attemptTimeoutMs: 100, deadlineMs: 1000, maxFails: 2 } },
     });
@@ -120,7 +108,7 @@ describe('upstream health', () => {
 
   it('tries one anyway when every upstream is down, and says so in the EDE', async () => {
     const a = await fake({ behaviour: 'servfail' });
-    h = makeHarness({ upstreams: [a.hostPort], config: { cache: false, forwarder: { maxFails: 1 } } });
+    h = harness({ upstreams: [a.hostPort], config: { cache: false, forwarder: { maxFails: 1 } } });
     await h.ask('n1.example.test', 'A');
     expect(h.fwd.upstreams()[0].up).toBe(false);
     const before = a.queries.filter((q) => q.packet.questions?.[0].type === 'A').length;
@@ -139,7 +127,7 @@ describe('upstream health', () => {
 describe('in flight', () => {
   it('sends identical queries in flight upstream once and answers them all', async () => {
     const up = await fake({ behaviour: 'slow', delayMs: 100 });
-    h = makeHarness({ upstreams: [up.hostPort], config: noCache });
+    h = harness({ upstreams: [up.hostPort], config: noCache });
     const ids = [11, 12, 13, 14, 15];
     const res = await Promise.all(ids.map((id) => h!.ask('same.example.test', 'A', { id })));
     expect(up.count()).toBe(1);
@@ -150,7 +138,7 @@ describe('in flight', () => {
 
   it('answers SERVFAIL at once above maxInFlight and counts it', async () => {
     const up = await fake({ behaviour: 'slow', delayMs: 100 });
-    h = makeHarness({ upstreams: [up.hostPort], config: { cache: false, forwarder: { maxInFlight: 1 } } });
+    h = harness({ upstreams: [up.hostPort], config: { cache: false, forwarder: { maxInFlight: 1 } } });
     const first = h.ask('one.example.test', 'A');
     const second = await h.ask('two.example.test', 'A', { edns: true });
     expect(rcodeOf(second.pkt)).toBe('SERVFAIL');

@@ -1,23 +1,11 @@
 /** Conditional forwarding rules, owned names kept local, CNAME chains completed from our records. */
 import type * as dnsPacket from 'dns-packet';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
-import { addresses, type Harness, makeHarness, rcodeOf } from './util.js';
+import { addresses, forwardFixtures, type Harness, rcodeOf } from './util.js';
 
-let ups: FakeUpstream[] = [];
+const { fake, harness } = forwardFixtures();
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  await Promise.all(ups.map((u) => u.close()));
-  ups = [];
-});
-async function fake(...args: Parameters<typeof startFakeUpstream>) {
-  const u = await startFakeUpstream(...args);
-  ups.push(u);
-  return u;
-}
 
 /** A VPC (clients from 127.0.0.0/8) with an execute-api endpoint: *.execute-api.us-east-2.amazonaws.com. */
 const VPC: ConfigInput['vpcs'] = [
@@ -41,7 +29,7 @@ describe('forwarding rules', () => {
     const def = await fake();
     const corp = await fake();
     const dev = await fake();
-    h = makeHarness({
+    h = harness({
       upstreams: [def.hostPort],
       config: {
         cache: false,
@@ -64,7 +52,7 @@ describe('forwarding rules', () => {
   it('sends a rule with no upstreams, or action system, to the default upstreams', async () => {
     const def = await fake();
     const corp = await fake();
-    h = makeHarness({
+    h = harness({
       upstreams: [def.hostPort],
       config: {
         cache: false,
@@ -83,7 +71,7 @@ describe('forwarding rules', () => {
 
   it('never sends the names we own upstream', async () => {
     const up = await fake();
-    h = makeHarness({ upstreams: [up.hostPort], config: { cache: false, vpcs: VPC } });
+    h = harness({ upstreams: [up.hostPort], config: { cache: false, vpcs: VPC } });
     const view = h.catalog.viewFor('127.0.0.1');
     const { pkt, ctx } = await h.ask(API, 'A', {}, view);
     expect(addresses(pkt)).toEqual(['10.0.1.5']);
@@ -105,7 +93,7 @@ describe('CNAME chain completion', () => {
 
   it("completes a forwarded CNAME to a name we own in the client's view from our records", async () => {
     const up = await fake({ answer });
-    h = makeHarness({ upstreams: [up.hostPort], config: { vpcs: VPC } });
+    h = harness({ upstreams: [up.hostPort], config: { vpcs: VPC } });
     const view = h.catalog.viewFor('127.0.0.1');
     const { pkt } = await h.ask('api.custom.example', 'A', {}, view);
     expect(rcodeOf(pkt)).toBe('NOERROR');
@@ -122,7 +110,7 @@ describe('CNAME chain completion', () => {
 
   it('relays the public answer to a client outside the view', async () => {
     const up = await fake({ answer });
-    h = makeHarness({ upstreams: [up.hostPort], config: { vpcs: VPC } });
+    h = harness({ upstreams: [up.hostPort], config: { vpcs: VPC } });
     const { pkt } = await h.ask('api.custom.example', 'A', {}, null);
     expect(addresses(pkt)).toEqual(['203.0.113.9']);
   });

@@ -1,6 +1,7 @@
 /** Test helpers for the forwarding side: build query contexts, run the cache → forward handlers. */
 import * as dnsPacket from 'dns-packet';
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import { type Config, type ConfigInput, ConfigSchema } from '../../src/config/schema.js';
 import { parseQuery, type Query, WireError } from '../../src/dns/wire.js';
 import { HealthState } from '../../src/health/state.js';
@@ -8,6 +9,7 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { buildCatalog, type Catalog } from '../../src/privatelink/catalog.js';
 import { createForwarding, type Forwarding } from '../../src/resolve/forwarding.js';
 import type { QueryContext, Transport } from '../../src/resolve/types.js';
+import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 
 export function config(input: ConfigInput = {}): Config {
   return ConfigSchema.parse(input);
@@ -160,4 +162,28 @@ export function addresses(p: dnsPacket.Packet): string[] {
 /** The rcode name of a decoded response. */
 export function rcodeOf(p: dnsPacket.Packet): string | undefined {
   return (p as { rcode?: string }).rcode;
+}
+
+/** Fake upstreams and harnesses made through these are closed after each test. */
+export function forwardFixtures() {
+  let ups: FakeUpstream[] = [];
+  let harnesses: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.map((h) => h.close()));
+    harnesses = [];
+    await Promise.all(ups.map((u) => u.close()));
+    ups = [];
+  });
+  return {
+    async fake(...args: Parameters<typeof startFakeUpstream>): Promise<FakeUpstream> {
+      const u = await startFakeUpstream(...args);
+      ups.push(u);
+      return u;
+    },
+    harness(opts: Parameters<typeof makeHarness>[0]): Harness {
+      const h = makeHarness(opts);
+      harnesses.push(h);
+      return h;
+    },
+  };
 }
