@@ -17,7 +17,7 @@ import {
 } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
-import { Prober } from './health/probes.js';
+import { Prober, type ProbeStatus } from './health/probes.js';
 import { HealthState } from './health/state.js';
 import { stdoutLogger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
@@ -86,6 +86,8 @@ export interface RunningServer {
   /** The catalog queries are answered from right now. */
   catalog(): Catalog;
   config(): Config;
+  /** What the health check of an interface has seen (undefined without a check). */
+  probeStatus(key: string): ProbeStatus | undefined;
 }
 
 /** What queries read, swapped as one object on reload. */
@@ -298,6 +300,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     metrics,
     catalog: () => state.catalog,
     config: () => state.loaded.config,
+    probeStatus: (key) => prober?.status(key),
     close: () => {
       closing ??= (async () => {
         const grace = opts.shutdownGraceMs ?? 2000;

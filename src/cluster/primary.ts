@@ -285,6 +285,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           config: control.config,
           reload,
           settled,
+          probes: control.probeStatus,
           ready: () => !closing,
         },
       });
