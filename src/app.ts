@@ -26,7 +26,7 @@ import { formatHostPort, parseHostPort } from './net/host-port.js';
 import { buildCatalog, type Catalog } from './privatelink/catalog.js';
 import { AccessHandler, allowedClientTable } from './resolve/access.js';
 import { Chain } from './resolve/chain.js';
-import { createForwarding, type Forwarding } from './resolve/forwarding.js';
+import { createForwarding, type Forwarding } from './resolve/forward/setup.js';
 import { LocalHandler } from './resolve/local.js';
 import { RateLimiter } from './resolve/rate-limit.js';
 import { QueryEngine } from './server/engine.js';

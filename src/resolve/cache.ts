@@ -1,16 +1,18 @@
 /**
  * The cache of forwarded answers: positive answers for their TTL, NXDOMAIN/NODATA for
  * min(SOA TTL, SOA MINIMUM) capped by `negativeTtl` (RFC 2308; no SOA, no caching), bounded by
- * `maxEntries` (least recently used goes first), keyed on name (case-insensitive), type, class
- * and the DO bit. Truncated answers, SERVFAIL and other errors are not cached. TTLs count down in
+ * `maxEntries` (least recently used goes first), keyed as forward/key.ts says (name, type,
+ * class, DO, the RD/CD/AD bits and the rule group). Truncated answers, SERVFAIL and other errors are not cached. TTLs count down in
  * the answers given from the cache.
  */
 import type { Config } from '../config/schema.js';
 import { Rcode, RRType } from '../dns/constants.js';
-import { Flag, type Query, type ScannedMessage } from '../dns/wire.js';
+import { Flag, type ScannedMessage } from '../dns/wire.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Catalog } from '../privatelink/catalog.js';
-import { respond } from './forward.js';
+import type { RuleTable } from '../upstream/groups.js';
+import { contextKey } from './forward/key.js';
+import { respond } from './forward/relay.js';
 import type { Handler, QueryContext } from './types.js';
 
 export type CacheSettings = Exclude<Config['cache'], false>;
@@ -29,11 +31,6 @@ export interface CacheHit {
   reply: Buffer;
   scan: ScannedMessage;
   age: number;
-}
-
-/** The cache key of a query: lower-case name, type, class, DO bit. */
-export function cacheKey(q: Query): string {
-  return `${q.qtype}/${q.qclass}/${q.edns?.do ? 1 : 0}/${q.qname}`;
 }
 
 /**
@@ -163,6 +160,7 @@ export class CacheHandler implements Handler {
     private readonly deps: {
       cache: () => ResponseCache | null;
       catalog: () => Catalog;
+      rules: () => RuleTable;
       metrics: Metrics;
     },
   ) {}
@@ -170,7 +168,7 @@ export class CacheHandler implements Handler {
   handle(ctx: QueryContext): Buffer | undefined {
     const cache = this.deps.cache();
     if (!cache) return undefined;
-    const hit = cache.get(cacheKey(ctx.q));
+    const hit = cache.get(contextKey(ctx, this.deps.rules()));
     if (!hit) {
       this.deps.metrics.inc('cache_misses', 'Queries the cache could not answer');
       return undefined;

@@ -4,6 +4,7 @@
  */
 import type { Query } from '../dns/wire.js';
 import type { View } from '../privatelink/catalog.js';
+import type { UpstreamGroup } from '../upstream/groups.js';
 
 export type Transport = 'udp' | 'tcp';
 export type AnswerSource = 'local' | 'cache' | 'forward' | 'access' | 'error';
@@ -21,6 +22,10 @@ export interface QueryContext {
   view: View | null;
   /** Who answered (set by the handler that answered). */
   source: AnswerSource;
+  /** The forwarding key of this query ('' until the cache or forward handler computes it). */
+  key: string;
+  /** The forwarding rule group of this query, set with {@link key}. */
+  group: UpstreamGroup | null;
   /** Set when the caller has gone away (server shutting down, TCP closed). */
   signal?: AbortSignal;
 }

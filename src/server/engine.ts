@@ -83,6 +83,8 @@ export class QueryEngine {
       maxSize: transport === 'udp' ? clientUdpLimit(q.edns, this.opts.maxUdpSize()) : TCP_MAX_MESSAGE,
       view: null,
       source: 'error',
+      key: '',
+      group: null,
       signal,
     };
     let r: ReturnType<Chain['run']>;

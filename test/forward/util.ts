@@ -7,7 +7,8 @@ import { parseQuery, type Query, WireError } from '../../src/dns/wire.js';
 import { HealthState } from '../../src/health/state.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { buildCatalog, type Catalog } from '../../src/privatelink/catalog.js';
-import { createForwarding, type Forwarding } from '../../src/resolve/forwarding.js';
+import { createForwarding, type Forwarding } from '../../src/resolve/forward/setup.js';
+import { LocalHandler } from '../../src/resolve/local.js';
 import type { QueryContext, Transport } from '../../src/resolve/types.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 
@@ -66,6 +67,8 @@ export function contextFor(msg: Buffer, a: Ask = {}, view: QueryContext['view'] 
     maxSize,
     view,
     source: 'error',
+    key: '',
+    group: null,
   };
 }
 
@@ -115,9 +118,12 @@ export function makeHarness(opts: {
     selfAddresses: () => opts.self ?? [],
     now: () => clock.ms,
   });
+  const local = new LocalHandler(() => h.catalog);
   const askRaw = async (msg: Buffer, a: Ask = {}, view: QueryContext['view'] = null) => {
     const ctx = contextFor(msg, a, view);
-    let out = await fwd.cache.handle(ctx);
+    // The chain's order after access: owned names never reach the cache or the forwarder.
+    let out: Buffer | null | undefined = local.handle(ctx);
+    if (out === undefined) out = await fwd.cache.handle(ctx);
     if (out === undefined) out = await fwd.forward.handle(ctx);
     return { raw: out ?? null, ctx };
   };

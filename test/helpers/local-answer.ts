@@ -40,6 +40,8 @@ export function localHarness(config: ConfigInput): LocalHarness {
         maxSize: o.tcp ? 65535 : clientUdpLimit(q.edns),
         view: null,
         source: 'error',
+        key: '',
+        group: null,
       };
       const r = chain.run(ctx);
       if (r instanceof Promise) throw new Error('local chain went async');

@@ -3,19 +3,19 @@
  * health, coalescing, spoofing checks), the cache and the two handlers the chain uses.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import { parseQuery, WireError } from '../dns/wire.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { Catalog } from '../privatelink/catalog.js';
-import { UpstreamIsSelfError } from '../upstream/errors.js';
-import { RuleTable, UpstreamGroup, upstreamFor } from '../upstream/groups.js';
-import { newLoopToken, readHops } from '../upstream/query.js';
-import { UpstreamResolver } from '../upstream/resolver.js';
-import { isSelf } from '../upstream/self.js';
-import type { Upstream } from '../upstream/upstream.js';
-import { CacheHandler, cacheKey, ResponseCache } from './cache.js';
-import { ForwardHandler } from './forward.js';
-import type { Handler, QueryContext } from './types.js';
+import type { Config } from '../../config/schema.js';
+import { parseQuery, WireError } from '../../dns/wire.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Catalog } from '../../privatelink/catalog.js';
+import { UpstreamIsSelfError } from '../../upstream/errors.js';
+import { RuleTable, UpstreamGroup, upstreamFor } from '../../upstream/groups.js';
+import { newLoopToken, readHops } from '../../upstream/query.js';
+import { UpstreamResolver } from '../../upstream/resolver.js';
+import { isSelf } from '../../upstream/self.js';
+import type { Upstream } from '../../upstream/upstream.js';
+import { CacheHandler, ResponseCache } from '../cache.js';
+import type { Handler } from '../types.js';
+import { ForwardHandler } from './handler.js';
 
 export interface ForwardingOptions {
   /** Checked config: `forwarder`, `forwardingRules` and `cache` are used. */
@@ -116,7 +116,12 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     ),
   );
 
-  const cacheHandler = new CacheHandler({ cache: () => cache, catalog: opts.catalog, metrics });
+  const cacheHandler = new CacheHandler({
+    cache: () => cache,
+    catalog: opts.catalog,
+    rules: () => rules,
+    metrics,
+  });
   const forwardHandler = new ForwardHandler({
     resolver,
     rules: () => rules,
@@ -124,8 +129,8 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     token,
     logger,
     metrics,
-    store: (ctx: QueryContext, reply, scan) => {
-      cache?.put(cacheKey(ctx.q), ctx.q.qname, reply, scan);
+    store: (key, ctx, reply, scan) => {
+      cache?.put(key, ctx.q.qname, reply, scan);
     },
   });
 

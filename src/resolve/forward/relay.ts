@@ -1,0 +1,113 @@
+/**
+ * The response relay shared by the cache and the forward handler: an upstream reply (fresh, or
+ * from the cache) becomes the response for this client, with its CNAME chain completed from our
+ * records when it reaches a name we own in the client's view (as Route 53 Resolver does for
+ * private hosted zones).
+ */
+import { RRType } from '../../dns/constants.js';
+import {
+  buildResponse,
+  encodeName,
+  type RRset,
+  readName,
+  relayResponse,
+  type ScannedMessage,
+} from '../../dns/wire.js';
+import type { Catalog, LookupResult } from '../../privatelink/catalog.js';
+import { answerOwned } from '../local.js';
+import type { QueryContext } from '../types.js';
+
+/**
+ * Turns an upstream reply (fresh, or from the cache aged `age` seconds) into the response for
+ * this client: the CNAME chain completed from our records when it reaches a name we own in the
+ * client's view, else the reply relayed as it is.
+ */
+export function respond(
+  ctx: QueryContext,
+  reply: Buffer,
+  scan: ScannedMessage,
+  age: number,
+  catalog: Catalog,
+): Buffer {
+  if (ctx.q.qtype !== RRType.CNAME && catalog.endpoints.length > 0) {
+    const done = completeChain(ctx, reply, scan, age, catalog);
+    if (done) return done;
+  }
+  return relayResponse(reply, scan, ctx.msg, ctx.q, ctx.maxSize, undefined, age);
+}
+
+/**
+ * Completes a CNAME chain whose target is a name we own in the client's view: the upstream's
+ * answer records up to that CNAME (kept in place, so their compression pointers stay valid),
+ * then our answer for the target. Null when the chain does not reach an owned name.
+ */
+export function completeChain(
+  ctx: QueryContext,
+  reply: Buffer,
+  scan: ScannedMessage,
+  age: number,
+  catalog: Catalog,
+): Buffer | null {
+  const recs = scan.records;
+  let name = scan.qname;
+  let k = -1;
+  let owned: LookupResult = null;
+  let target = '';
+  for (let i = 0; i < recs.length && recs[i].section === 0; i++) {
+    const r = recs[i];
+    if (r.type !== RRType.CNAME || r.name !== name) continue;
+    const t = readName(reply, r.rdataStart);
+    if (!t) return null;
+    owned = catalog.lookup(t.name, ctx.view);
+    if (owned) {
+      k = i;
+      target = t.name;
+      break;
+    }
+    name = t.name;
+  }
+  if (k < 0 || !owned) return null;
+  const prefixEnd = recs[k].end;
+  let prefix = reply.subarray(scan.questionEnd, prefixEnd);
+  if (age > 0) {
+    prefix = Buffer.from(prefix);
+    for (let i = 0; i <= k; i++) {
+      const r = recs[i];
+      prefix.writeUInt32BE(r.ttl > age ? r.ttl - age : 0, r.ttlOffset - scan.questionEnd);
+    }
+  }
+  const local = answerOwned(owned, ctx.q.qtype, ctx.q.qclass);
+  const owner = encodeName(target);
+  const answer: RRset[] = [{ bytes: prefix, count: k + 1 }];
+  for (const set of local.answer) answer.push(reown(set, owner));
+  ctx.source = 'forward';
+  return buildResponse(ctx.msg, ctx.q, {
+    rcode: local.rcode,
+    answer,
+    authority: local.authority,
+    maxSize: ctx.maxSize,
+  });
+}
+
+/** Rewrites records whose owner is the question pointer (0xC00C) to `owner`. */
+function reown(set: RRset, owner: Buffer): RRset {
+  const b = set.bytes;
+  const parts: Buffer[] = [];
+  let p = 0;
+  while (p < b.length) {
+    let nameEnd: number;
+    if (b[p] === 0xc0 && b[p + 1] === 0x0c) {
+      parts.push(owner);
+      nameEnd = p + 2;
+    } else {
+      nameEnd = p;
+      while (b[nameEnd] !== 0 && (b[nameEnd] & 0xc0) !== 0xc0) nameEnd += b[nameEnd] + 1;
+      nameEnd += b[nameEnd] === 0 ? 1 : 2;
+      parts.push(b.subarray(p, nameEnd));
+    }
+    const end = nameEnd + 10 + b.readUInt16BE(nameEnd + 8);
+    parts.push(b.subarray(nameEnd, end));
+    p = end;
+  }
+  return { bytes: Buffer.concat(parts), count: set.count };
+}
