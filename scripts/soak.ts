@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { pino } from 'pino';
-import { type RunningServer, startServer } from '../src/app.js';
+import { type RunningServer, startServer } from '../src/core/server.js';
 import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
 
 // ------------------------------------------------------------------------------------------------

@@ -10,12 +10,13 @@
  * await server.close();
  * ```
  */
+
+export { ConfigError, type ConfigProblem, formatProblem } from './config/load.js';
+export type { Config, ConfigInput } from './config/schema.js';
 export {
   type Address,
   type ReloadResult,
   type RunningServer,
   type ServerOptions,
   startServer,
-} from './app.js';
-export { ConfigError, type ConfigProblem, formatProblem } from './config/load.js';
-export type { Config, ConfigInput } from './config/schema.js';
+} from './core/server.js';

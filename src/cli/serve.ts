@@ -1,10 +1,10 @@
 /** `privatelink-dns serve`: run the server until SIGINT/SIGTERM; SIGHUP reloads the config. */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LISTEN, startServer } from '../app.js';
 import { parseWorkers, startCluster } from '../cluster/primary.js';
 import { ConfigError } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
+import { DEFAULT_LISTEN, startServer } from '../core/server.js';
 import { stdoutLogger } from '../log/logger.js';
 import type { CliIo } from './io.js';
 

@@ -15,16 +15,11 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { type AdminServer, startAdmin } from '../admin/server.js';
-import {
-  type Address,
-  DEFAULT_LISTEN,
-  DEFAULT_PORT,
-  type ReloadResult,
-  type RunningServer,
-  startServer,
-} from '../app.js';
-import { type ConfigWatcher, watchConfig } from '../config/watch.js';
+import { ConfigError, type ReloadResult } from '../config/load.js';
+import { type Core, createCore } from '../core/core.js';
+import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
+import { checkForwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import {
   type FromWorker,
   type HealthEntries,
@@ -67,8 +62,8 @@ export interface RunningCluster {
   /** Process ids of the live workers. */
   workers(): number[];
   close(): Promise<void>;
-  /** The primary's server (health, config, catalog: the one source of truth). */
-  readonly control: RunningServer;
+  /** The primary's core (health, config, catalog: the one source of truth). */
+  readonly control: Core;
 }
 
 /** A port free for both UDP and TCP on `host` right now (for --listen HOST:0). */
@@ -100,19 +95,44 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const log = opts.logger.child({ component: 'cluster' });
   const syncTimeout = opts.syncTimeoutMs ?? 5000;
 
-  // The control server: config, catalog, health and probes. Its own listener (an ephemeral
-  // loopback port) is never advertised; queries go to the workers.
-  const control = await startServer({
+  // The core: config, catalog, health and probes. The primary serves no DNS itself (no listeners,
+  // no forwarder): queries go to the workers.
+  let settledRef: () => Promise<void> = () => Promise.resolve();
+  let pushConfig = false;
+  let afterReload: () => Promise<void> = () => Promise.resolve();
+  const control = createCore({
     config: opts.config,
-    listen: '127.0.0.1:0',
-    upstreams: opts.upstreams,
-    admin: false,
-    watch: false,
     logger: opts.logger,
+    watch: opts.watch,
+    settled: () => settledRef(),
+    afterReload: () => afterReload(),
   });
-
-  const want = parseHostPort(opts.listen ?? DEFAULT_LISTEN, DEFAULT_PORT);
-  if (want.port === 0) want.port = await freePort(want.host);
+  let want: { host: string; port: number };
+  try {
+    want = parseHostPort(opts.listen ?? DEFAULT_LISTEN, DEFAULT_PORT);
+    if (want.port === 0) want.port = await freePort(want.host);
+    // The workers' forwarders refuse upstreams they cannot use or that are this server: so does a
+    // reload here, before anything is pushed to them.
+    const self = () => [{ address: want.host, port: want.port }];
+    checkForwarding(control.config(), opts.upstreams ?? control.config().upstreams ?? [], self());
+    control.addStep({
+      prepare(next) {
+        const config = next.loaded.config;
+        try {
+          checkForwarding(config, opts.upstreams ?? config.upstreams ?? [], self());
+        } catch (e) {
+          throw new ConfigError([forwardingProblem(next.loaded, e)]);
+        }
+        // Pushed once the core has swapped it in (see reload below).
+        return () => {
+          pushConfig = true;
+        };
+      },
+    });
+  } catch (e) {
+    control.close();
+    throw e;
+  }
   const listen = formatHostPort(want);
   const options: WorkerOptions = {
     listen,
@@ -175,6 +195,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       waiters.add(fn);
     });
   };
+  settledRef = settled;
 
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
 
@@ -249,28 +270,21 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   } catch (e) {
     closing = true;
     await stopWorkers();
-    await control.close();
+    control.close();
     throw e;
   }
   void first;
 
-  const reload = async (): Promise<ReloadResult> => {
-    const r = await control.reload();
-    if (r.ok) {
-      flush();
-      broadcast({ t: 'config', seq: ++seq, config: control.config(), health: snapshot() });
-      await settled();
-    }
-    return r;
+  const reload = (): Promise<ReloadResult> => control.reload();
+  // Every accepted reload (file watch, SIGHUP, the admin API) goes to every worker; the caller
+  // gets its answer once they all applied it.
+  afterReload = async () => {
+    if (!pushConfig) return;
+    pushConfig = false;
+    flush();
+    broadcast({ t: 'config', seq: ++seq, config: control.config(), health: snapshot() });
+    await settled();
   };
-
-  let watcher: ConfigWatcher | null = null;
-  if (opts.watch !== false) {
-    watcher = watchConfig(opts.config, () => void reload(), {
-      onError: (err) => log.error({ err }, 'config watch failed'),
-    });
-  }
-
   let admin: AdminServer | null = null;
   if (opts.admin) {
     try {
@@ -278,22 +292,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
         listen: opts.admin,
         token: opts.adminToken,
         logger: opts.logger.child({ component: 'admin' }),
-        ctx: {
-          health: control.health,
-          metrics: control.metrics,
-          catalog: control.catalog,
-          config: control.config,
-          reload,
-          settled,
-          probes: control.probeStatus,
-          ready: () => !closing,
-        },
+        ctx: control.admin,
       });
     } catch (e) {
       closing = true;
-      watcher?.close();
       await stopWorkers();
-      await control.close();
+      control.close();
       throw e;
     }
   }
@@ -316,10 +320,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     close: () => {
       closed ??= (async () => {
         closing = true;
-        watcher?.close();
+        control.close();
         await admin?.close();
         await stopWorkers();
-        await control.close();
+        control.close();
       })();
       return closed;
     },

@@ -5,8 +5,8 @@
  * admin API stay in the primary.
  */
 import cluster from 'node:cluster';
-import { type RunningServer, startServer } from '../app.js';
 import { markChecked } from '../config/load.js';
+import { type RunningServer, startServer } from '../core/server.js';
 import { stdoutLogger } from '../log/logger.js';
 import type { FromWorker, HealthEntries, ToWorker } from './messages.js';
 

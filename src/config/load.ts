@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from './rules.js';
+import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
 import { type Config, ConfigSchema, EndpointSchema, VpcSchema } from './schema.js';
 
 export interface ConfigProblem {
@@ -301,3 +301,6 @@ function editDistance(a: string, b: string): number {
   }
   return dp[b.length];
 }
+
+/** The result of a reload: applied, or rejected with the new config's problems. */
+export type ReloadResult = { ok: true; changed: boolean } | { ok: false; problems: ConfigProblem[] };

@@ -34,6 +34,14 @@ export function healthKey(endpointId: string, az: string): string {
   return [endpointId, '/', az].join(''); // one flat string (a Map key for the catalog's life)
 }
 
+/** One interface as a catalog registers it: see {@link HealthState.adopt}. */
+export interface HealthEntry {
+  endpointId: string;
+  az: string;
+  staticHealthy: boolean;
+  key: string;
+}
+
 export class HealthState {
   /** Incremented on every change that may alter an answer. */
   generation = 0;
@@ -52,6 +60,19 @@ export class HealthState {
       this.entries.set(key, { staticHealthy, az, probe: undefined, override: undefined, last: undefined });
     }
     this.changed(key);
+  }
+
+  /**
+   * Takes a catalog's interfaces into service: registers each (keeping the probe and override
+   * state of those already known) and forgets every interface not among them.
+   */
+  adopt(entries: readonly HealthEntry[]): void {
+    const keys = new Set<string>();
+    for (const e of entries) {
+      this.register(e.endpointId, e.az, e.staticHealthy, e.key);
+      keys.add(e.key);
+    }
+    this.retain(keys);
   }
 
   /** Keeps only the given keys (after a reload); state of kept interfaces is untouched. */

@@ -14,7 +14,7 @@ import type {
 } from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
 import { encodeName, encodeRecord, QNAME_POINTER, type RRset, writeQnameRecord } from '../dns/wire.js';
-import { type HealthState, healthKey } from '../health/state.js';
+import { type HealthEntry, type HealthState, healthKey } from '../health/state.js';
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
 import {
@@ -31,6 +31,7 @@ import {
   vpceZoneApex,
   zonalName,
 } from './names.js';
+import { type NameForm, recordTypes } from './record-types.js';
 
 /** Route 53's SOA for private hosted zones (and what we use for the vpce zones). */
 export const R53_SOA = {
@@ -71,8 +72,6 @@ export interface InterfaceInfo {
   /** The probe configured for this interface, if any. */
   healthCheck?: HealthCheckConfig;
 }
-
-export type NameForm = 'regional' | 'zonal' | 'private';
 
 export interface EndpointInfo {
   id: string;
@@ -136,22 +135,10 @@ export interface Catalog {
   viewTable: CidrTable<View>;
   /** Every health key the catalog uses. */
   healthKeys: Set<string>;
+  /** Every interface's health registration (key, endpoint, AZ, static health from the config). */
+  healthEntries: readonly HealthEntry[];
   lookup(qname: string, view: View | null): LookupResult;
   viewFor(address: string): View | null;
-}
-
-/** Which record types a name form has under a DnsRecordIpType (privatelink-dns.md §2). */
-export function recordTypes(t: DnsRecordIpTypeT, form: NameForm): { a: boolean; aaaa: boolean } {
-  switch (t) {
-    case 'ipv4':
-      return { a: true, aaaa: false };
-    case 'ipv6':
-      return { a: false, aaaa: true };
-    case 'dualstack':
-      return { a: true, aaaa: true };
-    case 'service-defined':
-      return form === 'private' ? { a: true, aaaa: false } : { a: true, aaaa: true };
-  }
 }
 
 function encodeSoaRdata(): Buffer {
@@ -401,8 +388,9 @@ function rotations(list: readonly Buffer[]): RRset[] {
 }
 
 /**
- * Builds the catalog from a checked config. Pure apart from registering interfaces in `health`
- * (which keeps the state of interfaces it already knows).
+ * Builds the catalog from a checked config. Pure: `health` is only read, at answer time; the
+ * caller registers the catalog's {@link Catalog.healthEntries} (HealthState.adopt) once it takes
+ * the catalog into service, so a catalog that is built and then rejected changes nothing.
  */
 export function buildCatalog(config: Config, health: HealthState): Catalog {
   const publicNames = new Map<string, OwnedName>();
@@ -411,6 +399,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
   const viewTable = new CidrTable<View>();
   const endpoints: EndpointInfo[] = [];
   const healthKeys = new Set<string>();
+  const healthEntries: HealthEntry[] = [];
   const vpceZones = new Map<string, Zone>();
   const vpceZone = (region: string): Zone => {
     let z = vpceZones.get(region);
@@ -438,7 +427,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
         const az = subnets.get(itf.subnet)?.az ?? 'unknown';
         const key = healthKey(id, az);
         healthKeys.add(key);
-        health.register(id, az, itf.healthy, key);
+        healthEntries.push({ endpointId: id, az, staticHealthy: itf.healthy, key });
         return new CatalogInterface(id, itf.subnet, az, itf.ipv4, itf.ipv6, key, itf.healthCheck, itf.id);
       });
       const dnsRecordIpType = ep.dnsRecordIpType ?? ep.ipAddressType;
@@ -548,6 +537,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     views,
     viewTable,
     healthKeys,
+    healthEntries,
     lookup,
     viewFor: (address) => (viewTable.size ? viewTable.lookup(address) : null),
   };

@@ -10,8 +10,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { isLoopback, startAdmin } from '../../src/admin/server.js';
-import { startServer } from '../../src/app.js';
 import { parseConfigObject } from '../../src/config/load.js';
+import { startServer } from '../../src/core/server.js';
 import { HealthState } from '../../src/health/state.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { buildCatalog } from '../../src/privatelink/catalog.js';
@@ -365,6 +365,7 @@ describe('tokens and addresses', () => {
     const health = new HealthState();
     const { config } = parseConfigObject(oneVpc([cloudwatch()]));
     const catalog = buildCatalog(config, health);
+    health.adopt(catalog.healthEntries);
     return {
       health,
       metrics: new Metrics(),

@@ -1,6 +1,6 @@
 /** A real server with its admin API on ephemeral loopback ports, and a small HTTP client for it. */
 import { pino } from 'pino';
-import { type RunningServer, type ServerOptions, startServer } from '../../src/app.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/core/server.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 
 export interface ApiReply {

@@ -148,7 +148,9 @@ describe('Prober with a real TCP check', () => {
     const health = new HealthState();
     const prober = new Prober(health, pino({ level: 'silent' }), new Metrics());
     cleanups.push(() => prober.close());
-    prober.update(buildCatalog(config, health));
+    const catalog = buildCatalog(config, health);
+    health.adopt(catalog.healthEntries);
+    prober.update(catalog);
     const key = healthKey(CW_ID, 'us-east-2a');
 
     await waitFor('first healthy verdict', () => prober.status(key)?.verdict === 'healthy');

@@ -73,6 +73,7 @@ function setup(interfaces: Itf[]) {
   const load = (itfs: Itf[]) => {
     const c = parseConfigObject(config(itfs)).config;
     const catalog = buildCatalog(c, health);
+    health.adopt(catalog.healthEntries);
     health.retain(catalog.healthKeys);
     prober.update(catalog);
     return catalog;
@@ -189,7 +190,9 @@ describe('Prober thresholds', () => {
         },
       ]),
     ).config;
-    prober.update(buildCatalog(c, health));
+    const next = buildCatalog(c, health);
+    health.adopt(next.healthEntries);
+    prober.update(next);
     await sched.round();
     expect(health.view(KEY_A)).toMatchObject({
       healthy: false,

@@ -22,6 +22,7 @@ export function localHarness(config: ConfigInput): LocalHarness {
   const health = new HealthState();
   health.setConfigImpaired(c.impairedAzs);
   const catalog = buildCatalog(c, health);
+  health.adopt(catalog.healthEntries);
   const state = { catalog, allowed: allowedClientTable(c) };
   const chain = new Chain([new AccessHandler(() => state), new LocalHandler(() => catalog)]);
   return {

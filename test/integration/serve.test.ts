@@ -5,7 +5,7 @@
 import { Resolver } from 'node:dns/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/app.js';
+import { type RunningServer, startServer } from '../../src/core/server.js';
 import { CW_REGIONAL, cloudwatch, cwZonal, dualstackEndpoint, oneVpc } from '../helpers/configs.js';
 import {
   addresses,

@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, type ServerOptions, startServer } from '../../src/app.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/core/server.js';
 import { call } from '../admin/harness.js';
 import { waitFor } from '../health/poll.js';
 import { CW_ID, cloudwatch, dualstackEndpoint, oneVpc } from '../helpers/configs.js';

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/app.js';
+import { type RunningServer, startServer } from '../../src/core/server.js';
 import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
 import { addresses, decode, makeQuery, queryTcp, udpExchange } from '../helpers/dns-client.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';

@@ -3,6 +3,7 @@
  * health, coalescing, spoofing checks), the cache and the two handlers the chain uses.
  */
 import type { Logger } from 'pino';
+import { type ConfigProblem, type LoadedConfig, pathText } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { parseQuery, WireError } from '../../dns/wire.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -49,10 +50,12 @@ export interface Forwarding {
   /** Always answers (relayed response or SERVFAIL), or returns null to drop. */
   forward: Handler;
   /**
-   * Applies new upstreams, rules, forwarder and cache settings. Clears cached answers for names
-   * the current catalog owns (and everything when upstreams or rules changed). Throws
-   * {@link UpstreamIsSelfError} / BadUpstreamError and keeps the old settings on error.
+   * Checks new upstreams, rules, forwarder and cache settings and returns what applies them:
+   * the commit clears cached answers for names `catalog` owns (and everything when upstreams or
+   * rules changed). Throws {@link UpstreamIsSelfError} / BadUpstreamError, changing nothing.
    */
+  prepare(config: Config, upstreams: string[], catalog: Catalog): () => void;
+  /** {@link prepare} and commit at once, for the current catalog. */
   reload(config: Config, upstreams: string[]): void;
   /**
    * True when `msg` is a query this server sent upstream that came back to it (it carries our
@@ -159,42 +162,46 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
   return {
     cache: cacheHandler,
     forward,
-    reload(config, upstreams) {
+    prepare(config, upstreams, catalog) {
       const nextKnown = new Map<string, Upstream>();
       // Keep the health of upstreams that stay.
       for (const [k, u] of known) nextKnown.set(k, u);
       const nextRules = buildRules(config, upstreams, nextKnown);
       checkSelf(nextRules, opts.selfAddresses());
-      const used = new Set<Upstream>();
-      for (const g of nextRules.groups()) for (const u of g.upstreams) used.add(u);
-      for (const [k, u] of nextKnown) {
-        if (!used.has(u)) {
-          resolver.stopProbe(u);
-          nextKnown.delete(k);
+      return () => {
+        const used = new Set<Upstream>();
+        for (const g of nextRules.groups()) for (const u of g.upstreams) used.add(u);
+        for (const [k, u] of nextKnown) {
+          if (!used.has(u)) {
+            resolver.stopProbe(u);
+            nextKnown.delete(k);
+          }
         }
-      }
-      known = nextKnown;
-      rules = nextRules;
-      selfChecked = false;
-      markSelf();
-      resolver.settings = config.forwarder;
-      const sig = rulesSignature(config, upstreams);
-      if (config.cache === false) cache = null;
-      else if (!cache) cache = new ResponseCache(config.cache, now);
-      else {
-        cache.configure(config.cache);
-        if (sig !== signature) cache.clear();
+        known = nextKnown;
+        rules = nextRules;
+        selfChecked = false;
+        markSelf();
+        resolver.settings = config.forwarder;
+        const sig = rulesSignature(config, upstreams);
+        if (config.cache === false) cache = null;
+        else if (!cache) cache = new ResponseCache(config.cache, now);
         else {
-          const catalog = opts.catalog();
-          const dropped = cache.deleteWhere(
-            (name) =>
-              catalog.lookup(name, null) !== null ||
-              catalog.views.some((v) => catalog.lookup(name, v) !== null),
-          );
-          if (dropped > 0) logger.info({ dropped }, 'cleared cached answers for names we now own');
+          cache.configure(config.cache);
+          if (sig !== signature) cache.clear();
+          else {
+            const dropped = cache.deleteWhere(
+              (name) =>
+                catalog.lookup(name, null) !== null ||
+                catalog.views.some((v) => catalog.lookup(name, v) !== null),
+            );
+            if (dropped > 0) logger.info({ dropped }, 'cleared cached answers for names we now own');
+          }
         }
-      }
-      signature = sig;
+        signature = sig;
+      };
+    },
+    reload(config, upstreams) {
+      this.prepare(config, upstreams, opts.catalog())();
     },
     isOwnOutgoing(msg) {
       const q = parseQuery(msg);
@@ -222,4 +229,37 @@ function checkSelf(rules: RuleTable, self: { address: string; port: number }[]):
   if (self.length === 0) return;
   for (const g of rules.groups())
     for (const u of g.upstreams) if (isSelf(u, self)) throw new UpstreamIsSelfError(u.key);
+}
+
+/**
+ * Checks upstreams and forwarding rules as the forwarder would take them, without making one:
+ * throws as {@link Forwarding.prepare} does (an upstream that does not parse, or is `self`).
+ */
+export function checkForwarding(
+  config: Config,
+  upstreams: readonly string[],
+  self: { address: string; port: number }[],
+): void {
+  checkSelf(buildRules(config, upstreams, new Map()), self);
+}
+
+/** A problem for an upstream the forwarder refused, placed at that upstream in the config when it is there. */
+export function forwardingProblem(l: LoadedConfig, e: unknown): ConfigProblem {
+  const bad = (e as { upstream?: unknown }).upstream;
+  let path: (string | number)[] = [];
+  const rules = l.config.forwardingRules;
+  for (let i = rules.length - 1; i >= 0; i--) {
+    const j = rules[i].upstreams.indexOf(bad as string);
+    if (j >= 0) path = ['forwardingRules', i, 'upstreams', j];
+  }
+  const k = l.config.upstreams?.indexOf(bad as string) ?? -1;
+  if (k >= 0) path = ['upstreams', k];
+  const pos = l.locate(path);
+  return {
+    file: l.file,
+    line: pos.line,
+    col: pos.col,
+    path: pathText(path),
+    message: e instanceof Error ? e.message : String(e),
+  };
 }

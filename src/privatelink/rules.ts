@@ -6,10 +6,13 @@
  * that breaks one describes something that cannot exist in AWS); the README lists them under "Config reference".
  */
 
+import type { Config, EndpointConfig, VpcConfig } from '../config/schema.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
-import { defaultPrivateDnsNames, endpointIdOf, parseService } from '../privatelink/names.js';
-import type { PathSeg } from './load.js';
-import type { Config, DnsRecordIpTypeT, EndpointConfig, IpAddressTypeT, VpcConfig } from './schema.js';
+import { defaultPrivateDnsNames, endpointIdOf, parseService } from './names.js';
+import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
+
+/** A step of a path into the config (a key or an index), as config/load.ts locates it. */
+type PathSeg = string | number;
 
 /** A VPC in which some endpoints failed the schema (those are null). */
 export type PartialVpc = Omit<VpcConfig, 'endpoints'> & { endpoints: (EndpointConfig | null)[] };
@@ -19,16 +22,6 @@ export interface RuleProblem {
   path: PathSeg[];
   message: string;
 }
-
-/**
- * Which DnsRecordIpType each IpAddressType allows (privatelink-dns.md §2: ipv4 with ipv4 and
- * dualstack endpoints, ipv6 with ipv6 and dualstack, dualstack and service-defined with dualstack).
- */
-export const ALLOWED_DNS_RECORD_IP_TYPES: Readonly<Record<IpAddressTypeT, readonly DnsRecordIpTypeT[]>> = {
-  ipv4: ['ipv4'],
-  ipv6: ['ipv6'],
-  dualstack: ['ipv4', 'ipv6', 'dualstack', 'service-defined'],
-};
 
 /** A DNS name as AWS accepts it for a private DNS name: labels of a-z, 0-9, hyphen; `*.` only first. */
 const DNS_NAME = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]\.?$/i;

@@ -1,0 +1,239 @@
+/**
+ * The serving part: the core (core.ts) plus the UDP and TCP listeners, the handler chain
+ * (access → local → cache → forward) and the admin API. Everything is created per server;
+ * nothing is global, so several servers can run in one process.
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { type AdminServer, startAdmin } from '../admin/server.js';
+import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { ProbeStatus } from '../health/probes.js';
+import type { HealthState } from '../health/state.js';
+import { stdoutLogger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { formatHostPort, parseHostPort } from '../net/host-port.js';
+import type { Catalog } from '../privatelink/catalog.js';
+import { AccessHandler, type AccessState, allowedClientTable } from '../resolve/access.js';
+import { Chain } from '../resolve/chain.js';
+import { createForwarding, type Forwarding, forwardingProblem } from '../resolve/forward/setup.js';
+import { LocalHandler } from '../resolve/local.js';
+import { RateLimiter } from '../resolve/rate-limit.js';
+import { QueryEngine } from '../server/engine.js';
+import { listenTcp, type TcpListener } from '../server/tcp.js';
+import { listenUdp, type UdpListener } from '../server/udp.js';
+import { systemUpstreams } from '../upstream/resolv-conf.js';
+import { createCore, type ReloadResult } from './core.js';
+
+export type { ReloadResult } from './core.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:1053';
+export const DEFAULT_PORT = 1053;
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /**
+   * The config: a path to a YAML file, YAML text (anything containing a newline), or an object
+   * in the same shape.
+   */
+  config: string | object;
+  /** Where to serve UDP and TCP. Port 0 picks a free port. @default '127.0.0.1:1053' */
+  listen?: string | { host: string; port: number };
+  /** Upstream resolvers; override the config's. @default config upstreams, else /etc/resolv.conf */
+  upstreams?: string[];
+  /** Admin API address, or false. @default false */
+  admin?: false | string;
+  /** Bearer token for the admin API (required when it is bound to a non-loopback address). */
+  adminToken?: string;
+  /** A pino logger. @default pino at `logLevel` on stdout */
+  logger?: Logger;
+  /** Used when no logger is given. @default 'info' */
+  logLevel?: string;
+  /** Reload when the config file changes (file configs only). @default true for files */
+  watch?: boolean;
+  /** How long close() waits for queries in flight. @default 2000 */
+  shutdownGraceMs?: number;
+  /** Run the configured health checks (cluster workers leave them to the primary). @default true */
+  probes?: boolean;
+}
+
+export interface Address {
+  address: string;
+  port: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  udp: Address;
+  tcp: Address;
+  /** The admin API address, or null when it is off. */
+  admin: Address | null;
+  /** Re-reads the config (files) and swaps it in atomically; an invalid one is rejected. */
+  reload(config?: string | object): Promise<ReloadResult>;
+  close(): Promise<void>;
+  /** Interface health (read/write), for tests and embedding. */
+  readonly health: HealthState;
+  readonly metrics: Metrics;
+  /** The catalog queries are answered from right now. */
+  catalog(): Catalog;
+  config(): Config;
+  /** What the health check of an interface has seen (undefined without a check). */
+  probeStatus(key: string): ProbeStatus | undefined;
+}
+
+function resolveListen(l: ServerOptions['listen']): { host: string; port: number } {
+  if (l === undefined) return parseHostPort(DEFAULT_LISTEN, DEFAULT_PORT);
+  if (typeof l === 'string') return parseHostPort(l, DEFAULT_PORT);
+  return l;
+}
+
+/** Starts a server. Rejects with {@link ConfigError} for a bad config, or the bind error. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
+  const log = logger.child({ component: 'server' });
+  const listen = resolveListen(opts.listen);
+  const core = createCore({ config: opts.config, logger, probes: opts.probes, watch: opts.watch });
+  const { metrics } = core;
+  let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
+
+  const rateLimiter = new RateLimiter(core.config().rateLimit);
+  const accessHandler = new AccessHandler(() => access, { rateLimiter, metrics });
+  const local = new LocalHandler(() => access.catalog);
+  let chain = new Chain([accessHandler, local]);
+  const engine = new QueryEngine({
+    chain: () => chain,
+    metrics,
+    logger: logger.child({ component: 'query' }),
+    maxUdpSize: () => core.config().limits.maxUdpSize,
+  });
+
+  let udp: UdpListener | undefined;
+  let tcp: TcpListener | undefined;
+  let forwarding: Forwarding | undefined;
+  let upstreams: string[] = [];
+  const self = (): Address[] => (udp ? [{ address: udp.address.address, port: udp.address.port }] : []);
+  const pickUpstreams = (config: Config): string[] => {
+    if (opts.upstreams?.length) return opts.upstreams;
+    if (config.upstreams?.length) return config.upstreams;
+    let text = '';
+    try {
+      text = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      log.warn('no upstreams configured and /etc/resolv.conf is unreadable: forwarded queries will fail');
+    }
+    return systemUpstreams(text, self());
+  };
+
+  try {
+    // UDP first: with port 0 the TCP listener takes the port UDP got. That TCP port may be taken
+    // (e.g. by an outgoing connection's ephemeral port): then try another free UDP port.
+    for (let attempt = 1; ; attempt++) {
+      udp = await listenUdp(listen.host, listen.port, engine, logger.child({ component: 'udp' }));
+      try {
+        tcp = await listenTcp(
+          listen.host,
+          udp.address.port,
+          engine,
+          logger.child({ component: 'tcp' }),
+          metrics,
+          () => core.config().limits,
+        );
+        break;
+      } catch (e) {
+        await udp.close();
+        udp = undefined;
+        if (listen.port !== 0 || attempt >= 10 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      }
+    }
+    upstreams = pickUpstreams(core.config());
+    forwarding = createForwarding({
+      config: core.config(),
+      upstreams,
+      logger: logger.child({ component: 'forward' }),
+      metrics,
+      catalog: () => access.catalog,
+      selfAddresses: self,
+    });
+  } catch (e) {
+    core.close();
+    await udp?.close();
+    await tcp?.close();
+    throw e;
+  }
+  const fwd = forwarding;
+  chain = new Chain([accessHandler, local, fwd.cache, fwd.forward]);
+
+  // Reloads: the forwarder checks the new upstreams first (this server itself is refused), then
+  // the access state and the forwarder switch together.
+  core.addStep({
+    prepare(next) {
+      const config = next.loaded.config;
+      let commitForwarding: () => void;
+      try {
+        commitForwarding = fwd.prepare(config, pickUpstreams(config), next.catalog);
+      } catch (e) {
+        throw new ConfigError([forwardingProblem(next.loaded, e)]);
+      }
+      const allowed = allowedClientTable(config);
+      return () => {
+        access = { catalog: next.catalog, allowed };
+        rateLimiter.configure(config.rateLimit);
+        commitForwarding();
+      };
+    },
+  });
+  const reload = (source?: string | object) => core.reload(source);
+
+  const udpAddr = { address: udp.address.address, port: udp.address.port };
+  const tcpAddr = { address: tcp.address.address, port: tcp.address.port };
+  log.info(
+    {
+      udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
+      tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
+      upstreams,
+      ...core.summary(),
+    },
+    `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const u = udp;
+  const t = tcp;
+  let admin: AdminServer | null = null;
+  if (opts.admin) {
+    try {
+      admin = await startAdmin({
+        listen: opts.admin,
+        token: opts.adminToken,
+        logger: logger.child({ component: 'admin' }),
+        ctx: core.admin,
+      });
+    } catch (e) {
+      core.close();
+      await Promise.all([u.close(), t.close(), fwd.close()]);
+      throw e;
+    }
+  }
+  return {
+    udp: udpAddr,
+    tcp: tcpAddr,
+    admin: admin?.address ?? null,
+    reload,
+    health: core.health,
+    metrics,
+    catalog: core.catalog,
+    config: core.config,
+    probeStatus: core.probeStatus,
+    close: () => {
+      closing ??= (async () => {
+        const grace = opts.shutdownGraceMs ?? 2000;
+        core.close();
+        await admin?.close();
+        await Promise.all([u.close(grace), t.close(grace)]);
+        await fwd.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
