@@ -6,7 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { parseType, RcodeName, RRClass, RRType, typeName } from '../dns/constants.js';
-import { type RRset, readName, skipName } from '../dns/wire.js';
+import { readName, skipName } from '../dns/names.js';
+import type { RRset } from '../dns/response.js';
 import { formatAddress } from '../net/cidr.js';
 import type { LookupResult } from '../privatelink/catalog.js';
 import { canonicalName } from '../privatelink/names.js';

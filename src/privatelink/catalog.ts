@@ -13,7 +13,9 @@ import type {
   VpcConfig,
 } from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
-import { encodeName, encodeRecord, QNAME_POINTER, type RRset, writeQnameRecord } from '../dns/wire.js';
+import { encodeName } from '../dns/names.js';
+import { encodeRecord, QNAME_POINTER, writeQnameRecord } from '../dns/records.js';
+import type { RRset } from '../dns/response.js';
 import { type HealthState, healthKey } from '../health/state.js';
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
 import { vpceHostedZoneId } from './hosted-zones.js';

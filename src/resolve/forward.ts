@@ -11,15 +11,9 @@
  */
 import type { Logger } from 'pino';
 import { EdeCode, Rcode, RRType } from '../dns/constants.js';
-import {
-  buildResponse,
-  type Ede,
-  encodeName,
-  type RRset,
-  readName,
-  relayResponse,
-  type ScannedMessage,
-} from '../dns/wire.js';
+import { encodeName, readName } from '../dns/names.js';
+import { relayResponse, type ScannedMessage } from '../dns/relay.js';
+import { buildResponse, type Ede, type RRset } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Catalog, LookupResult } from '../privatelink/catalog.js';
 import type { RuleTable } from '../upstream/groups.js';

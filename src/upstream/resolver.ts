@@ -7,8 +7,10 @@
 import type { Logger } from 'pino';
 import { Histogram } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { EdeCode, Rcode, RRType } from '../dns/constants.js';
-import { type Ede, Flag, HEADER_SIZE, type Query, type ScannedMessage, scanMessage } from '../dns/wire.js';
+import { EdeCode, Flag, HEADER_SIZE, Rcode, RRType } from '../dns/constants.js';
+import type { Query } from '../dns/query.js';
+import { type ScannedMessage, scanMessage } from '../dns/relay.js';
+import type { Ede } from '../dns/response.js';
 import { LATENCY_BUCKETS, type Metrics } from '../metrics/metrics.js';
 import { Deadlines } from './deadlines.js';
 import { UpstreamTimeoutError } from './errors.js';
