@@ -6,6 +6,7 @@
  * that breaks one describes something that cannot exist in AWS); the README lists them under "Config reference".
  */
 
+import { normaliseName } from '../dns/names.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
 import { defaultPrivateDnsNames, endpointIdOf, parseService } from '../privatelink/names.js';
 import type { PathSeg } from './load.js';
@@ -415,7 +416,7 @@ function checkEndpoint(
   if (!svc) return;
   const names = ep.privateDnsNames ?? defaultPrivateDnsNames(svc);
   names.forEach((raw, k) => {
-    const n = raw.toLowerCase().replace(/\.$/, '');
+    const n = normaliseName(raw);
     const prev = privateNames.get(n);
     if (prev) {
       add(

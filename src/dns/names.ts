@@ -13,6 +13,21 @@ interface NameRead {
   end: number;
 }
 
+/**
+ * The one normalisation of a presentation name (configured names, private DNS names, admin and
+ * rule input): lower case, without the final dot; "" for the root. Callers trim first where the
+ * text may carry whitespace.
+ *
+ * {@link readName} produces the same form inline, byte by byte, for names read off the wire (the
+ * query parser is the hot path): ASCII letters lower-cased (RFC 4343), no final dot. For names
+ * of printable ASCII label characters the two agree (test/dns/names.property.test.ts).
+ */
+export function normaliseName(name: string): string {
+  const n = name.toLowerCase();
+  return n.endsWith('.') ? n.slice(0, -1) : n;
+}
+
+/** Presentation text of each label byte, lower-cased: the inline form of {@link normaliseName}. */
 const HEX_ESCAPE: string[] = [];
 for (let i = 0; i < 256; i++) {
   if (i >= 0x41 && i <= 0x5a) HEX_ESCAPE[i] = String.fromCharCode(i + 32);
@@ -22,7 +37,7 @@ for (let i = 0; i < 256; i++) {
 
 /**
  * Reads a (possibly compressed) name at `off`, lower-cased, as presentation text without the
- * final dot. Pointers must point backwards and past the header; loops, overlong labels/names and
+ * final dot (the {@link normaliseName} form, computed inline). Pointers must point backwards and past the header; loops, overlong labels/names and
  * reads past the end return null. `buf` is a whole message (pointers are message offsets).
  */
 export function readName(buf: Buffer, off: number): NameRead | null {

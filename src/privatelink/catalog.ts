@@ -13,14 +13,13 @@ import type {
   VpcConfig,
 } from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
-import { encodeName } from '../dns/names.js';
+import { encodeName, normaliseName } from '../dns/names.js';
 import { encodeRecord, QNAME_POINTER, writeQnameRecord } from '../dns/records.js';
 import type { RRset } from '../dns/response.js';
 import { type HealthState, healthKey } from '../health/state.js';
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
 import {
-  canonicalName,
   defaultPrivateDnsNames,
   deriveDnsSuffix,
   deriveEniId,
@@ -455,7 +454,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
         dnsRecordIpType,
         privateDnsEnabled: ep.privateDnsEnabled,
         privateDnsActive,
-        privateDnsNames: (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(canonicalName),
+        privateDnsNames: (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(normaliseName),
         privateHostedZoneId: ep.privateHostedZoneId ?? derivePrivateHostedZoneId(id, vpc.id),
         vpceHostedZoneId: vpceHostedZoneId(svc.region, config.hostedZoneIds),
         regionalName: regionalName(id, suffix, svc),
