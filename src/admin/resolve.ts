@@ -6,10 +6,10 @@
  */
 import { isIP } from 'node:net';
 import { parseType, RcodeName, RRClass, RRType, typeName } from '../dns/constants.js';
-import { type RRset, readName, skipName } from '../dns/wire.js';
+import { normaliseName, readName, skipName } from '../dns/names.js';
+import type { RRset } from '../dns/response.js';
 import { formatAddress } from '../net/cidr.js';
 import type { LookupResult } from '../privatelink/catalog.js';
-import { canonicalName } from '../privatelink/names.js';
 import { allowedClientTable } from '../resolve/access.js';
 import { answerOwned } from '../resolve/local.js';
 import type { AdminContext } from './context.js';
@@ -105,7 +105,7 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
       'give the name to resolve: /v1/resolve?name=…[&type=A][&client=IP]',
     );
   }
-  const qname = canonicalName(rawName.trim());
+  const qname = normaliseName(rawName.trim());
   if (!validName(qname)) {
     throw new AdminError(400, 'bad_query', `name "${rawName}" is not a valid DNS name`);
   }

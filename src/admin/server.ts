@@ -7,10 +7,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { registerHealthGauge } from '../health/probes.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
+import { isLoopback } from '../net/loopback.js';
 import type { AdminContext } from './context.js';
 import { AdminError } from './errors.js';
 import { type AdminReply, matchRoute, ROUTES } from './routes.js';
@@ -39,14 +39,6 @@ export interface AdminOptions {
   token?: string;
   logger: Logger;
   ctx: AdminContext;
-}
-
-/** True for 127.0.0.0/8, ::1, ::ffff:127.x.x.x and "localhost". */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  return h.startsWith('::ffff:127.');
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import dns2 from 'dns2';
 import { RcodeName } from '../dns/constants.js';
+import { FrameReader, frame } from '../dns/framing.js';
 import { parseHostPort } from '../net/host-port.js';
 import type { CliIo } from './io.js';
 
@@ -47,7 +48,7 @@ function exchangeUdp(msg: Buffer, host: string, port: number, timeoutMs: number)
 function exchangeTcp(msg: Buffer, host: string, port: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host, port });
-    let buf = Buffer.alloc(0);
+    const reader = new FrameReader();
     const t = setTimeout(() => {
       sock.destroy();
       reject(new Error(`no answer from ${host}:${port} (tcp) within ${timeoutMs} ms`));
@@ -57,16 +58,15 @@ function exchangeTcp(msg: Buffer, host: string, port: number, timeoutMs: number)
       reject(e);
     });
     sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+      reader.push(d);
+      const answer = reader.next();
+      if (answer) {
         clearTimeout(t);
         sock.destroy();
-        resolve(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        resolve(answer);
       }
     });
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(msg.length);
-    sock.write(Buffer.concat([len, msg]));
+    sock.write(frame(msg));
   });
 }
 

@@ -73,3 +73,17 @@ export function parseType(s: string): number | undefined {
 export const EDNS_UDP_SIZE = 1232;
 /** The classic DNS-over-UDP limit without EDNS. */
 export const CLASSIC_UDP_SIZE = 512;
+
+/** Size of the fixed message header. */
+export const HEADER_SIZE = 12;
+
+/** Flag bits of header byte 2/3 as one 16-bit word. */
+export const Flag = {
+  QR: 0x8000,
+  AA: 0x0400,
+  TC: 0x0200,
+  RD: 0x0100,
+  RA: 0x0080,
+  AD: 0x0020,
+  CD: 0x0010,
+} as const;

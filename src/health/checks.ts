@@ -4,12 +4,12 @@
  * ends up in the interface's health reason. Checks only ever contact the address the config names.
  */
 import { createSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, isIP } from 'node:net';
 import type { HealthCheckConfig } from '../config/schema.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
+import { lookupAddress } from '../net/lookup.js';
 
 /** The result of one probe round. */
 export interface ProbeOutcome {
@@ -134,7 +134,7 @@ export async function dnsCheck(target: string, timeoutSeconds: number): Promise<
   let address: string;
   try {
     hp = parseHostPort(target, 53);
-    address = isIP(hp.host) ? hp.host : (await lookup(hp.host)).address;
+    address = await lookupAddress(hp.host);
   } catch (e) {
     return { ok: false, detail: e instanceof Error && !('code' in e) ? e.message : errorDetail(e) };
   }

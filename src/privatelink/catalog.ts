@@ -13,12 +13,15 @@ import type {
   VpcConfig,
 } from '../config/schema.js';
 import { RRType } from '../dns/constants.js';
-import { encodeName, encodeRecord, QNAME_POINTER, type RRset, writeQnameRecord } from '../dns/wire.js';
+
+import { encodeName, normaliseName } from '../dns/names.js';
+import { encodeRecord, QNAME_POINTER, writeQnameRecord } from '../dns/records.js';
+import type { RRset } from '../dns/response.js';
 import { type HealthEntry, type HealthState, healthKey } from '../health/state.js';
+
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
 import {
-  canonicalName,
   defaultPrivateDnsNames,
   deriveDnsSuffix,
   deriveEniId,
@@ -442,7 +445,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
         dnsRecordIpType,
         privateDnsEnabled: ep.privateDnsEnabled,
         privateDnsActive,
-        privateDnsNames: (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(canonicalName),
+        privateDnsNames: (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(normaliseName),
         privateHostedZoneId: ep.privateHostedZoneId ?? derivePrivateHostedZoneId(id, vpc.id),
         vpceHostedZoneId: vpceHostedZoneId(svc.region, config.hostedZoneIds),
         regionalName: regionalName(id, suffix, svc),

@@ -11,9 +11,10 @@
 import { stringify } from 'yaml';
 import { ConfigError, formatProblem, parseConfigText } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
+import { normaliseName } from '../dns/names.js';
 import { parseCidr } from '../net/cidr.js';
 import { VPCE_HOSTED_ZONE_IDS } from './hosted-zones.js';
-import { canonicalName, defaultPrivateDnsNames, parseService } from './names.js';
+import { defaultPrivateDnsNames, parseService } from './names.js';
 
 /** The parsed JSON documents (as printed by the AWS CLI, or their bare arrays). */
 export interface ImportInput {
@@ -103,7 +104,7 @@ function parseEntries(entries: unknown): ParsedEntries {
   for (const e of entries as Json[]) {
     const raw = str(e?.DnsName);
     if (!raw) continue;
-    const name = canonicalName(raw);
+    const name = normaliseName(raw);
     const zone = str(e.HostedZoneId);
     const m = VPCE_NAME.exec(name.startsWith('*.') ? name.slice(2) : name);
     if (m) {

@@ -84,12 +84,6 @@ export function vpceZoneApex(region: string): string {
   return `${region}.vpce.amazonaws.com`;
 }
 
-/** Canonical form of a configured DNS name: lower case, no trailing dot. */
-export function canonicalName(name: string): string {
-  const n = name.toLowerCase();
-  return n.endsWith('.') ? n.slice(0, -1) : n;
-}
-
 // One-shot hashing where Node has it (20.12+): a third of the cost of createHash().update().digest().
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
 

@@ -7,6 +7,7 @@
  */
 
 import type { Config, EndpointConfig, VpcConfig } from '../config/schema.js';
+import { normaliseName } from '../dns/names.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
 import { defaultPrivateDnsNames, endpointIdOf, parseService } from './names.js';
 import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
@@ -408,7 +409,7 @@ function checkEndpoint(
   if (!svc) return;
   const names = ep.privateDnsNames ?? defaultPrivateDnsNames(svc);
   names.forEach((raw, k) => {
-    const n = raw.toLowerCase().replace(/\.$/, '');
+    const n = normaliseName(raw);
     const prev = privateNames.get(n);
     if (prev) {
       add(

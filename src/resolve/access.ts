@@ -7,7 +7,7 @@
 
 import type { Config } from '../config/schema.js';
 import { EdeCode, Rcode } from '../dns/constants.js';
-import { buildResponse } from '../dns/wire.js';
+import { buildResponse } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { CidrTable, parseCidr } from '../net/cidr.js';
 import type { Catalog } from '../privatelink/catalog.js';

@@ -6,8 +6,8 @@
  * the answers given from the cache.
  */
 import type { Config } from '../config/schema.js';
-import { Rcode, RRType } from '../dns/constants.js';
-import { Flag, type ScannedMessage } from '../dns/wire.js';
+import { Flag, Rcode, RRType } from '../dns/constants.js';
+import type { ScannedMessage } from '../dns/relay.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Catalog } from '../privatelink/catalog.js';
 import type { RuleTable } from '../upstream/groups.js';

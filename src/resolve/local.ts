@@ -4,7 +4,7 @@
  * classes and zone transfers.
  */
 import { Rcode, RRClass, RRType } from '../dns/constants.js';
-import { buildResponse, type RRset } from '../dns/wire.js';
+import { buildResponse, type RRset } from '../dns/response.js';
 import type { Catalog, LookupResult, OwnedName } from '../privatelink/catalog.js';
 import type { Handler, QueryContext } from './types.js';
 

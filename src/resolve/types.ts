@@ -2,7 +2,7 @@
  * The handler contract. A query passes through the handlers in one declared order
  * (access → local → cache → forward); each returns a response, or undefined to pass it on.
  */
-import type { Query } from '../dns/wire.js';
+import type { Query } from '../dns/query.js';
 import type { View } from '../privatelink/catalog.js';
 import type { UpstreamGroup } from '../upstream/groups.js';
 

@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { Rcode, RcodeName, typeName } from '../dns/constants.js';
-import { buildErrorResponse, buildResponse, clientUdpLimit, parseQuery, WireError } from '../dns/wire.js';
+import { clientUdpLimit, parseQuery, WireError } from '../dns/query.js';
+import { buildErrorResponse, buildResponse } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Chain } from '../resolve/chain.js';
 import type { QueryContext, Transport } from '../resolve/types.js';

@@ -1,5 +1,5 @@
 /**
- * The TCP listener (RFC 7766): 2-byte length framing across reads, several messages per read,
+ * The TCP listener (RFC 7766): 2-byte length framing across reads ({@link FrameReader}), several messages per read,
  * pipelining with out-of-order answers, and limits on connections, idle time, queries per
  * connection and pending answers per connection. A client that starts a message and stalls
  * (slowloris) is cut off at the idle timeout without holding anyone else up.
@@ -16,6 +16,7 @@
 import cluster from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { FrameReader, lengthPrefix } from '../dns/framing.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { QueryEngine } from './engine.js';
 
@@ -72,9 +73,8 @@ export function listenTcp(
     const address = sock.remoteAddress ?? '';
     const rport = sock.remotePort ?? 0;
     const ac = new AbortController();
-    /** Received bytes not yet framed, as chunks (concatenated only when a message is complete). */
-    let chunks: Buffer[] = [];
-    let buffered = 0;
+    /** Received bytes not yet framed (concatenated only when a message is complete). */
+    const reader = new FrameReader();
     let queries = 0;
     let pending = 0;
     let ended = false;
@@ -106,7 +106,7 @@ export function listenTcp(
       onDrain.delete(drainHook);
       if (partial) clearTimeout(partial);
       partial = null;
-      chunks = [];
+      reader.clear();
       ac.abort();
     });
     sock.on('end', () => {
@@ -127,10 +127,8 @@ export function listenTcp(
 
     const write = (res: Buffer | null) => {
       if (res === null || sock.destroyed || sock.writableEnded) return;
-      const len = Buffer.allocUnsafe(2);
-      len.writeUInt16BE(res.length, 0);
       sock.cork();
-      sock.write(len);
+      sock.write(lengthPrefix(res.length));
       sock.write(res);
       sock.uncork();
     };
@@ -140,17 +138,7 @@ export function listenTcp(
       pump();
     };
 
-    /** Length of the next framed message (prefix included), or -1 when 2 bytes are not here yet. */
-    const nextLength = (): number => {
-      if (buffered < 2) return -1;
-      const c0 = chunks[0];
-      const n = c0.length >= 2 ? c0.readUInt16BE(0) : (c0[0] << 8) | chunks[1][0];
-      return 2 + n;
-    };
-    const hasMessage = () => {
-      const need = nextLength();
-      return need >= 0 && buffered >= need;
-    };
+    const hasMessage = () => reader.hasMessage();
 
     /** Answers complete messages while the limits allow, then decides about reading and closing. */
     const pump = () => {
@@ -162,13 +150,8 @@ export function listenTcp(
         pending < l.tcpMaxPendingPerConnection &&
         !sock.writableNeedDrain
       ) {
-        const need = nextLength();
-        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
-        // Copy the message out so the (possibly large) read buffer is not retained by a query.
-        const msg = Buffer.from(all.subarray(2, need));
-        const rest = all.subarray(need);
-        chunks = rest.length > 0 ? [rest] : [];
-        buffered = rest.length;
+        // A copy: the (possibly large) read buffer is not retained by a query.
+        const msg = reader.next() as Buffer;
         queries++;
         // This message made it in time; the next one gets its own deadline.
         if (partial) {
@@ -190,11 +173,10 @@ export function listenTcp(
       }
       if (!wantsMore()) {
         // Past the query limit or shutting down: whatever else arrives is not read.
-        chunks = [];
-        buffered = 0;
+        reader.clear();
       }
       // A started message must be complete within the idle timeout of its first byte.
-      if (buffered > 0 && !hasMessage() && !ended) {
+      if (reader.buffered > 0 && !hasMessage() && !ended) {
         partial ??= setTimeout(() => cut('slow'), l.tcpIdleTimeoutMs);
       } else if (partial) {
         clearTimeout(partial);
@@ -212,8 +194,7 @@ export function listenTcp(
         maybeFinish();
         return;
       }
-      chunks.push(chunk);
-      buffered += chunk.length;
+      reader.push(chunk);
       pump();
     });
   });

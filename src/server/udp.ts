@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { literalLookup } from '../upstream/udp.js';
+import { literalLookup } from '../net/lookup.js';
 import type { QueryEngine } from './engine.js';
 
 /** A bound UDP listener. */

@@ -3,6 +3,7 @@
  * upstreams of a forwarding rule (Route 53 Resolver rules, dnsmasq `server=/domain/ip`). The
  * longest matching domain wins. Upstream objects are shared by address so health is per address.
  */
+import { normaliseName } from '../dns/names.js';
 import { Upstream } from './upstream.js';
 
 /** A set of upstreams tried together under the forwarder policy. */
@@ -23,13 +24,6 @@ export interface RuleInput {
   action?: 'forward' | 'system';
 }
 
-/** Lower-case, no trailing dot; "" for the root. */
-export function normaliseDomain(d: string): string {
-  let s = d.trim().toLowerCase();
-  if (s.endsWith('.')) s = s.slice(0, -1);
-  return s;
-}
-
 export class RuleTable {
   private readonly rules = new Map<string, UpstreamGroup>();
 
@@ -42,7 +36,7 @@ export class RuleTable {
     known: Map<string, Upstream>,
   ) {
     for (const r of rules) {
-      const domain = normaliseDomain(r.domain);
+      const domain = normaliseName(r.domain.trim());
       if (this.rules.has(domain)) continue; // first rule for a domain wins
       if (r.action === 'system' || r.upstreams.length === 0) {
         this.rules.set(domain, defaults);

@@ -5,8 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { EdeCode, Rcode } from '../dns/constants.js';
-import { type Ede, Flag, type Query, type ScannedMessage, scanMessage } from '../dns/wire.js';
+import { EdeCode, Flag, Rcode } from '../dns/constants.js';
+import type { Query } from '../dns/query.js';
+import { type ScannedMessage, scanMessage } from '../dns/relay.js';
+import type { Ede } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Deadlines } from './deadlines.js';
 import { UpstreamTimeoutError } from './errors.js';

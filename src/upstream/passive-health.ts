@@ -6,8 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { Rcode, RRType } from '../dns/constants.js';
-import { HEADER_SIZE } from '../dns/wire.js';
+import { HEADER_SIZE, Rcode, RRType } from '../dns/constants.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { UdpExchange } from './udp.js';
 import type { FailureReason, Upstream } from './upstream.js';

@@ -9,8 +9,8 @@
  * server pointing at each other) and is answered SERVFAIL instead of being forwarded again.
  */
 import { randomBytes } from 'node:crypto';
-import { EDNS_UDP_SIZE, RRType } from '../dns/constants.js';
-import { Flag, HEADER_SIZE, type Query } from '../dns/wire.js';
+import { EDNS_UDP_SIZE, Flag, HEADER_SIZE, RRType } from '../dns/constants.js';
+import type { Query } from '../dns/query.js';
 
 /** EDNS option code of the loop marker (local/experimental use range). */
 export const LOOP_OPTION_CODE = 65_113;

@@ -1,6 +1,7 @@
 /** Recognising this server's own listen sockets among upstream addresses. */
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { isLoopback } from '../net/loopback.js';
 
 export interface SocketAddress {
   address: string;
@@ -26,7 +27,7 @@ const DOCKER_EMBEDDED_DNS = '127.0.0.11';
 export function isLocalAddress(address: string): boolean {
   const a = plain(address).split('%')[0];
   if (a === DOCKER_EMBEDDED_DNS) return false;
-  if (a.startsWith('127.') || a === '::1') return true;
+  if (isLoopback(a)) return true;
   for (const list of Object.values(networkInterfaces())) {
     for (const itf of list ?? []) if (plain(itf.address) === a) return true;
   }

@@ -4,6 +4,7 @@
  * dropped and counted).
  */
 import net from 'node:net';
+import { FrameReader, frame } from '../dns/framing.js';
 import type { Deadlines, Timed } from './deadlines.js';
 import { ExchangeClosedError, UpstreamNetworkError, UpstreamTimeoutError } from './errors.js';
 import { sameQuestion } from './query.js';
@@ -21,8 +22,7 @@ class TcpPending implements Timed {
   deadline = 0;
   settled = false;
   sock: net.Socket | null = null;
-  chunks: Buffer[] = [];
-  have = 0;
+  readonly reader = new FrameReader();
   resolve!: (b: Buffer) => void;
   reject!: (e: Error) => void;
   constructor(
@@ -53,9 +53,7 @@ export class TcpExchange {
   exchange(up: Upstream, query: Buffer, questionEnd: number, timeoutMs: number): Promise<Buffer> {
     if (this.closed) return Promise.reject(new ExchangeClosedError());
     const id = this.opts.ids.next16();
-    const framed = Buffer.allocUnsafe(query.length + 2);
-    framed.writeUInt16BE(query.length, 0);
-    query.copy(framed, 2);
+    const framed = frame(query);
     framed.writeUInt16BE(id, 2);
     const p = new TcpPending(this, up, id, framed.subarray(2), questionEnd);
     const promise = new Promise<Buffer>((resolve, reject) => {
@@ -101,20 +99,8 @@ export class TcpExchange {
 
   private onData(p: TcpPending, chunk: Buffer): void {
     if (p.settled) return;
-    p.chunks.push(chunk);
-    p.have += chunk.length;
-    for (;;) {
-      if (p.have < 2) return;
-      let buf = p.chunks.length === 1 ? p.chunks[0] : Buffer.concat(p.chunks, p.have);
-      const len = buf.readUInt16BE(0);
-      if (p.have < 2 + len) {
-        p.chunks = [buf];
-        return;
-      }
-      const msg = buf.subarray(2, 2 + len);
-      buf = buf.subarray(2 + len);
-      p.chunks = buf.length ? [buf] : [];
-      p.have = buf.length;
+    p.reader.push(chunk);
+    for (let msg = p.reader.next(); msg !== null; msg = p.reader.next()) {
       const from = `${p.up.address}:${p.up.port}`;
       if (msg.length < 12 || (msg[2] & 0x80) === 0) {
         this.opts.onDrop('malformed', from, p.up.family);
@@ -125,7 +111,7 @@ export class TcpExchange {
       } else {
         p.settled = true;
         this.done(p);
-        p.resolve(Buffer.from(msg));
+        p.resolve(msg); // a copy, not a view of the read buffer
         return;
       }
     }

@@ -11,8 +11,7 @@
  * one object that calls its {@link UdpWaiter} back, with no promise or closure of its own.
  */
 import dgram from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIP } from 'node:net';
+import { literalLookup } from '../net/lookup.js';
 import type { Deadlines, Timed } from './deadlines.js';
 import { ExchangeClosedError, UpstreamNetworkError, UpstreamTimeoutError } from './errors.js';
 import { sameQuestion } from './query.js';
@@ -45,19 +44,6 @@ export interface UdpExchangeOptions {
 export interface UdpWaiter {
   onReply(reply: Buffer): void;
   onError(err: Error): void;
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/**
- * A dgram `lookup` for sockets that send to IP literals (upstream addresses, client addresses
- * from rinfo): answered at once, where dgram's default goes through dns.lookup and a nextTick on
- * every send. Anything else goes to dns.lookup as dgram would.
- */
-export function literalLookup(address: string, family: number | LookupOneOptions, cb: LookupCallback): void {
-  const fam = isIP(address);
-  if (fam !== 0) cb(null, address, fam);
-  else dnsLookup(address, family as LookupOneOptions, cb);
 }
 
 class Slot {

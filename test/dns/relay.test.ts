@@ -1,7 +1,8 @@
 /** relayResponse: the upstream's OPT is replaced by ours, whatever its position. */
 import * as dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { parseQuery, type Query, relayResponse, scanMessage, WireError } from '../../src/dns/wire.js';
+import { parseQuery, type Query, WireError } from '../../src/dns/query.js';
+import { relayResponse, scanMessage } from '../../src/dns/relay.js';
 import { makeQuery } from '../helpers/dns-client.js';
 
 const opt = {

@@ -1,14 +1,10 @@
 /** Table tests of malformed queries: each one gets the right typed error and response rcode. */
 import { describe, expect, it } from 'vitest';
 import { Rcode, RRType } from '../../src/dns/constants.js';
-import {
-  buildErrorResponse,
-  parseQuery,
-  type Query,
-  readName,
-  scanMessage,
-  WireError,
-} from '../../src/dns/wire.js';
+import { readName } from '../../src/dns/names.js';
+import { parseQuery, type Query, WireError } from '../../src/dns/query.js';
+import { scanMessage } from '../../src/dns/relay.js';
+import { buildErrorResponse } from '../../src/dns/response.js';
 import { decode, makeQuery } from '../helpers/dns-client.js';
 
 /** Header with the given counts (RD set). */

@@ -6,22 +6,12 @@
 import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rcode, RRType } from '../../src/dns/constants.js';
-import {
-  buildErrorResponse,
-  buildResponse,
-  clientUdpLimit,
-  encodeRecord,
-  HEADER_SIZE,
-  parseQuery,
-  QNAME_POINTER,
-  type Query,
-  readName,
-  relayResponse,
-  scanMessage,
-  skipName,
-  WireError,
-} from '../../src/dns/wire.js';
+import { HEADER_SIZE, Rcode, RRType } from '../../src/dns/constants.js';
+import { readName, skipName } from '../../src/dns/names.js';
+import { clientUdpLimit, parseQuery, type Query, WireError } from '../../src/dns/query.js';
+import { encodeRecord, QNAME_POINTER } from '../../src/dns/records.js';
+import { relayResponse, scanMessage } from '../../src/dns/relay.js';
+import { buildErrorResponse, buildResponse } from '../../src/dns/response.js';
 import { anyMessage } from '../robustness/messages.js';
 import { fuzzSeeds } from '../robustness/seeds.js';
 

@@ -2,7 +2,7 @@
 import * as dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { scanMessage } from '../../src/dns/wire.js';
+import { scanMessage } from '../../src/dns/relay.js';
 import { HealthState } from '../../src/health/state.js';
 import { buildCatalog } from '../../src/privatelink/catalog.js';
 import { cacheTtl } from '../../src/resolve/cache.js';

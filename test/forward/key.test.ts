@@ -1,7 +1,7 @@
 /** The one forwarding key shared by the cache and the coalescing of queries in flight. */
 import * as dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseQuery, type Query, WireError } from '../../src/dns/wire.js';
+import { parseQuery, type Query, WireError } from '../../src/dns/query.js';
 import { forwardKey, KEY_FLAGS } from '../../src/resolve/forward/key.js';
 import { UpstreamGroup } from '../../src/upstream/groups.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';

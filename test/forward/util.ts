@@ -3,7 +3,7 @@ import * as dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { afterEach } from 'vitest';
 import { type Config, type ConfigInput, ConfigSchema } from '../../src/config/schema.js';
-import { parseQuery, type Query, WireError } from '../../src/dns/wire.js';
+import { parseQuery, type Query, WireError } from '../../src/dns/query.js';
 import { HealthState } from '../../src/health/state.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { buildCatalog, type Catalog } from '../../src/privatelink/catalog.js';

@@ -1,7 +1,7 @@
 /** Runs the access + local handlers on a query built by dns-packet, without sockets. */
 import { parseConfigObject } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { clientUdpLimit, parseQuery, WireError } from '../../src/dns/wire.js';
+import { clientUdpLimit, parseQuery, WireError } from '../../src/dns/query.js';
 import { HealthState } from '../../src/health/state.js';
 import { buildCatalog, type Catalog } from '../../src/privatelink/catalog.js';
 import { AccessHandler, allowedClientTable } from '../../src/resolve/access.js';

@@ -5,7 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { RRType } from '../../src/dns/constants.js';
-import { buildResponse, encodeRecord, QNAME_POINTER, type RRset } from '../../src/dns/wire.js';
+import { encodeRecord, QNAME_POINTER } from '../../src/dns/records.js';
+import { buildResponse, type RRset } from '../../src/dns/response.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { Chain } from '../../src/resolve/chain.js';
 import type { Handler, HandlerResult, QueryContext } from '../../src/resolve/types.js';

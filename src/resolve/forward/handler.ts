@@ -9,7 +9,8 @@
  */
 import type { Logger } from 'pino';
 import { EdeCode, Rcode } from '../../dns/constants.js';
-import { buildResponse, type Ede, type ScannedMessage } from '../../dns/wire.js';
+import type { ScannedMessage } from '../../dns/relay.js';
+import { buildResponse, type Ede } from '../../dns/response.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Catalog } from '../../privatelink/catalog.js';
 import type { RuleTable, UpstreamGroup } from '../../upstream/groups.js';

@@ -6,7 +6,8 @@
  * upstream would refuse a CD=0 client; an RD=0 answer may be a referral or NXDOMAIN from cache
  * only), and the forwarding rule group the name goes to.
  */
-import { Flag, type Query } from '../../dns/wire.js';
+import { Flag } from '../../dns/constants.js';
+import type { Query } from '../../dns/query.js';
 import type { RuleTable, UpstreamGroup } from '../../upstream/groups.js';
 import { PASSED_FLAGS } from '../../upstream/query.js';
 import type { QueryContext } from '../types.js';

@@ -5,14 +5,9 @@
  * private hosted zones).
  */
 import { RRType } from '../../dns/constants.js';
-import {
-  buildResponse,
-  encodeName,
-  type RRset,
-  readName,
-  relayResponse,
-  type ScannedMessage,
-} from '../../dns/wire.js';
+import { encodeName, readName } from '../../dns/names.js';
+import { relayResponse, type ScannedMessage } from '../../dns/relay.js';
+import { buildResponse, type RRset } from '../../dns/response.js';
 import type { Catalog, LookupResult } from '../../privatelink/catalog.js';
 import { answerOwned } from '../local.js';
 import type { QueryContext } from '../types.js';

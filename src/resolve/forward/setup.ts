@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { type ConfigProblem, type LoadedConfig, pathText } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { parseQuery, WireError } from '../../dns/wire.js';
+import { parseQuery, WireError } from '../../dns/query.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Catalog } from '../../privatelink/catalog.js';
 import { UpstreamIsSelfError } from '../../upstream/errors.js';

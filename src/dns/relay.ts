@@ -1,0 +1,168 @@
+/**
+ * Whole-message scanning and relay (forwarded answers, cache, truncation): {@link scanMessage}
+ * indexes every record of a message, {@link relayResponse} rewrites an upstream response for one
+ * client.
+ */
+import { Flag, HEADER_SIZE, RRType } from './constants.js';
+import { readName } from './names.js';
+import type { Query } from './query.js';
+import { type Ede, encodeOpt } from './response.js';
+
+export interface ScannedRecord {
+  /** 0 answer, 1 authority, 2 additional. */
+  section: 0 | 1 | 2;
+  start: number;
+  /** Lower-case owner name. */
+  name: string;
+  type: number;
+  cls: number;
+  ttl: number;
+  ttlOffset: number;
+  rdataStart: number;
+  end: number;
+}
+
+export interface ScannedMessage {
+  id: number;
+  flags: number;
+  rcode: number;
+  qname: string;
+  qtype: number;
+  qclass: number;
+  questionEnd: number;
+  records: ScannedRecord[];
+  /** Index into records of the OPT record, or -1. */
+  opt: number;
+}
+
+/** Scans a full message (typically a response). Returns null when anything is malformed. */
+export function scanMessage(buf: Buffer): ScannedMessage | null {
+  if (buf.length < HEADER_SIZE) return null;
+  const qd = buf.readUInt16BE(4);
+  const an = buf.readUInt16BE(6);
+  const ns = buf.readUInt16BE(8);
+  const ar = buf.readUInt16BE(10);
+  if (qd > 1) return null;
+  let pos = HEADER_SIZE;
+  let qname = '';
+  let qtype = 0;
+  let qclass = 0;
+  if (qd === 1) {
+    const n = readName(buf, pos);
+    if (!n || n.end + 4 > buf.length) return null;
+    qname = n.name;
+    qtype = buf.readUInt16BE(n.end);
+    qclass = buf.readUInt16BE(n.end + 2);
+    pos = n.end + 4;
+  }
+  const questionEnd = pos;
+  const records: ScannedRecord[] = [];
+  let opt = -1;
+  const total = an + ns + ar;
+  for (let i = 0; i < total; i++) {
+    const start = pos;
+    const n = readName(buf, pos);
+    if (!n || n.end + 10 > buf.length) return null;
+    pos = n.end;
+    const type = buf.readUInt16BE(pos);
+    const rdlen = buf.readUInt16BE(pos + 8);
+    const end = pos + 10 + rdlen;
+    if (end > buf.length) return null;
+    const section = i < an ? 0 : i < an + ns ? 1 : 2;
+    if (type === RRType.OPT) {
+      if (section !== 2 || opt >= 0) return null;
+      opt = records.length;
+    }
+    records.push({
+      section,
+      start,
+      name: n.name,
+      type,
+      cls: buf.readUInt16BE(pos + 2),
+      ttl: buf.readUInt32BE(pos + 4),
+      ttlOffset: pos + 4,
+      rdataStart: pos + 10,
+      end,
+    });
+    pos = end;
+  }
+  const flags = buf.readUInt16BE(2);
+  let rcode = flags & 0xf;
+  if (opt >= 0) rcode |= buf[records[opt].ttlOffset] << 4;
+  return { id: buf.readUInt16BE(0), flags, rcode, qname, qtype, qclass, questionEnd, records, opt };
+}
+
+/**
+ * Rewrites a scanned upstream response for one client: the client's ID and question bytes, the
+ * upstream's OPT replaced by ours (when the client sent EDNS), RA set, then truncated to `maxSize`
+ * by dropping whole RRsets (TC set when an answer or authority RRset had to go).
+ * `age` (seconds, for cached answers) is subtracted from every record's TTL (never below 0).
+ */
+export function relayResponse(
+  upstream: Buffer,
+  scan: ScannedMessage,
+  clientMsg: Buffer,
+  q: Query,
+  maxSize: number,
+  ede?: Ede,
+  age = 0,
+): Buffer {
+  const recs = scan.records;
+  const opt = q.edns ? encodeOpt(scan.rcode, q.edns.do, ede) : null;
+  // Sections without the upstream OPT.
+  // Records after the upstream's OPT (it is normally last) would shift when OPT is cut out, and a
+  // compression pointer between them would then point at the wrong bytes: those additional
+  // records are left out (additional data is optional).
+  const end = scan.opt >= 0 ? scan.opt : recs.length;
+  const keep: ScannedRecord[] = [];
+  for (let i = 0; i < end; i++) keep.push(recs[i]);
+  const qlen = q.questionEnd - HEADER_SIZE;
+  const base = HEADER_SIZE + qlen + (opt ? opt.length : 0);
+  let n = keep.length;
+  let bodyLen = 0;
+  for (let i = 0; i < n; i++) bodyLen += keep[i].end - keep[i].start;
+  let tc = (scan.flags & Flag.TC) !== 0;
+  if (base + bodyLen > maxSize) {
+    // Drop whole RRsets from the end.
+    while (n > 0 && base + bodyLen > maxSize) {
+      const last = keep[n - 1];
+      let first = n - 1;
+      while (
+        first > 0 &&
+        keep[first - 1].section === last.section &&
+        keep[first - 1].type === last.type &&
+        keep[first - 1].cls === last.cls &&
+        keep[first - 1].name === last.name
+      )
+        first--;
+      for (let i = first; i < n; i++) bodyLen -= keep[i].end - keep[i].start;
+      if (last.section !== 2) tc = true;
+      n = first;
+    }
+  }
+  const counts = [0, 0, 0];
+  for (let i = 0; i < n; i++) counts[keep[i].section]++;
+  const out = Buffer.allocUnsafe(base + bodyLen);
+  out.writeUInt16BE(q.id, 0);
+  // Keep upstream flags and rcode; force QR and RA; restore the client's RD/CD; set TC as computed.
+  let flags =
+    (scan.flags & ~(Flag.TC | Flag.RD | Flag.CD)) | Flag.QR | Flag.RA | (q.flags & (Flag.RD | Flag.CD));
+  if (tc) flags |= Flag.TC;
+  out.writeUInt16BE(flags, 2);
+  out.writeUInt16BE(1, 4);
+  out.writeUInt16BE(counts[0], 6);
+  out.writeUInt16BE(counts[1], 8);
+  out.writeUInt16BE(counts[2] + (opt ? 1 : 0), 10);
+  let p = HEADER_SIZE;
+  p += clientMsg.copy(out, p, HEADER_SIZE, q.questionEnd);
+  // Records keep their compression pointers: they point at offsets that are unchanged, because
+  // the question has the same length and only OPT (which no name points into) is removed.
+  for (let i = 0; i < n; i++) {
+    const r = keep[i];
+    upstream.copy(out, p, r.start, r.end);
+    if (age > 0) out.writeUInt32BE(r.ttl > age ? r.ttl - age : 0, p + (r.ttlOffset - r.start));
+    p += r.end - r.start;
+  }
+  if (opt) opt.copy(out, p);
+  return out;
+}
