@@ -13,12 +13,34 @@ export interface Timed {
   expire(): void;
 }
 
+/** How {@link Deadlines} arms its one timer (a test can drive its own). */
+export interface DeadlineTimer {
+  /** Calls `fire` once, about `ms` from now; returns a handle for {@link clear}. */
+  set(fire: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Node's timers, unref'd: a pending deadline never keeps the process alive. */
+export const nodeTimer: DeadlineTimer = {
+  set(fire, ms) {
+    const t = setTimeout(fire, ms);
+    t.unref();
+    return t;
+  },
+  clear(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
 export class Deadlines {
   private heap: Timed[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
   private armedAt = Number.POSITIVE_INFINITY;
 
-  constructor(readonly now: () => number = () => performance.now()) {}
+  constructor(
+    readonly now: () => number = () => performance.now(),
+    private readonly timers: DeadlineTimer = nodeTimer,
+  ) {}
 
   /** Number of items waiting (settled ones included until they are swept). */
   get size(): number {
@@ -42,17 +64,16 @@ export class Deadlines {
   /** Drops every item without expiring it. */
   clear(): void {
     this.heap = [];
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clear(this.timer);
     this.timer = null;
     this.armedAt = Number.POSITIVE_INFINITY;
   }
 
   private arm(at: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clear(this.timer);
     this.armedAt = at;
     const delay = Math.max(0, Math.ceil(at - this.now()));
-    this.timer = setTimeout(this.fire, delay);
-    this.timer.unref();
+    this.timer = this.timers.set(this.fire, delay);
   }
 
   private readonly fire = (): void => {

@@ -2,13 +2,25 @@
 import { randomFillSync } from 'node:crypto';
 
 export class RandomIds {
-  private readonly buf = Buffer.allocUnsafe(4096);
-  private pos = this.buf.length;
+  private readonly buf: Buffer;
+  private pos: number;
+
+  /**
+   * @param fill fills a buffer with random bytes (a test can pass a known sequence)
+   * @param size bytes drawn per refill
+   */
+  constructor(
+    private readonly fill: (buf: Buffer) => void = randomFillSync,
+    size = 4096,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+    this.pos = size;
+  }
 
   /** A random integer in [0, 65535]. */
   next16(): number {
     if (this.pos + 2 > this.buf.length) {
-      randomFillSync(this.buf);
+      this.fill(this.buf);
       this.pos = 0;
     }
     const v = this.buf.readUInt16BE(this.pos);

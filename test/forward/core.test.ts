@@ -1,6 +1,9 @@
 /** Core forwarding: relay as is, client ID/question restored, EDNS per hop, TC → TCP, timeouts. */
 import * as dnsPacket from 'dns-packet';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { RandomIds } from '../../src/upstream/random.js';
+import { fakeClock } from '../helpers/clock.js';
+import { poll } from '../helpers/poll.js';
 import { addresses, edeOf, forwardFixtures, type Harness, optOf, rcodeOf } from './util.js';
 
 const { fake, harness } = forwardFixtures();
@@ -10,7 +13,11 @@ describe('forwarding core', () => {
   it('relays the answer with the client ID and question bytes (letter case kept)', async () => {
     const up = await fake();
     h = harness({ upstreams: [up.hostPort] });
-    const { raw, pkt, ctx } = await h.ask('WwW.ExAmple.TEST', 'A', { id: 0xbeef });
+    // The query ID source draws 0x1234 (a random draw could be the client's ID, once in 65,536).
+    const ids = vi.spyOn(RandomIds.prototype, 'next16').mockReturnValue(0x1234);
+    const { raw, pkt, ctx } = await h
+      .ask('WwW.ExAmple.TEST', 'A', { id: 0xbeef })
+      .finally(() => ids.mockRestore());
     expect(pkt.id).toBe(0xbeef);
     expect(pkt.type).toBe('response');
     expect(rcodeOf(pkt)).toBe('NOERROR');
@@ -19,7 +26,9 @@ describe('forwarding core', () => {
     expect(addresses(pkt)).toEqual(['192.0.2.1']);
     expect(ctx.source).toBe('forward');
     expect(up.count()).toBe(1);
-    // The upstream saw a different (random) ID.
+    // The upstream saw a different ID, the one drawn for it, and the client got its own back.
+    expect(up.queries[0].packet.id).toBe(0x1234);
+    expect(up.queries[0].packet.id).not.toBe(pkt.id);
   });
 
   it('relays NXDOMAIN with its authority section', async () => {
@@ -61,8 +70,13 @@ describe('forwarding core', () => {
 
   it('answers SERVFAIL with an EDE when the upstream does not answer', async () => {
     const up = await fake({ behaviour: 'dead' });
+    const clock = fakeClock();
     h = harness({ upstreams: [up.hostPort] });
-    const { pkt } = await h.ask('a.example.test', 'A', { edns: true });
+    const pending = h.ask('a.example.test', 'A', { edns: true });
+    await poll('the query at the upstream', () => up.count() === 1);
+    // The harness's attempt timeout (1000 ms) passes, and there is no other upstream to try.
+    await clock.advance(1000);
+    const { pkt } = await pending;
     expect(rcodeOf(pkt)).toBe('SERVFAIL');
     expect(edeOf(pkt)?.[0]).toBe(22);
     expect(edeOf(pkt)?.[1]).toMatch(/timed out/);

@@ -1,5 +1,7 @@
 /** Several upstreams: policy, failover within the deadline, passive health, coalescing, cap. */
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/clock.js';
+import { poll } from '../helpers/poll.js';
 import { addresses, edeOf, forwardFixtures, type Harness, rcodeOf } from './util.js';
 
 const { fake, harness } = forwardFixtures();
@@ -14,8 +16,13 @@ describe('failover', () => {
   ] as const)('moves on to the next upstream when the first is %s', async (behaviour, reason) => {
     const bad = await fake({ behaviour });
     const good = await fake();
+    const clock = fakeClock();
     h = harness({ upstreams: [bad.hostPort, good.hostPort], config: noCache });
-    const { pkt } = await h.ask('a.example.test', 'A');
+    const pending = h.ask('a.example.test', 'A');
+    await poll('the query at the first upstream', () => bad.count() === 1);
+    // A dead one fails when the attempt timeout (1000 ms) passes on the clock.
+    if (behaviour === 'dead') await clock.advance(1000);
+    const { pkt } = await pending;
     expect(rcodeOf(pkt)).toBe('NOERROR');
     expect(addresses(pkt)).toEqual(['192.0.2.1']);
     expect(bad.count()).toBe(1);
@@ -35,11 +42,18 @@ describe('failover', () => {
 
   it('stops at the overall deadline', async () => {
     const ds = await Promise.all([1, 2, 3, 4].map(() => fake({ behaviour: 'dead' })));
+    const clock = fakeClock();
     h = harness({
       upstreams: ds.map((d) => d.hostPort),
       config: { cache: false, forwarder: { attemptTimeoutMs: 100, deadlineMs: 250, maxFails: 10 } },
     });
-    const { pkt } = await h.ask('a.example.test', 'A');
+    const pending = h.ask('a.example.test', 'A');
+    // Two full tries (100 ms each) and the 50 ms left of the deadline for a third.
+    for (const [i, ms] of [100, 100, 50].entries()) {
+      await poll(`try ${i + 1}`, () => ds[i].count() === 1);
+      await clock.advance(ms);
+    }
+    const { pkt } = await pending;
     expect(rcodeOf(pkt)).toBe('SERVFAIL');
     // 250 ms allow two full tries and part of a third, never all four.
     expect(ds.reduce((n, d) => n + d.count(), 0)).toBeLessThan(4);
@@ -85,12 +99,18 @@ describe('upstream health', () => {
   it('skips an upstream after maxFails consecutive failures and brings it back once a probe answers', async () => {
     const flaky = await fake({ behaviour: 'dead' });
     const good = await fake();
+    const clock = fakeClock();
     h = harness({
       upstreams: [flaky.hostPort, good.hostPort],
       config: { cache: false, forwarder: { attemptTimeoutMs: 100, deadlineMs: 1000, maxFails: 2 } },
     });
-    await h.ask('n1.example.test', 'A');
-    await h.ask('n2.example.test', 'A');
+    // Two timeouts (100 ms each on the clock) at the flaky one, each answered by the good one.
+    for (const [i, name] of ['n1.example.test', 'n2.example.test'].entries()) {
+      const pending = h.ask(name, 'A');
+      await poll(`${name} at the flaky upstream`, () => flaky.count() === i + 1);
+      await clock.advance(100);
+      await pending;
+    }
     expect(h.fwd.upstreams().find((u) => u.upstream === flaky.hostPort)?.up).toBe(false);
     expect(h.logs.some((l) => l.msg === 'upstream marked down' && l.upstream === flaky.hostPort)).toBe(true);
     flaky.reset();
@@ -98,6 +118,7 @@ describe('upstream health', () => {
     expect(flaky.queries.filter((q) => q.packet.questions?.[0].name === 'n3.example.test')).toHaveLength(0);
     // It comes back: the background probe (root NS) gets an answer.
     flaky.behaviour = 'answer';
+    await clock.advance(250); // the first probe's delay
     await expect
       .poll(() => h!.fwd.upstreams().find((u) => u.upstream === flaky.hostPort)?.up, { timeout: 5000 })
       .toBe(true);
@@ -127,9 +148,17 @@ describe('upstream health', () => {
 describe('in flight', () => {
   it('sends identical queries in flight upstream once and answers them all', async () => {
     const up = await fake({ behaviour: 'slow', delayMs: 100 });
+    const clock = fakeClock();
     h = harness({ upstreams: [up.hostPort], config: noCache });
     const ids = [11, 12, 13, 14, 15];
-    const res = await Promise.all(ids.map((id) => h!.ask('same.example.test', 'A', { id })));
+    const all = Promise.all(ids.map((id) => h!.ask('same.example.test', 'A', { id })));
+    // The upstream holds its answer until the clock moves: every query is in flight by then.
+    await poll(
+      'the queries in flight',
+      () => up.count() === 1 && h?.metrics.value('upstream_coalesced') === 4,
+    );
+    await clock.advance(100);
+    const res = await all;
     expect(up.count()).toBe(1);
     expect(res.map((r) => r.pkt.id)).toEqual(ids);
     for (const r of res) expect(addresses(r.pkt)).toEqual(['192.0.2.1']);
@@ -138,9 +167,13 @@ describe('in flight', () => {
 
   it('answers SERVFAIL at once above maxInFlight and counts it', async () => {
     const up = await fake({ behaviour: 'slow', delayMs: 100 });
+    const clock = fakeClock();
     h = harness({ upstreams: [up.hostPort], config: { cache: false, forwarder: { maxInFlight: 1 } } });
     const first = h.ask('one.example.test', 'A');
+    // The upstream holds its answer to the first until the clock moves.
+    await poll('the first query at the upstream', () => up.count() === 1);
     const second = await h.ask('two.example.test', 'A', { edns: true });
+    await clock.advance(100);
     expect(rcodeOf(second.pkt)).toBe('SERVFAIL');
     expect(edeOf(second.pkt)?.[1]).toMatch(/in flight/);
     expect(h.metrics.value('upstream_overflow')).toBe(1);

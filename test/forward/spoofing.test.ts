@@ -1,6 +1,8 @@
 /** RFC 5452: replies are accepted only from where the query went, with its ID and its question. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/clock.js';
 import { type FakeBehaviour, type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { poll } from '../helpers/poll.js';
 import { addresses, type Harness, makeHarness, rcodeOf } from './util.js';
 
 let ups: FakeUpstream[] = [];
@@ -35,11 +37,16 @@ describe('spoofing resistance', () => {
     },
   );
 
-  it.each(cases)('answers SERVFAIL when only a reply with the %s arrives', async (behaviour) => {
+  it.each(cases)('answers SERVFAIL when only a reply with the %s arrives', async (behaviour, reason) => {
     const up = await startFakeUpstream({ behaviour });
     ups.push(up);
+    const clock = fakeClock();
     h = makeHarness({ upstreams: [up.hostPort], config: { cache: false } });
-    const { pkt } = await h.ask('a.example.test', 'A');
+    const pending = h.ask('a.example.test', 'A');
+    // The bad reply has come and been dropped; then the attempt timeout (1000 ms) passes.
+    await poll('the dropped reply', () => h?.metrics.value('upstream_replies_dropped', { reason }) === 1);
+    await clock.advance(1000);
+    const { pkt } = await pending;
     expect(rcodeOf(pkt)).toBe('SERVFAIL');
     expect(addresses(pkt)).toEqual([]);
   });

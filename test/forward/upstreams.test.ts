@@ -4,7 +4,9 @@ import { BadUpstreamError } from '../../src/upstream/errors.js';
 import { systemUpstreams } from '../../src/upstream/resolv-conf.js';
 import { isSelf } from '../../src/upstream/self.js';
 import { parseUpstream } from '../../src/upstream/upstream.js';
+import { fakeClock } from '../helpers/clock.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { poll } from '../helpers/poll.js';
 import { addresses, type Harness, makeHarness } from './util.js';
 
 let ups: FakeUpstream[] = [];
@@ -88,8 +90,13 @@ describe('metrics and logs', () => {
     const dead = await startFakeUpstream({ behaviour: 'dead' });
     const good = await startFakeUpstream();
     ups.push(dead, good);
+    const clock = fakeClock();
     h = makeHarness({ upstreams: [dead.hostPort, good.hostPort], config: { cache: false } });
-    await h.ask('a.example.test', 'A');
+    const pending = h.ask('a.example.test', 'A');
+    // The first try times out (1000 ms on the clock), the second upstream answers.
+    await poll('the query at the dead upstream', () => dead.count() === 1);
+    await clock.advance(1000);
+    await pending;
     expect(h.metrics.value('upstream_queries', { upstream: dead.hostPort, transport: 'udp' })).toBe(1);
     expect(h.metrics.value('upstream_queries', { upstream: good.hostPort, transport: 'udp' })).toBe(1);
     expect(h.metrics.value('upstream_failures', { upstream: dead.hostPort, reason: 'timeout' })).toBe(1);

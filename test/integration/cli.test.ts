@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addresses, query, queryTcp } from '../helpers/dns-client.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { poll } from '../helpers/poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/privatelink-dns');
@@ -114,8 +115,7 @@ describe('bin/privatelink-dns serve', () => {
     const d = await query(s.port, 'vpce-099deb00b40f00e22-lj2wisx3.monitoring.us-east-2.vpce.amazonaws.com');
     expect(addresses(d).sort()).toEqual(CW);
     // debug level: one line per query with client, name, type, rcode, source and duration
-    await new Promise((r) => setTimeout(r, 200));
-    const q = s.lines.find((l) => l.msg === 'query');
+    const q = await poll('the query log line', () => s.lines.find((l) => l.msg === 'query'));
     expect(q).toMatchObject({
       name: 'vpce-099deb00b40f00e22-lj2wisx3.monitoring.us-east-2.vpce.amazonaws.com',
       type: 'A',
@@ -128,9 +128,11 @@ describe('bin/privatelink-dns serve', () => {
     // npm itself dies of the signal; the server under it shuts down cleanly and says so.
     process.kill(-s.child.pid!, 'SIGTERM');
     await s.exited;
-    for (let i = 0; i < 100 && !s.lines.some((l) => l.msg === 'stopped'); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await poll(
+      () => `the "stopped" line; got ${JSON.stringify(s.lines.map((l) => l.msg))}`,
+      () => s.lines.some((l) => l.msg === 'stopped'),
+      5000,
+    );
     expect(s.lines.map((l) => l.msg)).toContain('stopped');
   });
 

@@ -139,6 +139,7 @@ describe('bad input', () => {
   it('drops responses (QR=1) and short packets, and keeps serving', async () => {
     const q = makeQuery(CW_PRIVATE);
     q[2] |= 0x80;
+    // Proves an absence, so it listens for a fixed, short time (an answer would be back in ms).
     expect(await udpCollect(srv.udp.port, q, 150)).toEqual([]);
     expect(await udpCollect(srv.udp.port, Buffer.from([1, 2, 3]), 150)).toEqual([]);
     expect(addresses(await query(srv.udp.port, CW_PRIVATE)).sort()).toEqual(CW);

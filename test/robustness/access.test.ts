@@ -181,6 +181,7 @@ describe('access on a running server', () => {
   it('rate limit "drop": no answer beyond the burst', async () => {
     const s = await start({ rateLimit: { queriesPerSecond: 0.01, burst: 1, action: 'drop' } });
     expect((await query(s.udp.port, CW_REGIONAL)).rcode).toBe('NOERROR');
+    // Proves an absence, so it listens for a fixed, short time (an answer would be back in ms).
     expect(await udpCollect(s.udp.port, makeQuery(CW_REGIONAL), 200)).toHaveLength(0);
     expect(s.metrics.value('rate_limited', { action: 'drop' })).toBe(1);
   });

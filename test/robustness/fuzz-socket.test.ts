@@ -73,6 +73,7 @@ async function sendUdp(port: number, msgs: Buffer[]): Promise<void> {
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   for (let i = 0; i < msgs.length; i++) {
     await new Promise<void>((r) => sock.send(msgs[i], port, '127.0.0.1', () => r()));
+    // Pace the burst a little so the kernel's receive buffer does not simply drop most of it.
     if (i % 50 === 49) await new Promise((r) => setTimeout(r, 2));
   }
   await new Promise<void>((r) => sock.close(() => r()));
@@ -107,7 +108,10 @@ async function sendTcp(port: number, msgs: Buffer[], rand: () => number): Promis
           } else if (how < 0.85) {
             // Half the bytes, then stall until the server's idle timeout cuts us.
             sock.write(all.subarray(0, Math.floor(all.length / 2)));
-          } else sock.write(all, () => setTimeout(() => sock.destroy(), 50));
+          } else {
+            // Everything, then vanish a moment later, while answers may still be on the way.
+            sock.write(all, () => setTimeout(() => sock.destroy(), 50));
+          }
         });
       }),
     );

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
 import { addresses, decode, makeQuery, query, tcpExchange, udpExchange } from '../helpers/dns-client.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { poll } from '../helpers/poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/privatelink-dns');
@@ -62,13 +63,12 @@ function spawnServe(args: string[]): Run {
 
 /** Waits for the startup log line and returns the port it names. */
 async function listening(r: Run): Promise<number> {
-  for (let i = 0; i < 300; i++) {
-    const m = /"udp":"127\.0\.0\.1:(\d+)"/.exec(r.stdout());
-    if (m) return Number(m[1]);
-    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`no startup line: ${r.stderr()}`);
+  const m = await poll(
+    () => `the startup line; stderr: ${r.stderr()}`,
+    () => (r.child.exitCode !== null ? 'exited' : /"udp":"127\.0\.0\.1:(\d+)"/.exec(r.stdout())),
+  );
+  if (m === 'exited') throw new Error(`exited early: ${r.stderr()}`);
+  return Number(m[1]);
 }
 
 const NO_STACK = /^\s+at /m;
@@ -83,13 +83,18 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
       () => {},
     );
     up.behaviour = 'slow';
+    up.reset();
     try {
       // Forwarded queries the slow upstream answers after 400 ms: still in flight at the signal.
       const udpPending = udpExchange(port, makeQuery('inflight.example.org', { id: 71 }), '127.0.0.1', 5000);
       const tcpPending = tcpExchange(port, makeQuery('inflight-tcp.example.org', { id: 72 }), {
         timeoutMs: 5000,
       });
-      await new Promise((res) => setTimeout(res, 100));
+      // Both have reached the upstream (which holds its answers for 400 ms) when the signal goes.
+      await poll('both queries at the upstream', () => {
+        const names = up.queries.map((q) => q.packet.questions?.[0].name);
+        return names.includes('inflight.example.org') && names.includes('inflight-tcp.example.org');
+      });
       r.child.kill(signal);
       const [u, [t]] = await Promise.all([udpPending, tcpPending]);
       expect(decode(u).id).toBe(71);

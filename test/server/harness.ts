@@ -187,5 +187,8 @@ export function rawConnect(port: number): Promise<RawConn> {
   });
 }
 
-/** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/**
+ * Resolves after `ms`: spaces out the writes of a client that sends slowly on purpose (a
+ * trickle, a stream of chunks). Not for waiting on the server: poll its state for that.
+ */
+export const pace = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decode, makeQuery, query, tcpExchange } from '../helpers/dns-client.js';
-import { frame, type Listeners, rawConnect, sleep, startListeners } from './harness.js';
+import { poll } from '../helpers/poll.js';
+import { frame, type Listeners, pace, rawConnect, startListeners } from './harness.js';
 
 let srv: Listeners | undefined;
 afterEach(async () => {
@@ -27,7 +28,7 @@ describe('TCP listener limits', () => {
     b.sock.destroy();
     await b.closed;
     // Wait until the server has noticed, then a new one is admitted.
-    for (let i = 0; i < 200 && srv.tcp.connections() > 1; i++) await sleep(5);
+    await poll('the server to drop the closed connection', () => srv?.tcp.connections() === 1);
     const [r] = await tcpExchange(srv.port, makeQuery('d.example', { id: 7 }));
     expect(decode(r).id).toBe(7);
     a.sock.destroy();
@@ -82,7 +83,7 @@ describe('TCP listener limits', () => {
     const step = Math.floor((stream.length / 120) * 1.5);
     for (let off = 0; off < stream.length; off += step) {
       c.sock.write(stream.subarray(off, off + step));
-      await sleep(10);
+      await pace(10);
     }
     const got = await c.waitAnswers(120);
     expect(got.map((a) => decode(a).id)).toEqual(Array.from({ length: 120 }, (_, i) => i));
@@ -120,7 +121,7 @@ describe('TCP listener limits', () => {
     ]);
     for (let i = 0; i < two.length; i++) {
       c.sock.write(two.subarray(i, i + 1));
-      if (i % 7 === 0) await sleep(1);
+      if (i % 7 === 0) await pace(1);
     }
     const got = await c.waitAnswers(2);
     expect(got.map((a) => decode(a).id ?? -1)).toEqual([21, 22]);
@@ -172,7 +173,7 @@ describe('TCP listener limits', () => {
     const busy = await rawConnect(srv.port);
     const idle = await rawConnect(srv.port);
     busy.sock.write(frame(makeQuery('slow.example', { id: 51 })));
-    await sleep(30);
+    await poll('the query in flight', () => srv?.tcp.inFlight() === 1);
     const closing = srv.close(3000);
     srv = undefined;
     await closing;
@@ -190,11 +191,11 @@ describe('TCP listener limits', () => {
     // Keep writing until the server stops reading or the connection is cut.
     for (let i = 0; i < 20 && !c.isClosed(); i++) {
       c.sock.write(burst);
-      await sleep(20);
+      await pace(20);
     }
     // The server answered only what fits its socket buffers before pushing back, then the
     // connection (with nothing owed and nothing moving) was reaped by the idle timeout.
-    while (srv.tcp.connections() > 0) await sleep(20);
+    await poll('the idle connection to be reaped', () => srv?.tcp.connections() === 0);
     expect(srv.metrics.value('tcp_connections_closed', { reason: 'idle' })).toBe(1);
     expect(srv.handler.calls).toBeLessThan(40_000);
     c.sock.destroy();
