@@ -32,33 +32,52 @@ export const WhenAllUnhealthy = z.enum(['fail-open', 'servfail']);
 
 export const HealthCheckSchema = z
   .strictObject({
-    tcp: hostPort.optional().describe('Probe by opening a TCP connection to HOST:PORT'),
-    http: z.string().url().optional().describe('Probe with an HTTP GET; 2xx/3xx counts as healthy'),
-    dns: hostPort.optional().describe('Probe by sending a DNS query (root NS) to HOST[:PORT]'),
-    intervalSeconds: z.number().min(1).max(3600).default(10).describe('Seconds between probes (1 to 3600)'),
-    timeoutSeconds: z.number().min(0.1).max(60).default(5).describe('Seconds one probe may take (0.1 to 60)'),
+    tcp: hostPort
+      .optional()
+      .describe('Probe by opening a TCP connection to HOST:PORT (connected = healthy); HOST may be a name'),
+    http: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'Probe with an HTTP GET without keep-alive; 2xx/3xx counts as healthy (redirects are not followed)',
+      ),
+    dns: hostPort
+      .optional()
+      .describe(
+        'Probe by sending a DNS query (`. IN NS` over UDP) to HOST[:PORT], port 53 by default; any answer but SERVFAIL counts as healthy',
+      ),
+    intervalSeconds: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(10)
+      .describe('Seconds between the starts of two probe rounds; rounds never overlap'),
+    timeoutSeconds: z.number().min(0.1).max(60).default(5).describe('Seconds one probe may take'),
     healthyThreshold: z
       .int()
       .min(1)
       .max(10)
       .default(3)
-      .describe('Consecutive successes that mark an unhealthy interface healthy (1 to 10)'),
+      .describe('Consecutive successes that mark an unhealthy interface healthy'),
     unhealthyThreshold: z
       .int()
       .min(1)
       .max(10)
       .default(3)
-      .describe('Consecutive failures that mark a healthy interface unhealthy (1 to 10)'),
+      .describe('Consecutive failures that mark a healthy interface unhealthy'),
   })
   .refine((h) => [h.tcp, h.http, h.dns].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of tcp, http or dns',
   })
-  .describe('Active probe of the interface: exactly one of tcp, http or dns');
+  .describe(
+    'Active probe of the interface: exactly one of tcp, http or dns, plus its timing. Probes only the address named here; interface addresses are never contacted',
+  );
 
 export const InterfaceSchema = z.strictObject({
-  subnet: z.string().describe('Id of a subnet of this VPC; the interface lives in its AZ'),
-  ipv4: ipv4.optional().describe('The interface IPv4 address (ipv4 and dualstack endpoints)'),
-  ipv6: ipv6.optional().describe('The interface IPv6 address (ipv6 and dualstack endpoints)'),
+  subnet: z.string().describe('Id of a subnet of this VPC; the interface is in its AZ'),
+  ipv4: ipv4.optional().describe('The interface IPv4 address: required for ipv4 and dualstack endpoints'),
+  ipv6: ipv6.optional().describe('The interface IPv6 address: required for ipv6 and dualstack endpoints'),
   id: z
     .string()
     .regex(/^eni-[0-9a-f]{8,17}$/, 'an ENI id is eni- followed by 8 or 17 hex digits')
@@ -76,13 +95,21 @@ export const EndpointSchema = z.strictObject({
       'an endpoint id is vpce- followed by 17 (or 8) lowercase hex digits',
     )
     .optional()
-    .describe('Derived from the VPC id, service and subnets if absent'),
+    .describe(
+      'Endpoint id; derived from the VPC id, service and subnets if absent (a hash: the same on every run and machine)',
+    ),
   dnsSuffix: z
     .string()
     .regex(/^[a-z0-9]{8}$/, 'a DNS suffix is 8 characters of a-z and 0-9')
     .optional()
-    .describe('The 8-character suffix of the regional and zonal names; derived if absent'),
-  service: z.string().describe('Service name, e.g. com.amazonaws.us-east-2.monitoring'),
+    .describe(
+      'The 8-character suffix of the regional and zonal names (vpce-<id>-<suffix>.…); derived from the id, VPC and service if absent',
+    ),
+  service: z
+    .string()
+    .describe(
+      'Service name: com.amazonaws.<region>.<service> (e.g. com.amazonaws.us-east-2.monitoring) or an endpoint service, com.amazonaws.vpce.<region>.vpce-svc-<id>',
+    ),
   privateDnsEnabled: z
     .boolean()
     .default(true)
@@ -97,13 +124,13 @@ export const EndpointSchema = z.strictObject({
     .array(z.string())
     .optional()
     .describe(
-      'Private DNS names (wildcards such as *.s3.us-east-2.amazonaws.com allowed); defaults per service',
+      'Private DNS names, `*.` allowed as the first label. Defaults per service: S3 s3.<r>.amazonaws.com, *.s3.<r>.amazonaws.com, s3-control and s3-accesspoint; ecr.dkr and execute-api the name and its wildcard; ssm and ssmmessages also <svc>.<r>.api.aws; others <service_id>.<r>.amazonaws.com; endpoint services none',
     ),
   privateHostedZoneId: z
     .string()
     .regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits')
     .optional()
-    .describe('Hosted zone id of the private DNS entry; derived if absent'),
+    .describe('Hosted zone id shown on the private DNS entries of `describe`; derived if absent'),
   whenAllUnhealthy: WhenAllUnhealthy.optional().describe('Overrides the top-level setting for this endpoint'),
   interfaces: z
     .array(InterfaceSchema)
@@ -112,8 +139,15 @@ export const EndpointSchema = z.strictObject({
 });
 
 export const SubnetSchema = z.strictObject({
-  id: z.string().regex(/^subnet-[0-9a-z]+$/, 'a subnet id is subnet- followed by letters and digits'),
-  az: z.string().describe('Availability Zone name, e.g. us-east-2a'),
+  id: z
+    .string()
+    .regex(/^subnet-[0-9a-z]+$/, 'a subnet id is subnet- followed by letters and digits')
+    .describe('Subnet id: subnet- followed by letters and digits'),
+  az: z
+    .string()
+    .describe(
+      'Availability Zone name, e.g. us-east-2a (the AZ name, not the AZ id use2-az1), in the VPC region',
+    ),
   ipv4Cidr: cidr4.optional().describe('The subnet IPv4 range, /16 to /28; absent for IPv6-only subnets'),
   ipv6Cidr: cidr6.optional().describe('The subnet IPv6 range, /44 to /64'),
 });
@@ -121,7 +155,8 @@ export const SubnetSchema = z.strictObject({
 export const VpcSchema = z.strictObject({
   id: z
     .string()
-    .regex(/^vpc-([0-9a-f]{17}|[0-9a-f]{8})$/, 'a VPC id is vpc- followed by 17 (or 8) hex digits'),
+    .regex(/^vpc-([0-9a-f]{17}|[0-9a-f]{8})$/, 'a VPC id is vpc- followed by 17 (or 8) hex digits')
+    .describe('VPC id: vpc- followed by 17 (or 8) hex digits'),
   region: z
     .string()
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d+$/, 'a region looks like us-east-2')
@@ -129,10 +164,12 @@ export const VpcSchema = z.strictObject({
   cidrs: z
     .array(cidr)
     .default([])
-    .describe('Client source ranges that count as inside this VPC (they see its private DNS names)'),
+    .describe(
+      'Client source ranges that count as inside this VPC: they see its private DNS names (everyone sees the vpce.amazonaws.com names). Add 127.0.0.0/8 and ::1/128 to be inside on the machine that runs the server',
+    ),
   enableDnsSupport: z.boolean().default(true).describe('The VPC attribute; private DNS needs it'),
   enableDnsHostnames: z.boolean().default(true).describe('The VPC attribute; private DNS needs it'),
-  subnets: z.array(SubnetSchema).default([]),
+  subnets: z.array(SubnetSchema).default([]).describe('The VPC subnets, each in one Availability Zone'),
   endpoints: z.array(EndpointSchema).default([]).describe('Interface endpoints of this VPC'),
 });
 
@@ -140,22 +177,47 @@ export const ForwarderSchema = z.strictObject({
   policy: z
     .enum(['sequential', 'round_robin', 'random'])
     .default('sequential')
-    .describe('Order in which upstreams are tried'),
-  attemptTimeoutMs: z.int().min(10).max(30_000).default(800).describe('Timeout of one try at one upstream'),
-  deadlineMs: z.int().min(10).max(60_000).default(2000).describe('Overall deadline of one forwarded query'),
+    .describe(
+      'Order in which upstreams are tried: sequential always starts with the first, round_robin one further each query, random a random order per query',
+    ),
+  attemptTimeoutMs: z
+    .int()
+    .min(10)
+    .max(30_000)
+    .default(800)
+    .describe('Timeout of one try at one upstream (ms)'),
+  deadlineMs: z
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(2000)
+    .describe('Overall deadline of one forwarded query, all tries included (ms); then SERVFAIL'),
   maxFails: z
     .int()
     .min(1)
     .max(100)
     .default(2)
     .describe('Consecutive failures before an upstream is marked down'),
-  maxInFlight: z.int().min(1).max(1_000_000).default(10_000).describe('Upstream queries in flight at once'),
+  maxInFlight: z
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .describe('Distinct upstream queries in flight at once; above it new ones get SERVFAIL at once'),
 });
 
 export const ForwardingRuleSchema = z
   .strictObject({
-    domain: z.string().min(1).describe('Queries for this domain and its sub-names use this rule'),
-    upstreams: z.array(hostPort).default([]).describe('Upstreams of this domain'),
+    domain: z
+      .string()
+      .min(1)
+      .describe(
+        'Queries for this domain and every name below it use this rule (case and a trailing dot do not matter)',
+      ),
+    upstreams: z
+      .array(hostPort)
+      .default([])
+      .describe('Upstreams of this domain; empty means the default upstreams'),
     action: z
       .enum(['forward', 'system'])
       .default('forward')
@@ -164,43 +226,60 @@ export const ForwardingRuleSchema = z
   .describe('Conditional forwarding, like a Route 53 Resolver rule; the longest matching domain wins');
 
 export const CacheSchema = z.strictObject({
-  maxEntries: z.int().min(1).max(10_000_000).default(10_000).describe('Answers kept at most'),
-  minTtl: z.int().min(0).max(86_400).default(0).describe('Cached answers are kept at least this long (s)'),
+  maxEntries: z
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(10_000)
+    .describe('Answers kept at most; the least recently used go first'),
+  minTtl: z.int().min(0).max(86_400).default(0).describe('Positive answers are kept at least this long (s)'),
   maxTtl: z
     .int()
     .min(1)
     .max(604_800)
     .default(86_400)
-    .describe('Cached answers are kept at most this long (s)'),
+    .describe('Positive answers are kept at most this long (s)'),
   negativeTtl: z
     .int()
     .min(0)
     .max(86_400)
     .default(300)
-    .describe('Longest time NXDOMAIN/NODATA answers are kept (s)'),
+    .describe('Longest time NXDOMAIN/NODATA answers are kept (s), RFC 2308'),
 });
 
 export const LimitsSchema = z.strictObject({
-  tcpMaxConnections: z.int().min(1).max(100_000).default(1000).describe('Open TCP connections at most'),
+  tcpMaxConnections: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe('Open TCP client connections at most; one more is accepted and closed at once'),
   tcpIdleTimeoutMs: z
     .int()
     .min(100)
     .max(3_600_000)
     .default(10_000)
-    .describe('An idle TCP connection is closed after this long'),
+    .describe(
+      'An idle TCP connection is closed after this long (ms); a message must also arrive whole within it',
+    ),
   tcpMaxQueriesPerConnection: z
     .int()
     .min(1)
     .max(1_000_000)
     .default(10_000)
-    .describe('Queries one TCP connection may send before it is closed'),
+    .describe('Queries read from one TCP connection before it is closed (clients reconnect)'),
   tcpMaxPendingPerConnection: z
     .int()
     .min(1)
     .max(10_000)
     .default(64)
     .describe('Unanswered queries one TCP connection may have at once'),
-  maxUdpSize: z.int().min(512).max(65_535).default(1232).describe('Largest UDP response we send'),
+  maxUdpSize: z
+    .int()
+    .min(512)
+    .max(65_535)
+    .default(1232)
+    .describe('Largest UDP response sent; larger ones are truncated by RRsets with TC set'),
 });
 
 export const RateLimitSchema = z.strictObject({
@@ -215,23 +294,43 @@ export const RateLimitSchema = z.strictObject({
 });
 
 export const ConfigSchema = z.strictObject({
-  ttl: z.int().min(0).max(2_147_483_647).default(60).describe('TTL of endpoint records (AWS: 60)'),
-  upstreams: z.array(hostPort).optional().describe('Default upstream resolvers; else /etc/resolv.conf'),
+  ttl: z
+    .int()
+    .min(0)
+    .max(2_147_483_647)
+    .default(60)
+    .describe('TTL of the endpoint records (AWS answers with 60)'),
+  upstreams: z
+    .array(hostPort)
+    .optional()
+    .describe(
+      'Default upstream resolvers for every name that is not ours (HOST must be an IP address). --upstream overrides them; without either, the nameserver lines of /etc/resolv.conf that are not this server',
+    ),
   whenAllUnhealthy: WhenAllUnhealthy.default('fail-open').describe(
-    'When every interface of an endpoint is unhealthy: fail-open answers with all of them, servfail answers SERVFAIL',
+    'What regional and private names answer when every interface of an endpoint is unhealthy: all addresses with fail-open (like NLB DNS and Route 53 multivalue answers), SERVFAIL with servfail',
   ),
-  impairedAzs: z.array(z.string()).default([]).describe('AZ names whose interfaces are all unhealthy'),
+  impairedAzs: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'AZ names whose interfaces all count as unhealthy (zonal names keep answering); each must be the AZ of some subnet',
+    ),
   hostedZoneIds: z
     .record(
       z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/, 'a region looks like us-east-2'),
       z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits'),
     )
     .default({})
-    .describe('Hosted zone ids of <region>.vpce.amazonaws.com for regions missing from the built-in table'),
+    .describe(
+      'Hosted zone id of <region>.vpce.amazonaws.com by region, for regions missing from the built-in table; without one a region gets ZPLACEHOLDER-<REGION>',
+    ),
   forwarder: ForwarderSchema.default(ForwarderSchema.parse({})).describe(
     'How queries are forwarded upstream',
   ),
-  forwardingRules: z.array(ForwardingRuleSchema).default([]),
+  forwardingRules: z
+    .array(ForwardingRuleSchema)
+    .default([])
+    .describe('Conditional forwarding by domain, like Route 53 Resolver rules'),
   cache: z
     .union([z.literal(false), CacheSchema])
     .default(CacheSchema.parse({}))
@@ -241,7 +340,7 @@ export const ConfigSchema = z.strictObject({
     .array(cidr)
     .optional()
     .describe(
-      'Clients allowed to query; default loopback, RFC 1918, RFC 4193, link-local and every VPC cidr',
+      'Clients allowed to query (others get REFUSED); default loopback, RFC 1918, RFC 4193, link-local and every VPC cidrs. A list replaces the defaults',
     ),
   rateLimit: RateLimitSchema.optional().describe('Per-client rate limit; off when absent'),
   vpcs: z.array(VpcSchema).default([]).describe('The emulated VPCs, their subnets and interface endpoints'),

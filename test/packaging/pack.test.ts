@@ -79,7 +79,7 @@ afterAll(() => {
 });
 
 describe('npm package', () => {
-  it('ships bin, dist, the bundled config and the schema, but no sources or tests', async () => {
+  it('ships bin, dist, the bundled config, the schema and the docs, but no sources or tests', async () => {
     const files = (await exec('tar', ['-tzf', tarball], work))
       .split('\n')
       .filter(Boolean)
@@ -92,6 +92,11 @@ describe('npm package', () => {
       'dist/cli.js',
       'config/endpoints.yaml',
       'schema/config.schema.json',
+      'README.md',
+      'docs/configuration.md',
+      'docs/reference/metrics.md',
+      'examples/compose/compose.yaml',
+      'deploy/kubernetes/kustomization.yaml',
     ])
       expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
