@@ -5,7 +5,7 @@
 // docs/benchmarks.md (between the results markers, keeping the rest of the file).
 //
 //   node bench/run.mjs [--quick] [--seconds S] [--reps N] [--only a,b] [--peers a,b]
-//                      [--large N] [--no-write]
+//                      [--large N] [--base DIR] [--no-write]
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -41,6 +41,7 @@ const { values: argv } = parseArgs({
     large: { type: 'string', default: '10000' },
     small: { type: 'string', default: '10' },
     'no-write': { type: 'boolean', default: false },
+    base: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -53,6 +54,8 @@ if (argv.help) {
   --only        comma-separated scenarios: endpoint,endpoint-5k,fwd-cold,fwd-warm,mix,mix-large
   --peers       comma-separated peers: ours,ours-auto,dnsmasq,unbound
   --large N     endpoints in the scaling config (default 10000)
+  --base DIR    also run another built checkout of privatelink-dns (peers base, base-auto): the
+                old code next to the new in the same run, for before/after ratios
   --no-write    print only; leave docs/benchmarks.md alone
 `,
   );
@@ -156,6 +159,22 @@ const PEERS = [
   ...(hasWorkers
     ? [{ id: 'ours-auto', label: `privatelink-dns, --workers auto`, kind: 'ours', workers: 'auto' }]
     : []),
+  ...(argv.base
+    ? [
+        { id: 'base', label: 'base checkout, 1 worker', kind: 'ours', workers: undefined, root: argv.base },
+        ...(hasWorkers
+          ? [
+              {
+                id: 'base-auto',
+                label: 'base checkout, --workers auto',
+                kind: 'ours',
+                workers: 'auto',
+                root: argv.base,
+              },
+            ]
+          : []),
+      ]
+    : []),
   { id: 'dnsmasq', label: 'dnsmasq', kind: 'dnsmasq', cacheSize: 10_000 },
   { id: 'unbound', label: 'unbound, 1 thread', kind: 'unbound' },
 ].filter((p) => !wantPeers || wantPeers.has(p.id));
@@ -167,7 +186,7 @@ async function start(peer, set, tag) {
   const common = { work, upstreamPort: upstream.port, probeName: set.probeName, tag };
   let r;
   if (peer.kind === 'ours')
-    r = await startOurs({ ...common, root: ROOT, config: set.config, workers: peer.workers });
+    r = await startOurs({ ...common, root: peer.root ?? ROOT, config: set.config, workers: peer.workers });
   else if (peer.kind === 'dnsmasq')
     r = await startDnsmasq({ ...common, hosts: set.hosts, cacheSize: peer.cacheSize });
   else r = await startUnbound({ ...common, localData: set.localData });
