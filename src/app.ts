@@ -202,7 +202,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   prober?.update(state.catalog);
 
   const rejected = (problems: ConfigProblem[]): ReloadResult => {
-    metrics.inc('config_reloads', 'Config reloads, by result', { result: 'failure' });
+    metrics.inc('config_reloads', { result: 'failure' });
     log.error(
       { problems: problems.map(formatProblem) },
       'config reload rejected; the previous config keeps serving',
@@ -239,7 +239,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     health.setConfigImpaired(next.config.impairedAzs);
     rateLimiter.configure(next.config.rateLimit);
     prober?.update(catalog);
-    metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
+    metrics.inc('config_reloads', { result: 'success' });
     log.info(summary(next, catalog), 'config reloaded');
     return { ok: true, changed: true };
   };

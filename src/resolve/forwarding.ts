@@ -101,19 +101,9 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
   let cache: ResponseCache | null =
     opts.config.cache === false ? null : new ResponseCache(opts.config.cache, now);
 
-  const gauge = (
-    name: string,
-    help: string,
-    labels: string[],
-    read: () => Iterable<[Record<string, string>, number]>,
-  ) => {
-    if (!metrics.registry.getSingleMetric(`privatelink_dns_${name}`)) metrics.gauge(name, help, labels, read);
-  };
-  gauge('cache_entries', 'Answers in the forwarding cache', [], () => [[{}, cache?.size ?? 0]]);
-  gauge('upstream_up', 'Whether an upstream is considered up (1) or down (0)', ['upstream'], () =>
-    [...known.values()].map(
-      (u) => [{ upstream: u.key }, u.down || u.isSelf ? 0 : 1] as [Record<string, string>, number],
-    ),
+  metrics.gauge('cache_entries', () => cache?.size ?? 0);
+  metrics.gauge('upstream_up', () =>
+    [...known.values()].map((u) => [{ upstream: u.key }, u.down || u.isSelf ? 0 : 1] as const),
   );
 
   const cacheHandler = new CacheHandler({ cache: () => cache, catalog: opts.catalog, metrics });

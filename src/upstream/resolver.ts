@@ -5,11 +5,10 @@
  * queries in flight.
  */
 import type { Logger } from 'pino';
-import { Histogram } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { EdeCode, Rcode, RRType } from '../dns/constants.js';
 import { type Ede, Flag, HEADER_SIZE, type Query, type ScannedMessage, scanMessage } from '../dns/wire.js';
-import { LATENCY_BUCKETS, type Metrics } from '../metrics/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { Deadlines } from './deadlines.js';
 import { UpstreamTimeoutError } from './errors.js';
 import type { UpstreamGroup } from './groups.js';
@@ -92,28 +91,17 @@ export class UpstreamResolver {
   /** Resolutions in flight (after coalescing). */
   active = 0;
   closed = false;
-  readonly latency: Histogram<'upstream'>;
   readonly log: Logger;
 
   constructor(readonly opts: UpstreamResolverOptions) {
     this.settings = opts.settings;
     this.log = opts.logger;
     const onDrop = (reason: DropReason, from: string) => {
-      opts.metrics.inc('upstream_replies_dropped', 'Upstream replies dropped (spoofing checks)', { reason });
+      opts.metrics.inc('upstream_replies_dropped', { reason });
       if (this.log.isLevelEnabled('debug')) this.log.debug({ reason, from }, 'dropped an upstream reply');
     };
     this.udp = new UdpExchange({ deadlines: this.deadlines, ids: this.ids, onDrop, poolSize: opts.poolSize });
     this.tcp = new TcpExchange({ deadlines: this.deadlines, ids: this.ids, onDrop });
-    const name = 'privatelink_dns_upstream_duration_seconds';
-    this.latency =
-      (opts.metrics.registry.getSingleMetric(name) as Histogram<'upstream'> | undefined) ??
-      new Histogram({
-        name,
-        help: 'Time from sending a query upstream to accepting its answer, per upstream',
-        labelNames: ['upstream'],
-        buckets: LATENCY_BUCKETS,
-        registers: [opts.metrics.registry],
-      });
   }
 
   /** Upstream queries waiting for a reply right now (UDP and TCP). */
@@ -133,12 +121,12 @@ export class UpstreamResolver {
   resolve(key: string, req: UpstreamRequest): Promise<Outcome> {
     const existing = this.inFlight.get(key);
     if (existing) {
-      this.opts.metrics.inc('upstream_coalesced', 'Queries answered by an identical query in flight');
+      this.opts.metrics.inc('upstream_coalesced');
       return existing.promise;
     }
     if (this.closed) return Promise.resolve(fail('closed'));
     if (this.active >= this.settings.maxInFlight) {
-      this.opts.metrics.inc('upstream_overflow', 'Queries refused because maxInFlight was reached');
+      this.opts.metrics.inc('upstream_overflow');
       return Promise.resolve(fail('busy'));
     }
     const order = this.order(req.group);
@@ -211,7 +199,7 @@ export class UpstreamResolver {
   }
 
   failed(up: Upstream, reason: FailureReason): void {
-    this.opts.metrics.inc('upstream_failures', 'Failed tries at an upstream, by reason', {
+    this.opts.metrics.inc('upstream_failures', {
       upstream: up.key,
       reason,
     });
@@ -247,7 +235,7 @@ export class UpstreamResolver {
 
   /** Asks the root NS; any NOERROR/NXDOMAIN answer means the upstream is back. */
   private async probe(up: Upstream): Promise<boolean> {
-    this.opts.metrics.inc('upstream_probes', 'Health probes sent to upstreams that are down', {
+    this.opts.metrics.inc('upstream_probes', {
       upstream: up.key,
     });
     try {
@@ -348,7 +336,7 @@ class Job implements UdpWaiter {
       return;
     }
     const up = this.up;
-    r.opts.metrics.inc('upstream_queries', 'Queries sent to upstreams', {
+    r.opts.metrics.inc('upstream_queries', {
       upstream: up.key,
       transport: this.tcp ? 'tcp' : 'udp',
     });
@@ -416,7 +404,7 @@ class Job implements UdpWaiter {
     const up = this.up;
     const ms = r.deadlines.now() - this.t0;
     r.succeeded(up);
-    r.latency.observe({ upstream: up.key }, ms / 1000);
+    r.opts.metrics.observe('upstream_duration_seconds', { upstream: up.key }, ms / 1000);
     if (r.log.isLevelEnabled('debug')) {
       r.log.debug(
         { upstream: up.key, ms: Math.round(ms * 10) / 10, rcode: scan.rcode, qname: this.req.q.qname },
