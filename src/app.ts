@@ -11,6 +11,7 @@ import {
   formatProblem,
   type LoadedConfig,
   loadConfigFile,
+  loadFailedProblem,
   parseConfigObject,
   parseConfigText,
   pathText,
@@ -32,6 +33,7 @@ import { RateLimiter } from './resolve/rate-limit.js';
 import { QueryEngine } from './server/engine.js';
 import { listenTcp, type TcpListener } from './server/tcp.js';
 import { listenUdp, type UdpListener } from './server/udp.js';
+import { configProblemCode } from './upstream/errors.js';
 import { systemUpstreams } from './upstream/resolv-conf.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:1053';
@@ -215,11 +217,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     try {
       next = loadSource(source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config));
     } catch (e) {
-      return rejected(
-        e instanceof ConfigError
-          ? e.problems
-          : [{ file: String(opts.config), line: 1, col: 1, path: '', message: String(e) }],
-      );
+      return rejected(e instanceof ConfigError ? e.problems : [loadFailedProblem(String(opts.config), e)]);
     }
     const prev = state;
     const catalog = buildCatalog(next.config, health);
@@ -329,6 +327,7 @@ function upstreamProblem(l: LoadedConfig, e: unknown): ConfigProblem {
   if (k >= 0) path = ['upstreams', k];
   const pos = l.locate(path);
   return {
+    code: configProblemCode(e),
     file: l.file,
     line: pos.line,
     col: pos.col,
