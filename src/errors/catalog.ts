@@ -16,6 +16,10 @@ export interface ErrorDef {
   readonly status?: number;
   /** The code in the admin API's JSON error body. */
   readonly wire?: string;
+  /** What the start-up message says after "cannot listen on ADDRESS: " (listen errors). */
+  readonly says?: string;
+  /** The socket error code (errno) this entry stands for. */
+  readonly errno?: string;
 }
 
 export const ERRORS = [
@@ -253,16 +257,22 @@ export const ERRORS = [
   // Start-up errors: `serve` prints the message and exits 1.
   {
     code: 'startup.address-in-use',
+    errno: 'EADDRINUSE',
+    says: 'address already in use',
     meaning: 'Another process (or another instance) listens on the DNS or admin address.',
     fix: 'Stop the other process, or choose another address with --listen / --admin (port 0 picks a free one).',
   },
   {
     code: 'startup.permission-denied',
+    errno: 'EACCES',
+    says: 'permission denied (ports below 1024 need privileges)',
     meaning: 'The process may not listen on that port (ports below 1024 need privileges).',
     fix: 'Use a port of 1024 or more, or grant CAP_NET_BIND_SERVICE (e.g. setcap or the container runtime).',
   },
   {
     code: 'startup.address-not-available',
+    errno: 'EADDRNOTAVAIL',
+    says: 'no such local address',
     meaning: 'The listen address is not an address of this machine.',
     fix: 'Listen on an address this machine has (127.0.0.1, 0.0.0.0, ::).',
   },
