@@ -27,7 +27,7 @@ export const ERRORS = [
   {
     code: 'config.not-found',
     meaning: 'The config file does not exist.',
-    fix: 'Check the path given with --config (or create the file).',
+    fix: 'Check the path given with `--config` (or create the file).',
   },
   {
     code: 'config.permission-denied',
@@ -37,7 +37,7 @@ export const ERRORS = [
   {
     code: 'config.unreadable',
     meaning: 'The config file could not be read for another reason (a directory, an I/O error).',
-    fix: 'Point --config at a regular, readable YAML file.',
+    fix: 'Point `--config` at a regular, readable YAML file.',
   },
   {
     code: 'config.yaml-syntax',
@@ -76,8 +76,9 @@ export const ERRORS = [
   },
   {
     code: 'config.unknown-az',
-    meaning: 'An Availability Zone is not in the VPC region, or `impairedAzs` names a zone no subnet is in.',
-    fix: 'Use a zone of the region (e.g. us-east-2a) that one of the subnets is in.',
+    meaning:
+      'An Availability Zone is not in the region of the VPC, or `impairedAzs` names a zone no subnet is in.',
+    fix: 'Use a zone of the region (e.g. `us-east-2a`) that one of the subnets is in.',
   },
   {
     code: 'config.subnet-range',
@@ -92,14 +93,15 @@ export const ERRORS = [
   },
   {
     code: 'config.service-name',
-    meaning: 'An endpoint service name is malformed, or names a service in another region than the VPC.',
-    fix: 'Use com.amazonaws.<region>.<service> in the VPC region, or com.amazonaws.vpce.<region>.vpce-svc-<id>.',
+    meaning:
+      'An endpoint service name is malformed, or names a service in another region than the one of the VPC.',
+    fix: 'Use `com.amazonaws.<region>.<service>` in the region of the VPC, or `com.amazonaws.vpce.<region>.vpce-svc-<id>`.',
   },
   {
     code: 'config.ip-address-type',
     meaning:
-      'The endpoint ipAddressType does not fit its dnsRecordIpType, its subnets or its interfaces addresses.',
-    fix: 'Change ipAddressType, or give the subnets and interfaces the address families it needs.',
+      'The `ipAddressType` of an endpoint does not fit its `dnsRecordIpType`, its subnets or the addresses of its interfaces.',
+    fix: 'Change `ipAddressType`, or give the subnets and interfaces the address families it needs.',
   },
   {
     code: 'config.interface-subnet',
@@ -116,7 +118,7 @@ export const ERRORS = [
     code: 'config.private-dns',
     meaning:
       'A private DNS name is malformed or claimed twice, or private DNS is on in a VPC without DNS support and hostnames.',
-    fix: 'Fix the name, set privateDnsEnabled: false on one endpoint, or turn on enableDnsSupport and enableDnsHostnames.',
+    fix: 'Fix the name, set `privateDnsEnabled: false` on one endpoint, or turn on `enableDnsSupport` and `enableDnsHostnames`.',
   },
   {
     code: 'config.upstream-self',
@@ -126,7 +128,7 @@ export const ERRORS = [
   {
     code: 'config.bad-upstream',
     meaning: 'An upstream is not an IP address with an optional port.',
-    fix: 'Write upstreams as IP or IP:PORT ([IPv6]:PORT for IPv6).',
+    fix: 'Write upstreams as `IP` or `IP:PORT` (`[IPv6]:PORT` for IPv6).',
   },
   {
     code: 'config.load-failed',
@@ -147,14 +149,14 @@ export const ERRORS = [
     status: 405,
     wire: 'method_not_allowed',
     meaning: 'The path exists but not with this HTTP method.',
-    fix: 'Use a method from the Allow header.',
+    fix: 'Use a method from the `Allow` header.',
   },
   {
     code: 'admin.unauthorized',
     status: 401,
     wire: 'unauthorized',
     meaning: 'The admin API has a token and the request did not send it.',
-    fix: 'Send Authorization: Bearer <token> (the admin CLI reads $PRIVATELINK_DNS_ADMIN_TOKEN).',
+    fix: 'Send `Authorization: Bearer <token>` (the admin CLI reads `$PRIVATELINK_DNS_ADMIN_TOKEN`).',
   },
   {
     code: 'admin.bad-json',
@@ -174,8 +176,8 @@ export const ERRORS = [
     code: 'admin.unsupported-media-type',
     status: 415,
     wire: 'unsupported_media_type',
-    meaning: 'A body was sent with a Content-Type other than application/json.',
-    fix: 'Send Content-Type: application/json.',
+    meaning: 'A body was sent with a `Content-Type` other than `application/json`.',
+    fix: 'Send `Content-Type: application/json`.',
   },
   {
     code: 'admin.body-too-large',
@@ -196,27 +198,27 @@ export const ERRORS = [
     status: 404,
     wire: 'unknown_endpoint',
     meaning: 'No endpoint has that id.',
-    fix: 'Use an id from GET /v1/endpoints.',
+    fix: 'Use an id from `GET /v1/endpoints`.',
   },
   {
     code: 'admin.unknown-interface',
     status: 404,
     wire: 'unknown_interface',
     meaning: 'The endpoint has no interface in that Availability Zone.',
-    fix: 'Use an AZ the endpoint has an interface in (GET /v1/endpoints/<id>).',
+    fix: 'Use an AZ the endpoint has an interface in (`GET /v1/endpoints/<id>`).',
   },
   {
     code: 'admin.unknown-az',
     status: 404,
     wire: 'unknown_az',
     meaning: 'No interface lives in that Availability Zone.',
-    fix: 'Use an AZ of the config subnets.',
+    fix: 'Use an AZ that a subnet of the config is in.',
   },
   {
     code: 'admin.invalid-config',
     status: 422,
     wire: 'invalid_config',
-    meaning: 'POST /v1/reload read a config with problems; the previous config keeps serving.',
+    meaning: '`POST /v1/reload` read a config with problems; the previous config keeps serving.',
     fix: 'Fix the problems listed in `problems` (each has its own config code) and reload again.',
   },
   {
@@ -231,7 +233,7 @@ export const ERRORS = [
   {
     code: 'upstream.timeout',
     meaning: 'The upstream gave no acceptable answer before the try timed out.',
-    fix: 'Check that the upstream is reachable and answering; raise forwarder.attemptTimeoutMs for a slow one.',
+    fix: 'Check that the upstream is reachable and answering; raise `forwarder.attemptTimeoutMs` for a slow one.',
   },
   {
     code: 'upstream.network',
@@ -246,12 +248,12 @@ export const ERRORS = [
   {
     code: 'upstream.self',
     meaning: 'An upstream is this server itself.',
-    fix: 'See config.upstream-self.',
+    fix: 'See `config.upstream-self`.',
   },
   {
     code: 'upstream.bad-address',
     meaning: 'An upstream address does not parse.',
-    fix: 'See config.bad-upstream.',
+    fix: 'See `config.bad-upstream`.',
   },
 
   // Start-up errors: `serve` prints the message and exits 1.
@@ -260,21 +262,21 @@ export const ERRORS = [
     errno: 'EADDRINUSE',
     says: 'address already in use',
     meaning: 'Another process (or another instance) listens on the DNS or admin address.',
-    fix: 'Stop the other process, or choose another address with --listen / --admin (port 0 picks a free one).',
+    fix: 'Stop the other process, or choose another address with `--listen` / `--admin` (port 0 picks a free one).',
   },
   {
     code: 'startup.permission-denied',
     errno: 'EACCES',
     says: 'permission denied (ports below 1024 need privileges)',
     meaning: 'The process may not listen on that port (ports below 1024 need privileges).',
-    fix: 'Use a port of 1024 or more, or grant CAP_NET_BIND_SERVICE (e.g. setcap or the container runtime).',
+    fix: 'Use a port of 1024 or more, or grant `CAP_NET_BIND_SERVICE` (setcap, or the container runtime).',
   },
   {
     code: 'startup.address-not-available',
     errno: 'EADDRNOTAVAIL',
     says: 'no such local address',
     meaning: 'The listen address is not an address of this machine.',
-    fix: 'Listen on an address this machine has (127.0.0.1, 0.0.0.0, ::).',
+    fix: 'Listen on an address this machine has (`127.0.0.1`, `0.0.0.0`, `::`).',
   },
   {
     code: 'startup.bad-config',
@@ -284,7 +286,7 @@ export const ERRORS = [
   {
     code: 'startup.admin-token-required',
     meaning: 'The admin API would listen off loopback without a token.',
-    fix: 'Give --admin-token (or $PRIVATELINK_DNS_ADMIN_TOKEN), or listen on loopback.',
+    fix: 'Give `--admin-token` (or `$PRIVATELINK_DNS_ADMIN_TOKEN`), or listen on loopback.',
   },
 ] as const satisfies readonly ErrorDef[];
 
