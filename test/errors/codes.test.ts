@@ -13,6 +13,7 @@ import { AdminError } from '../../src/admin/errors.js';
 import { startAdmin } from '../../src/admin/server.js';
 import type { ReloadResult } from '../../src/app.js';
 import { describeStartError } from '../../src/cli/serve.js';
+import { run as validate } from '../../src/cli/validate.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -29,6 +30,7 @@ import { buildCatalog } from '../../src/privatelink/catalog.js';
 import { BadUpstreamError, UpstreamTimeoutError } from '../../src/upstream/errors.js';
 import { parseUpstream } from '../../src/upstream/upstream.js';
 import { cloudwatch, oneVpc } from '../helpers/configs.js';
+import { memIo } from '../helpers/mem-io.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -113,6 +115,21 @@ describe('config problems carry a code; their messages are unchanged', () => {
       message: 'cannot read the config: no such file',
     });
     expect(problemsOf(() => loadConfigFile(dir))[0].code).toBe('config.unreadable');
+  });
+});
+
+describe('validate --codes', () => {
+  it('ends each problem line with its code; without the flag the lines are as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pldns-errors-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'ttl: 60\nttll: 5\n');
+    const plain = memIo();
+    expect(await validate(['--config', file], plain.io)).toBe(1);
+    const line = `${file}:2:1  ttll  unknown field "ttll"; did you mean "ttl"?`;
+    expect(plain.stderr()).toBe(`${line}\n1 problem in ${file}\n`);
+    const coded = memIo();
+    expect(await validate(['--codes', '--config', file], coded.io)).toBe(1);
+    expect(coded.stderr()).toBe(`${line}  [config.unknown-field]\n1 problem in ${file}\n`);
   });
 });
 
