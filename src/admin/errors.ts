@@ -1,23 +1,12 @@
 /**
  * The admin API's errors: one class, a stable machine-readable `code`, an HTTP status, and a
- * message that names the problem. Sent as `{"error": {"code", "message", ...details}}`.
+ * message that names the problem. Sent as `{"error": {"code", "message", ...details}}`. The codes,
+ * their statuses, meanings and fixes are in the error catalog (src/errors/catalog.ts).
  */
+import { type AdminWireCode, adminErrorByWire, type ErrorCode } from '../errors/catalog.js';
 
-/** Stable error codes of the admin API. */
-export type AdminErrorCode =
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'unauthorized'
-  | 'bad_json'
-  | 'bad_body'
-  | 'unsupported_media_type'
-  | 'body_too_large'
-  | 'bad_query'
-  | 'unknown_endpoint'
-  | 'unknown_interface'
-  | 'unknown_az'
-  | 'invalid_config'
-  | 'internal';
+/** Stable error codes of the admin API: the `wire` codes of the `admin.*` entries of the error catalog. */
+export type AdminErrorCode = AdminWireCode;
 
 /** An error answered as JSON with its status. */
 export class AdminError extends Error {
@@ -30,6 +19,11 @@ export class AdminError extends Error {
   ) {
     super(message);
     this.name = 'AdminError';
+  }
+
+  /** The catalog code of this error, e.g. `admin.not-found` for `not_found`. */
+  get catalogCode(): ErrorCode {
+    return adminErrorByWire(this.code).code as ErrorCode;
   }
 
   /** The JSON body sent to the client. */

@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { listenError, StartupError } from '../errors/startup.js';
 import { registerHealthGauge } from '../health/probes.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { isLoopback } from '../net/loopback.js';
@@ -123,7 +124,8 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   const token = opts.token || undefined;
   const shown = formatHostPort({ host, port });
   if (!token && !isLoopback(host)) {
-    throw new Error(
+    throw new StartupError(
+      'startup.admin-token-required',
       `admin API on ${shown} would be reachable from other hosts: give --admin-token (or bind it to 127.0.0.1)`,
     );
   }
@@ -191,17 +193,7 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      const why =
-        e.code === 'EADDRINUSE'
-          ? 'address already in use'
-          : e.code === 'EACCES'
-            ? 'permission denied'
-            : e.code === 'EADDRNOTAVAIL'
-              ? 'no such local address'
-              : e.message;
-      reject(Object.assign(new Error(`admin API cannot listen on ${shown}: ${why}`), { code: e.code }));
-    };
+    const onError = (e: NodeJS.ErrnoException) => reject(listenError('admin API cannot listen', shown, e));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

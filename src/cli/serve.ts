@@ -5,6 +5,7 @@ import { parseWorkers, startCluster } from '../cluster/primary.js';
 import { ConfigError } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
 import { DEFAULT_LISTEN, startServer } from '../core/server.js';
+import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
 import { stdoutLogger } from '../log/logger.js';
 import type { CliIo } from './io.js';
 
@@ -124,13 +125,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   });
 }
 
-function describeStartError(e: unknown, listen: string | undefined): string {
+/**
+ * One line for a start-up failure: the error's own message when it has a catalog code (the admin
+ * API), the catalog's words for a listen error of the DNS listeners (raw socket errors, also
+ * from cluster workers), else the error's message.
+ */
+export function describeStartError(e: unknown, listen: string | undefined): string {
+  if (e instanceof StartupError) return e.message;
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'EADDRINUSE')
-    return `cannot listen on ${listen ?? DEFAULT_LISTEN}: address already in use`;
-  if (err?.code === 'EACCES')
-    return `cannot listen on ${listen ?? DEFAULT_LISTEN}: permission denied (ports below 1024 need privileges)`;
-  if (err?.code === 'EADDRNOTAVAIL')
-    return `cannot listen on ${listen ?? DEFAULT_LISTEN}: no such local address`;
+  if (listenErrorInfo(err?.code)) return listenError('cannot listen', listen ?? DEFAULT_LISTEN, e).message;
   return err?.message ?? String(e);
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
 
-const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet]
+const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 
 Checks the config against its schema and the rules AWS enforces for VPCs, subnets and
 endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message.
@@ -11,6 +11,7 @@ endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message.
 Options:
   -c, --config FILE  config file (default: the bundled config/endpoints.yaml)
   -q, --quiet        print nothing when the config is valid
+      --codes        end each problem with its code (see docs/reference/errors.md)
   -h, --help         show this help
 
 Exit status: 0 valid, 1 invalid, 2 usage error.
@@ -21,7 +22,7 @@ export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: { config?: string; quiet?: boolean; help?: boolean };
+  let values: { config?: string; quiet?: boolean; codes?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -29,6 +30,7 @@ export async function run(
       options: {
         config: { type: 'string', short: 'c' },
         quiet: { type: 'boolean', short: 'q' },
+        codes: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -58,7 +60,8 @@ export async function run(
     return 0;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    for (const p of e.problems) io.stderr.write(`${formatProblem(p)}\n`);
+    for (const p of e.problems)
+      io.stderr.write(`${formatProblem(p)}${values.codes ? `  [${p.code}]` : ''}\n`);
     io.stderr.write(`${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} in ${file}\n`);
     return 1;
   }

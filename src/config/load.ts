@@ -6,10 +6,13 @@ import { readFileSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
 import { type Config, ConfigSchema, EndpointSchema, VpcSchema } from './schema.js';
 
 export interface ConfigProblem {
+  /** Stable code from the error catalog (docs/reference/errors.md), e.g. `config.yaml-syntax`. */
+  code: ConfigProblemCode;
   file: string;
   line: number;
   col: number;
@@ -23,6 +26,11 @@ export class ConfigError extends Error {
     super(problems.map(formatProblem).join('\n'));
     this.name = 'ConfigError';
   }
+}
+
+/** The problem for a config that failed to load for another reason than its content. */
+export function loadFailedProblem(file: string, e: unknown): ConfigProblem {
+  return { code: 'config.load-failed', file, line: 1, col: 1, path: '', message: String(e) };
 }
 
 export function formatProblem(p: ConfigProblem): string {
@@ -92,6 +100,7 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
     const reason = (e as { reason?: string }).reason ?? String(e);
     throw new ConfigError([
       {
+        code: 'config.yaml-syntax',
         file,
         line: (mark?.line ?? 0) + 1,
         col: (mark?.column ?? 0) + 1,
@@ -118,6 +127,7 @@ function positioned(text: string, file: string): Locator {
   for (const e of doc.errors) {
     const pos = lc.linePos(e.pos[0]);
     problems.push({
+      code: 'config.yaml-syntax',
       file,
       line: pos.line,
       col: pos.col,
@@ -159,8 +169,14 @@ export function loadConfigFile(path: string): LoadedConfig {
     const err = e as NodeJS.ErrnoException;
     const why =
       err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    const code =
+      err.code === 'ENOENT'
+        ? 'config.not-found'
+        : err.code === 'EACCES'
+          ? 'config.permission-denied'
+          : 'config.unreadable';
     throw new ConfigError([
-      { file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` },
+      { code, file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` },
     ]);
   }
   return parseConfigText(text, path);
@@ -170,7 +186,7 @@ function validate(raw: unknown, file: string, locate: Locator): Config {
   const res = ConfigSchema.safeParse(raw);
   const toProblem = (r: RuleProblem): ConfigProblem => {
     const pos = locate(r.path);
-    return { file, line: pos.line, col: pos.col, path: pathText(r.path), message: r.message };
+    return { code: r.code, file, line: pos.line, col: pos.col, path: pathText(r.path), message: r.message };
   };
   if (!res.success) {
     // Report AWS rule problems of the parts that did pass the schema too, so that one run
@@ -219,6 +235,7 @@ function zodProblems(err: z.ZodError, raw: unknown, file: string, locate: Locato
         const pos = locate([...path, k], true);
         const hint = didYouMean(k, known);
         out.push({
+          code: 'config.unknown-field',
           file,
           line: pos.line,
           col: pos.col,
@@ -229,9 +246,23 @@ function zodProblems(err: z.ZodError, raw: unknown, file: string, locate: Locato
       continue;
     }
     const pos = locate(path);
-    out.push({ file, line: pos.line, col: pos.col, path: pathText(path), message: issueMessage(issue) });
+    out.push({
+      code: issueCode(issue),
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: pathText(path),
+      message: issueMessage(issue),
+    });
   }
   return sortProblems(out);
+}
+
+function issueCode(issue: z.core.$ZodIssue): ConfigProblemCode {
+  if (issue.code === 'invalid_type')
+    return issue.message.includes('received undefined') ? 'config.missing-field' : 'config.wrong-type';
+  if (issue.code === 'invalid_value') return 'config.invalid-choice';
+  return 'config.invalid-value';
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {

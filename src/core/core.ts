@@ -17,6 +17,7 @@ import {
   formatProblem,
   type LoadedConfig,
   loadConfigFile,
+  loadFailedProblem,
   parseConfigObject,
   parseConfigText,
   type ReloadResult,
@@ -112,7 +113,7 @@ export function createCore(opts: CoreOptions): Core {
   const summary = (): Record<string, unknown> => summarize(state.loaded, state.catalog);
 
   const rejected = (problems: ConfigProblem[]): ReloadResult => {
-    metrics.inc('config_reloads', 'Config reloads, by result', { result: 'failure' });
+    metrics.inc('config_reloads', { result: 'failure' });
     log.error(
       { problems: problems.map(formatProblem) },
       'config reload rejected; the previous config keeps serving',
@@ -120,9 +121,7 @@ export function createCore(opts: CoreOptions): Core {
     return { ok: false, problems };
   };
   const problemsOf = (e: unknown): ConfigProblem[] =>
-    e instanceof ConfigError
-      ? e.problems
-      : [{ file: String(opts.config), line: 1, col: 1, path: '', message: String(e) }];
+    e instanceof ConfigError ? e.problems : [loadFailedProblem(String(opts.config), e)];
 
   const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: CoreState;
@@ -148,7 +147,7 @@ export function createCore(opts: CoreOptions): Core {
     health.setConfigImpaired(next.loaded.config.impairedAzs);
     for (const c of commits) c();
     prober?.update(next.catalog);
-    metrics.inc('config_reloads', 'Config reloads, by result', { result: 'success' });
+    metrics.inc('config_reloads', { result: 'success' });
     log.info(summary(), 'config reloaded');
     return { ok: true, changed: true };
   };

@@ -242,43 +242,33 @@ export class Prober {
 
   /** @internal */
   counted(kind: string, ok: boolean): void {
-    this.metrics.inc('health_checks', 'Health check rounds, by kind and result', {
+    this.metrics.inc('health_checks', {
       kind,
       result: ok ? 'success' : 'failure',
     });
   }
 }
 
-/** Name of the interface health gauge. */
-export const INTERFACE_HEALTH_GAUGE = 'privatelink_dns_interface_healthy';
-
 /**
  * Registers `privatelink_dns_interface_healthy{endpoint, az, address}` (1 healthy, 0 unhealthy,
- * one series per address) on `metrics`, read at scrape time; does nothing when it is already
- * registered (the Prober and the admin API both ask for it).
+ * one series per address) on `metrics`, read at scrape time; a second call replaces the reader
+ * (the Prober and the admin API both supply it).
  */
 export function registerHealthGauge(
   metrics: Metrics,
   health: HealthState,
   catalog: () => Catalog | null,
 ): void {
-  if (metrics.registry.getSingleMetric(INTERFACE_HEALTH_GAUGE)) return;
-  metrics.gauge(
-    'interface_healthy',
-    'Interface health as answers see it (1 healthy, 0 unhealthy), by endpoint, AZ and address',
-    ['endpoint', 'az', 'address'],
-    function* () {
-      const c = catalog();
-      if (!c) return;
-      for (const ep of c.endpoints) {
-        for (const itf of ep.interfaces) {
-          const v = health.isHealthy(itf.healthKey) ? 1 : 0;
-          for (const address of [itf.ipv4, itf.ipv6]) {
-            if (address)
-              yield [{ endpoint: ep.id, az: itf.az, address }, v] as [Record<string, string>, number];
-          }
+  metrics.gauge('interface_healthy', function* () {
+    const c = catalog();
+    if (!c) return;
+    for (const ep of c.endpoints) {
+      for (const itf of ep.interfaces) {
+        const v = health.isHealthy(itf.healthKey) ? 1 : 0;
+        for (const address of [itf.ipv4, itf.ipv6]) {
+          if (address) yield [{ endpoint: ep.id, az: itf.az, address }, v] as const;
         }
       }
-    },
-  );
+    }
+  });
 }

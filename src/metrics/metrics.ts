@@ -1,96 +1,164 @@
 /**
- * Metrics: plain counters on the per-query path (an array increment costs nanoseconds), turned
- * into Prometheus metrics only when scraped. One instance per server (no global registry).
+ * Metrics: plain numbers on the per-query path (an array increment costs nanoseconds), turned
+ * into Prometheus text only when scraped. One instance per server (no global registry).
+ *
+ * Every metric of {@link METRICS} is registered when the instance is made, so every series with
+ * finite label values exists, at 0, from the first scrape.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RcodeName, typeName } from '../dns/constants.js';
+import { Registry } from 'prom-client';
+import { parseType, RcodeName } from '../dns/constants.js';
 import type { AnswerSource, Transport } from '../resolve/types.js';
+import {
+  type CounterName,
+  exportedName,
+  type GaugeName,
+  type HistogramName,
+  LATENCY_BUCKETS,
+  type LabelsOf,
+  type LabelValues,
+  METRICS,
+  type MetricDef,
+  type MetricRow,
+  QUERY_TYPE_LABELS,
+} from './catalog.js';
 
-const SOURCES: AnswerSource[] = ['local', 'cache', 'forward', 'access', 'error'];
-const TRANSPORTS: Transport[] = ['udp', 'tcp'];
-/** Latency buckets in seconds. */
-export const LATENCY_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-];
-const TRACKED_TYPES = [1, 2, 5, 6, 12, 15, 16, 28, 33, 65, 255];
+export { LATENCY_BUCKETS } from './catalog.js';
+
+const SOURCES: readonly AnswerSource[] = METRICS[0].labels.source;
+const TRANSPORTS: readonly Transport[] = METRICS[0].labels.transport;
+/** Query types counted by name (the last label, `other`, takes the rest). */
+const TRACKED_TYPES = QUERY_TYPE_LABELS.slice(0, -1).map((t) => parseType(t) as number);
+const NT = TRACKED_TYPES.length + 1;
+
+/** Separates label values in a series key (a byte that label values here never hold). */
+const SEP = '\u0001';
+
+type Labels = Record<string, string>;
+
+/** Arguments of {@link Metrics.inc} after the name: the labels (none for a label-less counter), then `by`. */
+export type IncArgs<N extends CounterName> = keyof MetricRow<N>['labels'] extends never
+  ? [labels?: Record<string, never>, by?: number]
+  : [labels: LabelsOf<N>, by?: number];
+
+/** What a component supplies for a gauge: a number, or one value per label set. */
+export type GaugeReader<N extends GaugeName> = keyof MetricRow<N>['labels'] extends never
+  ? () => number
+  : () => Iterable<readonly [LabelsOf<N>, number]>;
+
+interface CounterSeries {
+  labels: Labels;
+  value: number;
+}
+
+interface Counter {
+  names: readonly string[];
+  /** The value of a label-less counter. */
+  plain: number;
+  /** Series by their joined label values. */
+  series: Map<string, CounterSeries>;
+}
+
+interface HistogramSeries {
+  labels: Labels;
+  /** Per-bucket (not cumulative) counts; the last one is above every bound. */
+  buckets: Float64Array;
+  sum: number;
+  count: number;
+}
+
+interface Hist {
+  names: readonly string[];
+  bounds: readonly number[];
+  series: Map<string, HistogramSeries>;
+}
+
+/** One exported sample, as the prom-client registry formats it. */
+interface Sample {
+  metricName?: string;
+  labels: Labels | Record<string, string | number>;
+  sharedLabels?: Labels;
+  value: number;
+}
+
+/** The key of a label set: its values in the catalog's label order. */
+function keyOf(names: readonly string[], labels: Labels): string {
+  if (names.length === 1) return labels[names[0]];
+  let key = labels[names[0]];
+  for (let i = 1; i < names.length; i++) key += SEP + labels[names[i]];
+  return key;
+}
+
+/** Every combination of the finite label values (none when a label is open). */
+function combinations(labels: Readonly<Record<string, LabelValues>>): Labels[] {
+  let out: Labels[] = [{}];
+  for (const [name, values] of Object.entries(labels)) {
+    if (values === null) return [];
+    out = out.flatMap((l) => values.map((v) => ({ ...l, [name]: v })));
+  }
+  return out;
+}
 
 export class Metrics {
   readonly registry = new Registry();
   /** queries[transport][source][typeIndex] */
-  private readonly queries = new Float64Array(
-    TRANSPORTS.length * SOURCES.length * (TRACKED_TYPES.length + 1),
-  );
+  private readonly queries = new Float64Array(TRANSPORTS.length * SOURCES.length * NT);
   private readonly rcodes = new Float64Array(24);
   private readonly latency = new Float64Array(LATENCY_BUCKETS.length + 1);
   private latencySum = 0;
   private latencyCount = 0;
   private readonly typeIndex = new Map<number, number>(TRACKED_TYPES.map((t, i) => [t, i]));
-  /** Named plain counters that other components bump (upstream errors, drops, …). */
-  readonly counters = new Map<string, { help: string; labels: string[]; values: Map<string, number> }>();
+  private readonly counters = new Map<string, Counter>();
+  private readonly histograms = new Map<string, Hist>();
+  private readonly readers = new Map<string, () => unknown>();
 
   constructor() {
-    const self = this;
-    new Counter({
-      name: 'privatelink_dns_queries_total',
-      help: 'Queries answered, by query type, transport and answer source',
-      labelNames: ['type', 'transport', 'source'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        const nt = TRACKED_TYPES.length + 1;
-        for (let t = 0; t < TRANSPORTS.length; t++)
-          for (let s = 0; s < SOURCES.length; s++)
-            for (let k = 0; k < nt; k++) {
-              const v = self.queries[(t * SOURCES.length + s) * nt + k];
-              if (v > 0) {
-                const type = k < TRACKED_TYPES.length ? typeName(TRACKED_TYPES[k]) : 'other';
-                this.inc({ type, transport: TRANSPORTS[t], source: SOURCES[s] }, v);
-              }
-            }
-      },
-    });
-    new Counter({
-      name: 'privatelink_dns_responses_total',
-      help: 'Responses sent, by rcode',
-      labelNames: ['rcode'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        self.rcodes.forEach((v, rc) => {
-          if (v > 0) this.inc({ rcode: RcodeName[rc] ?? String(rc) }, v);
-        });
-      },
-    });
-    const hist = new Histogram({
-      name: 'privatelink_dns_request_duration_seconds',
-      help: 'Time from receiving a query to sending its response',
-      buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
-    });
-    // Expose our own buckets through the histogram's collect hook.
-    (hist as unknown as { collect: () => void }).collect = () => {
-      hist.reset();
-      const h = hist as unknown as { hashMap: Record<string, unknown> };
-      let cumulative = 0;
-      const bucketValues: Record<number, number> = {};
-      LATENCY_BUCKETS.forEach((b, i) => {
-        cumulative += self.latency[i];
-        bucketValues[b] = self.latency[i];
+    for (const def of METRICS as readonly MetricDef[]) {
+      if (def.perQuery) continue;
+      const names = Object.keys(def.labels);
+      if (def.type === 'counter') {
+        const c: Counter = { names, plain: 0, series: new Map() };
+        if (names.length)
+          for (const l of combinations(def.labels)) c.series.set(keyOf(names, l), { labels: l, value: 0 });
+        this.counters.set(def.name, c);
+        this.register(def, () =>
+          names.length
+            ? [...c.series.values()].map((s) => ({ labels: s.labels, value: s.value }))
+            : [{ labels: {}, value: c.plain }],
+        );
+      } else if (def.type === 'histogram') {
+        const h: Hist = { names, bounds: def.buckets ?? LATENCY_BUCKETS, series: new Map() };
+        this.histograms.set(def.name, h);
+        this.register(def, () => [...h.series.values()].flatMap((s) => histogramSamples(def, h.bounds, s)));
+      } else {
+        this.register(def, () => this.readGauge(def.name, names.length === 0));
+      }
+    }
+    this.register(METRICS[0], () => this.querySamples());
+    this.register(METRICS[1], () => {
+      const out: Sample[] = [];
+      this.rcodes.forEach((v, rc) => {
+        const name = RcodeName[rc];
+        if (name !== undefined || v > 0) out.push({ labels: { rcode: name ?? String(rc) }, value: v });
       });
-      h.hashMap = {
-        '': { labels: {}, bucketValues, sum: self.latencySum, count: self.latencyCount },
-      };
-      void cumulative;
-    };
+      return out;
+    });
+    const requestDuration = METRICS[2];
+    this.register(requestDuration, () =>
+      histogramSamples(requestDuration, LATENCY_BUCKETS, {
+        labels: {},
+        buckets: this.latency,
+        sum: this.latencySum,
+        count: this.latencyCount,
+      }),
+    );
   }
 
   /** Counts one answered query; `seconds` is its latency. */
   query(qtype: number, transport: Transport, source: AnswerSource, rcode: number, seconds: number): void {
-    const nt = TRACKED_TYPES.length + 1;
     const k = this.typeIndex.get(qtype) ?? TRACKED_TYPES.length;
     const t = transport === 'udp' ? 0 : 1;
     const s = SOURCES.indexOf(source);
-    this.queries[(t * SOURCES.length + s) * nt + k]++;
+    this.queries[(t * SOURCES.length + s) * NT + k]++;
     this.rcodes[rcode < 24 ? rcode : 23]++;
     let b = 0;
     while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]) b++;
@@ -99,53 +167,125 @@ export class Metrics {
     this.latencyCount++;
   }
 
-  /** Defines (once) and bumps a labelled counter exposed as `privatelink_dns_<name>_total`. */
-  inc(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
-    let c = this.counters.get(name);
-    if (!c) {
-      c = { help, labels: Object.keys(labels), values: new Map() };
-      this.counters.set(name, c);
-      const entry = c;
-      new Counter({
-        name: `privatelink_dns_${name}_total`,
-        help,
-        labelNames: entry.labels,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          for (const [k, v] of entry.values) this.inc(JSON.parse(k), v);
-        },
-      });
+  /** Adds `by` (default 1) to a counter of the catalog: `inc('forward_servfail', { reason })`. */
+  inc<N extends CounterName>(name: N, ...args: IncArgs<N>): void {
+    const c = this.counters.get(name) as Counter;
+    const by = args[1] ?? 1;
+    if (c.names.length === 0) {
+      c.plain += by;
+      return;
     }
-    const key = JSON.stringify(labels);
-    c.values.set(key, (c.values.get(key) ?? 0) + by);
+    const labels = args[0] as Labels;
+    const key = keyOf(c.names, labels);
+    const s = c.series.get(key);
+    if (s) s.value += by;
+    else {
+      const own: Labels = {};
+      for (const n of c.names) own[n] = labels[n];
+      c.series.set(key, { labels: own, value: by });
+    }
   }
 
-  /** Registers a gauge whose value is read at scrape time. */
-  gauge(
-    name: string,
-    help: string,
-    labelNames: string[],
-    read: () => Iterable<[Record<string, string>, number]>,
-  ): void {
-    new Gauge({
-      name: `privatelink_dns_${name}`,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [l, v] of read()) this.set(l, v);
-      },
-    });
+  /** Records one observation (in seconds) in a histogram of the catalog. */
+  observe<N extends HistogramName>(name: N, labels: LabelsOf<N>, seconds: number): void {
+    const h = this.histograms.get(name) as Hist;
+    const key = keyOf(h.names, labels as Labels);
+    let s = h.series.get(key);
+    if (!s) {
+      const own: Labels = {};
+      for (const n of h.names) own[n] = (labels as Labels)[n];
+      s = { labels: own, buckets: new Float64Array(h.bounds.length + 1), sum: 0, count: 0 };
+      h.series.set(key, s);
+    }
+    let b = 0;
+    while (b < h.bounds.length && seconds > h.bounds[b]) b++;
+    s.buckets[b]++;
+    s.sum += seconds;
+    s.count++;
   }
 
-  /** Value of a counter made with {@link inc} (tests, soak). */
-  value(name: string, labels: Record<string, string> = {}): number {
-    return this.counters.get(name)?.values.get(JSON.stringify(labels)) ?? 0;
+  /**
+   * Supplies the read function of a gauge of the catalog, called at scrape time. A later call
+   * replaces the reader (reloads, several components of one server): the gauge is registered once.
+   */
+  gauge<N extends GaugeName>(name: N, read: GaugeReader<N>): void {
+    this.readers.set(name, read);
+  }
+
+  /** Value of one series of a counter (tests, soak); 0 when it has not counted. */
+  value<N extends CounterName>(
+    name: N,
+    ...labels: keyof MetricRow<N>['labels'] extends never ? [] : [labels: LabelsOf<N>]
+  ): number {
+    const c = this.counters.get(name) as Counter;
+    if (c.names.length === 0) return c.plain;
+    return c.series.get(keyOf(c.names, labels[0] as Labels))?.value ?? 0;
+  }
+
+  /** Sum of every series of a counter. */
+  total(name: CounterName): number {
+    const c = this.counters.get(name) as Counter;
+    let sum = c.plain;
+    for (const s of c.series.values()) sum += s.value;
+    return sum;
   }
 
   text(): Promise<string> {
     return this.registry.metrics();
   }
+
+  /** Registers one catalog metric whose samples `collect` makes at scrape time. */
+  private register(def: MetricDef, collect: () => Sample[]): void {
+    const name = exportedName(def);
+    const { help, type } = def;
+    const metric = {
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      get: async () => ({ name, help, type, aggregator: 'sum', values: collect() }),
+      reset: () => {},
+    };
+    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  private readGauge(name: string, plain: boolean): Sample[] {
+    const read = this.readers.get(name);
+    if (plain) return [{ labels: {}, value: read ? (read() as number) : 0 }];
+    if (!read) return [];
+    const out: Sample[] = [];
+    for (const [labels, value] of read() as Iterable<[Labels, number]>) out.push({ labels, value });
+    return out;
+  }
+
+  private querySamples(): Sample[] {
+    const out: Sample[] = [];
+    for (let t = 0; t < TRANSPORTS.length; t++)
+      for (let s = 0; s < SOURCES.length; s++)
+        for (let k = 0; k < NT; k++) {
+          const value = this.queries[(t * SOURCES.length + s) * NT + k];
+          out.push({
+            labels: { type: QUERY_TYPE_LABELS[k], transport: TRANSPORTS[t], source: SOURCES[s] },
+            value,
+          });
+        }
+    return out;
+  }
+}
+
+/** The `_bucket` (cumulative), `_sum` and `_count` samples of one histogram series. */
+function histogramSamples(def: MetricDef, bounds: readonly number[], s: HistogramSeries): Sample[] {
+  const name = exportedName(def);
+  const out: Sample[] = [];
+  let acc = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    acc += s.buckets[i];
+    out.push({ metricName: `${name}_bucket`, labels: { le: bounds[i] }, sharedLabels: s.labels, value: acc });
+  }
+  out.push(
+    { metricName: `${name}_bucket`, labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count },
+    { metricName: `${name}_sum`, labels: {}, sharedLabels: s.labels, value: s.sum },
+    { metricName: `${name}_count`, labels: {}, sharedLabels: s.labels, value: s.count },
+  );
+  return out;
 }

@@ -8,6 +8,7 @@
 
 import type { Config, EndpointConfig, VpcConfig } from '../config/schema.js';
 import { normaliseName } from '../dns/names.js';
+import type { ConfigProblemCode } from '../errors/catalog.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
 import { defaultPrivateDnsNames, endpointIdOf, parseService } from './names.js';
 import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
@@ -20,6 +21,7 @@ export type PartialVpc = Omit<VpcConfig, 'endpoints'> & { endpoints: (EndpointCo
 
 /** One broken rule: where (a path into the config) and what to do about it. */
 export interface RuleProblem {
+  code: ConfigProblemCode;
   path: PathSeg[];
   message: string;
 }
@@ -54,7 +56,7 @@ export function checkRulesPartial(
   vpcs: readonly (PartialVpc | null)[],
 ): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  const add = (path: PathSeg[], message: string) => problems.push({ path, message });
+  const add: Add = (code, path, message) => problems.push({ code, path, message });
 
   const vpcIds = new Map<string, number>();
   const subnetOwners = new Map<string, string>();
@@ -66,7 +68,11 @@ export function checkRulesPartial(
     const vp: PathSeg[] = ['vpcs', v];
     const prev = vpcIds.get(vpc.id);
     if (prev !== undefined)
-      add([...vp, 'id'], `VPC ${vpc.id} is already defined at vpcs[${prev}]; merge the two`);
+      add(
+        'config.duplicate-id',
+        [...vp, 'id'],
+        `VPC ${vpc.id} is already defined at vpcs[${prev}]; merge the two`,
+      );
     else vpcIds.set(vpc.id, v);
     checkVpc(vpc, vp, add, subnetOwners, endpointIds, eniIds);
   });
@@ -78,6 +84,7 @@ export function checkRulesPartial(
       if (!azs.has(az)) {
         const known = [...azs].sort();
         add(
+          'config.unknown-az',
           ['impairedAzs', i],
           `no subnet is in Availability Zone "${az}"; use one of: ${known.join(', ') || '(no subnets defined)'}`,
         );
@@ -87,7 +94,7 @@ export function checkRulesPartial(
   return problems;
 }
 
-type Add = (path: PathSeg[], message: string) => void;
+type Add = (code: ConfigProblemCode, path: PathSeg[], message: string) => void;
 
 interface SubnetInfo {
   id: string;
@@ -109,12 +116,22 @@ function checkVpc(
   vpc.subnets.forEach((s, k) => {
     const sp: PathSeg[] = [...vp, 'subnets', k];
     const owner = subnetOwners.get(s.id);
-    if (subnets.has(s.id)) add([...sp, 'id'], `subnet ${s.id} is listed twice in VPC ${vpc.id}; remove one`);
+    if (subnets.has(s.id))
+      add(
+        'config.duplicate-id',
+        [...sp, 'id'],
+        `subnet ${s.id} is listed twice in VPC ${vpc.id}; remove one`,
+      );
     else if (owner !== undefined)
-      add([...sp, 'id'], `subnet ${s.id} already belongs to VPC ${owner}; a subnet is in exactly one VPC`);
+      add(
+        'config.duplicate-id',
+        [...sp, 'id'],
+        `subnet ${s.id} already belongs to VPC ${owner}; a subnet is in exactly one VPC`,
+      );
     subnetOwners.set(s.id, vpc.id);
     if (!azBelongsTo(s.az, vpc.region))
       add(
+        'config.unknown-az',
         [...sp, 'az'],
         `Availability Zone "${s.az}" is not in the VPC's region ${vpc.region}; use a name such as ${vpc.region}a`,
       );
@@ -130,13 +147,14 @@ function checkVpc(
       checkSubnetRange(c, s.ipv6Cidr, [...sp, 'ipv6Cidr'], 44, 64, add);
     }
     if (!s.ipv4Cidr && !s.ipv6Cidr)
-      add(sp, `subnet ${s.id} has no address range; give ipv4Cidr, ipv6Cidr or both`);
+      add('config.subnet-range', sp, `subnet ${s.id} has no address range; give ipv4Cidr, ipv6Cidr or both`);
     for (const other of subnets.values()) {
       for (const fam of ['v4', 'v6'] as const) {
         const a = info[fam];
         const b = other[fam];
         if (a && b && (cidrWithin(a, b) || cidrWithin(b, a)))
           add(
+            'config.subnet-overlap',
             [...sp, fam === 'v4' ? 'ipv4Cidr' : 'ipv6Cidr'],
             `range ${a.text} of subnet ${s.id} overlaps ${b.text} of subnet ${other.id}; subnets of a VPC never overlap`,
           );
@@ -158,15 +176,23 @@ function checkVpc(
 function checkSubnetRange(c: Cidr, text: string, path: PathSeg[], min: number, max: number, add: Add): void {
   const slash = text.indexOf('/');
   if (slash < 0) {
-    add(path, `${text} is an address, not a range; write it with a prefix length (e.g. ${text}/${max})`);
+    add(
+      'config.subnet-range',
+      path,
+      `${text} is an address, not a range; write it with a prefix length (e.g. ${text}/${max})`,
+    );
     return;
   }
   if (!sameBytes(parseAddress(text.slice(0, slash))!, c.bytes)) {
-    add(path, `${text} has host bits set; the range starting there is ${formatCidrNetwork(c)}`);
+    add(
+      'config.subnet-range',
+      path,
+      `${text} has host bits set; the range starting there is ${formatCidrNetwork(c)}`,
+    );
     return;
   }
   if (c.prefix < min || c.prefix > max)
-    add(path, `a subnet range is /${min} to /${max} in AWS; ${text} is /${c.prefix}`);
+    add('config.subnet-range', path, `a subnet range is /${min} to /${max} in AWS; ${text} is /${c.prefix}`);
 }
 
 function formatCidrNetwork(c: Cidr): string {
@@ -244,11 +270,13 @@ function checkEndpoint(
   const svc = parseService(ep.service);
   if (!svc) {
     add(
+      'config.service-name',
       [...path, 'service'],
       `"${ep.service}" is not a service name; use com.amazonaws.<region>.<service> (e.g. com.amazonaws.${vpc.region}.monitoring) or com.amazonaws.vpce.<region>.vpce-svc-<id>`,
     );
   } else if (svc.region !== vpc.region && !svc.endpointService) {
     add(
+      'config.service-name',
       [...path, 'service'],
       `service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})`,
     );
@@ -264,6 +292,7 @@ function checkEndpoint(
         .join('')
         .slice(1);
       add(
+        'config.duplicate-id',
         ep.id ? [...path, 'id'] : [...path, 'service'],
         ep.id
           ? `endpoint id ${id} is already used at ${where}; endpoint ids are unique`
@@ -276,6 +305,7 @@ function checkEndpoint(
   const recType = ep.dnsRecordIpType ?? ipType;
   if (!ALLOWED_DNS_RECORD_IP_TYPES[ipType].includes(recType)) {
     add(
+      'config.ip-address-type',
       [...path, ep.dnsRecordIpType ? 'dnsRecordIpType' : 'ipAddressType'],
       `dnsRecordIpType ${recType} is not allowed with ipAddressType ${ipType}; with ${ipType} use ${ALLOWED_DNS_RECORD_IP_TYPES[ipType].join(' or ')}`,
     );
@@ -288,13 +318,18 @@ function checkEndpoint(
     if (itf.id) {
       const prevEni = eniIds.get(itf.id);
       if (prevEni)
-        add([...ip, 'id'], `network interface ${itf.id} is used twice; each interface has its own id`);
+        add(
+          'config.duplicate-id',
+          [...ip, 'id'],
+          `network interface ${itf.id} is used twice; each interface has its own id`,
+        );
       else eniIds.set(itf.id, ip);
     }
     const sub = subnets.get(itf.subnet);
     if (!sub) {
       const known = [...subnets.keys()];
       add(
+        'config.interface-subnet',
         [...ip, 'subnet'],
         `subnet ${itf.subnet} is not in VPC ${vpc.id}; ${known.length ? `use one of its subnets (${known.join(', ')})` : "add it to the VPC's subnets"}`,
       );
@@ -302,6 +337,7 @@ function checkEndpoint(
       const prev = azs.get(sub.az);
       if (prev) {
         add(
+          'config.interface-subnet',
           [...ip, 'subnet'],
           prev.subnet === sub.id
             ? `subnet ${sub.id} is used twice in endpoint ${label}; list each subnet once`
@@ -311,16 +347,19 @@ function checkEndpoint(
 
       if ((ipType === 'ipv4' || ipType === 'dualstack') && !sub.v4)
         add(
+          'config.ip-address-type',
           [...ip, 'subnet'],
           `subnet ${sub.id} has no IPv4 range, but ipAddressType ${ipType} needs one on every subnet; add ipv4Cidr to the subnet or use ipAddressType ipv6`,
         );
       if (ipType === 'ipv6' && sub.v4)
         add(
+          'config.ip-address-type',
           [...ip, 'subnet'],
           `subnet ${sub.id} has an IPv4 range, but ipAddressType ipv6 needs IPv6-only subnets; use ipAddressType dualstack or an IPv6-only subnet`,
         );
       if ((ipType === 'ipv6' || ipType === 'dualstack') && !sub.v6)
         add(
+          'config.ip-address-type',
           [...ip, 'subnet'],
           `subnet ${sub.id} has no IPv6 range, but ipAddressType ${ipType} needs one on every subnet; add ipv6Cidr to the subnet or use ipAddressType ipv4`,
         );
@@ -330,21 +369,25 @@ function checkEndpoint(
     const wants6 = ipType !== 'ipv4';
     if (wants4 && !itf.ipv4)
       add(
+        'config.ip-address-type',
         [...ip, 'ipv4'],
         `interface in ${itf.subnet} has no ipv4 address; ipAddressType ${ipType} needs one`,
       );
     if (wants6 && !itf.ipv6)
       add(
+        'config.ip-address-type',
         [...ip, 'ipv6'],
         `interface in ${itf.subnet} has no ipv6 address; ipAddressType ${ipType} needs one`,
       );
     if (!wants4 && itf.ipv4)
       add(
+        'config.ip-address-type',
         [...ip, 'ipv4'],
         `ipAddressType ipv6 interfaces have no IPv4 address; remove ipv4 or use ipAddressType dualstack`,
       );
     if (!wants6 && itf.ipv6)
       add(
+        'config.ip-address-type',
         [...ip, 'ipv6'],
         `ipAddressType ipv4 interfaces have no IPv6 address; remove ipv6 or use ipAddressType dualstack`,
       );
@@ -358,6 +401,7 @@ function checkEndpoint(
       if (sub && range) {
         if (!cidrContains(range, bytes)) {
           add(
+            'config.interface-address',
             [...ip, fam],
             `interface ${text} is outside subnet ${sub.id} (${range.text}); pick an address inside it`,
           );
@@ -365,6 +409,7 @@ function checkEndpoint(
           const r = reservedIndex(range, bytes);
           if (r)
             add(
+              'config.interface-address',
               [...ip, fam],
               `${text} is reserved by AWS (the ${r === 'first' ? 'first four addresses' : 'last address'} of ${range.text}); pick another address in subnet ${sub.id}`,
             );
@@ -373,6 +418,7 @@ function checkEndpoint(
       const prevUse = addresses.get(key);
       if (prevUse)
         add(
+          'config.interface-address',
           [...ip, fam],
           `address ${text} is already used by ${prevUse}; each interface has its own address`,
         );
@@ -386,12 +432,14 @@ function checkEndpoint(
     ep.privateDnsNames!.forEach((n, k) => {
       if (!DNS_NAME.test(n))
         add(
+          'config.private-dns',
           [...path, 'privateDnsNames', k],
           `"${n}" is not a DNS name; use labels of letters, digits and hyphens, with * only as the whole first label (*.example.com)`,
         );
     });
     if (svc?.endpointService && ep.privateDnsNames!.length > 1)
       add(
+        'config.private-dns',
         [...path, 'privateDnsNames'],
         `an endpoint service has at most one private DNS name (the provider's); keep one`,
       );
@@ -402,6 +450,7 @@ function checkEndpoint(
       .filter(Boolean)
       .join(' and ');
     add(
+      'config.private-dns',
       [...path, 'privateDnsEnabled'],
       `private DNS needs enableDnsSupport and enableDnsHostnames on VPC ${vpc.id}, but ${off} ${off.includes(' and ') ? 'are' : 'is'} false; set them to true or set privateDnsEnabled: false`,
     );
@@ -413,6 +462,7 @@ function checkEndpoint(
     const prev = privateNames.get(n);
     if (prev) {
       add(
+        'config.private-dns',
         explicit ? [...path, 'privateDnsNames', k] : [...path, 'service'],
         `private DNS name ${n} is already claimed by endpoint ${prev.endpoint} in VPC ${vpc.id}; AWS refuses a second endpoint with the same private DNS name: set privateDnsEnabled: false on one of them`,
       );

@@ -51,8 +51,6 @@ export interface AccessOptions {
   metrics?: Metrics;
 }
 
-const RATE_LIMITED_HELP = 'UDP queries over the per-client rate limit, by action';
-
 /** The access handler: allowed clients, rate limit, then the client's VPC view. */
 export class AccessHandler implements Handler {
   readonly name = 'access';
@@ -65,7 +63,7 @@ export class AccessHandler implements Handler {
     const s = this.state();
     if (!s.allowed.lookup(ctx.clientAddress)) {
       ctx.source = 'access';
-      this.opts.metrics?.inc('refused_clients', 'Queries refused because the client is not allowed', {
+      this.opts.metrics?.inc('refused_clients', {
         transport: ctx.transport,
       });
       return buildResponse(ctx.msg, ctx.q, {
@@ -77,7 +75,7 @@ export class AccessHandler implements Handler {
     const rl = this.opts.rateLimiter;
     if (rl?.enabled && ctx.transport === 'udp' && !rl.allow(ctx.clientAddress)) {
       const action = rl.action ?? 'refuse';
-      this.opts.metrics?.inc('rate_limited', RATE_LIMITED_HELP, { action });
+      this.opts.metrics?.inc('rate_limited', { action });
       ctx.source = 'access';
       if (action === 'drop') return null;
       if (action === 'slip') {

@@ -170,10 +170,10 @@ export class CacheHandler implements Handler {
     if (!cache) return undefined;
     const hit = cache.get(contextKey(ctx, this.deps.rules()));
     if (!hit) {
-      this.deps.metrics.inc('cache_misses', 'Queries the cache could not answer');
+      this.deps.metrics.inc('cache_misses');
       return undefined;
     }
-    this.deps.metrics.inc('cache_hits', 'Queries answered from the cache');
+    this.deps.metrics.inc('cache_hits');
     ctx.source = 'cache';
     const out = respond(ctx, hit.reply, hit.scan, hit.age, this.deps.catalog());
     ctx.source = 'cache';

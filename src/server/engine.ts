@@ -64,7 +64,7 @@ export class QueryEngine {
     if (q instanceof WireError) {
       const maxSize = transport === 'udp' ? clientUdpLimit(q.edns, this.opts.maxUdpSize()) : TCP_MAX_MESSAGE;
       const res = buildErrorResponse(msg, q, maxSize);
-      this.opts.metrics.inc('malformed_queries', 'Queries that did not parse, by reason', { reason: q.code });
+      this.opts.metrics.inc('malformed_queries', { reason: q.code });
       if (this.log.isLevelEnabled('debug')) {
         this.log.debug(
           { client: address, port, transport, error: q.code, detail: q.message },

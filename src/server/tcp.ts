@@ -43,8 +43,6 @@ export interface TcpListener {
   close(graceMs?: number): Promise<void>;
 }
 
-const CLOSED_HELP = 'TCP connections closed by the server, by reason';
-
 /** Listens on `host:port` and answers framed messages through `engine`. */
 export function listenTcp(
   host: string,
@@ -64,7 +62,7 @@ export function listenTcp(
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (sock) => {
     const lim = limits();
     if (sockets.size >= lim.tcpMaxConnections || draining) {
-      metrics.inc('tcp_connections_rejected', 'TCP connections refused by the connection limit', {});
+      metrics.inc('tcp_connections_rejected');
       sock.on('error', () => {});
       sock.destroy();
       return;
@@ -85,7 +83,7 @@ export function listenTcp(
     const cut = (why: string) => {
       if (sock.destroyed) return;
       done = true;
-      metrics.inc('tcp_connections_closed', CLOSED_HELP, { reason: why });
+      metrics.inc('tcp_connections_closed', { reason: why });
       sock.destroy();
     };
     const finish = () => {

@@ -1,8 +1,12 @@
-/** Errors of the upstream side: small named classes, each with a stable `code`. */
+/**
+ * Errors of the upstream side: small named classes, each with a stable `code` from the error
+ * catalog (src/errors/catalog.ts).
+ */
+import type { ConfigProblemCode, UpstreamErrorCode } from '../errors/catalog.js';
 
 /** One try at one upstream got no acceptable answer in time. */
 export class UpstreamTimeoutError extends Error {
-  readonly code = 'timeout';
+  readonly code: UpstreamErrorCode = 'upstream.timeout';
   constructor(upstream: string) {
     super(`upstream ${upstream} did not answer in time`);
     this.name = 'UpstreamTimeoutError';
@@ -11,7 +15,7 @@ export class UpstreamTimeoutError extends Error {
 
 /** The socket failed (ICMP unreachable, connection refused or reset, closed mid-answer). */
 export class UpstreamNetworkError extends Error {
-  readonly code = 'network';
+  readonly code: UpstreamErrorCode = 'upstream.network';
   constructor(upstream: string, cause?: unknown) {
     super(`upstream ${upstream}: ${cause instanceof Error ? cause.message : 'network error'}`, { cause });
     this.name = 'UpstreamNetworkError';
@@ -20,7 +24,7 @@ export class UpstreamNetworkError extends Error {
 
 /** The exchange was closed while the query was in flight. */
 export class ExchangeClosedError extends Error {
-  readonly code = 'closed';
+  readonly code: UpstreamErrorCode = 'upstream.closed';
   constructor() {
     super('the upstream exchange is closed');
     this.name = 'ExchangeClosedError';
@@ -29,7 +33,7 @@ export class ExchangeClosedError extends Error {
 
 /** An upstream is this server itself (it would forward to itself forever). */
 export class UpstreamIsSelfError extends Error {
-  readonly code = 'self';
+  readonly code: UpstreamErrorCode = 'upstream.self';
   constructor(readonly upstream: string) {
     super(`upstream ${upstream} is this server itself; refusing to forward to it`);
     this.name = 'UpstreamIsSelfError';
@@ -38,7 +42,7 @@ export class UpstreamIsSelfError extends Error {
 
 /** An upstream address does not parse. */
 export class BadUpstreamError extends Error {
-  readonly code = 'bad-upstream';
+  readonly code: UpstreamErrorCode = 'upstream.bad-address';
   constructor(
     readonly upstream: string,
     reason: string,
@@ -46,4 +50,11 @@ export class BadUpstreamError extends Error {
     super(`bad upstream "${upstream}": ${reason}`);
     this.name = 'BadUpstreamError';
   }
+}
+
+/** The config problem code for an error the forwarder raised while taking a config. */
+export function configProblemCode(e: unknown): ConfigProblemCode {
+  if (e instanceof UpstreamIsSelfError) return 'config.upstream-self';
+  if (e instanceof BadUpstreamError) return 'config.bad-upstream';
+  return 'config.load-failed';
 }

@@ -166,7 +166,7 @@ export class Job implements UdpWaiter {
       return;
     }
     const up = this.up;
-    r.metrics.inc('upstream_queries', 'Queries sent to upstreams', {
+    r.metrics.inc('upstream_queries', {
       upstream: up.key,
       transport: this.tcp ? 'tcp' : 'udp',
     });

@@ -31,7 +31,7 @@ export class PassiveHealth {
   constructor(private readonly o: PassiveHealthOptions) {}
 
   failed(up: Upstream, reason: FailureReason): void {
-    this.o.metrics.inc('upstream_failures', 'Failed tries at an upstream, by reason', {
+    this.o.metrics.inc('upstream_failures', {
       upstream: up.key,
       reason,
     });
@@ -78,7 +78,7 @@ export class PassiveHealth {
 
   /** Asks the root NS; any NOERROR/NXDOMAIN answer means the upstream is back. */
   private async probe(up: Upstream): Promise<boolean> {
-    this.o.metrics.inc('upstream_probes', 'Health probes sent to upstreams that are down', {
+    this.o.metrics.inc('upstream_probes', {
       upstream: up.key,
     });
     try {

@@ -5,8 +5,7 @@
  * EDNS fallback) whose failures and answers feed the passive health of passive-health.ts.
  */
 import type { Logger } from 'pino';
-import { Histogram } from 'prom-client';
-import { LATENCY_BUCKETS, type Metrics } from '../metrics/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { Deadlines } from './deadlines.js';
 import type { UpstreamGroup } from './groups.js';
 import {
@@ -53,22 +52,12 @@ export class UpstreamResolver {
     const log = opts.logger;
     const { metrics } = opts;
     const onDrop = (reason: DropReason, from: string) => {
-      metrics.inc('upstream_replies_dropped', 'Upstream replies dropped (spoofing checks)', { reason });
+      metrics.inc('upstream_replies_dropped', { reason });
       if (log.isLevelEnabled('debug')) log.debug({ reason, from }, 'dropped an upstream reply');
     };
     this.udp = new UdpExchange({ deadlines: this.deadlines, ids: this.ids, onDrop, poolSize: opts.poolSize });
     this.tcp = new TcpExchange({ deadlines: this.deadlines, ids: this.ids, onDrop });
     this.health = new PassiveHealth({ settings: () => this.settings, udp: this.udp, metrics, log });
-    const name = 'privatelink_dns_upstream_duration_seconds';
-    const latency =
-      (metrics.registry.getSingleMetric(name) as Histogram<'upstream'> | undefined) ??
-      new Histogram({
-        name,
-        help: 'Time from sending a query upstream to accepting its answer, per upstream',
-        labelNames: ['upstream'],
-        buckets: LATENCY_BUCKETS,
-        registers: [metrics.registry],
-      });
     const self = this;
     const health = this.health;
     this.host = {
@@ -87,7 +76,7 @@ export class UpstreamResolver {
       failed: (up, reason) => health.failed(up, reason),
       answered: (up, ms) => {
         health.succeeded(up);
-        latency.observe({ upstream: up.key }, ms / 1000);
+        metrics.observe('upstream_duration_seconds', { upstream: up.key }, ms / 1000);
       },
       done: (job) => {
         this.active--;
@@ -113,12 +102,12 @@ export class UpstreamResolver {
   resolve(key: string, req: UpstreamRequest): Promise<Outcome> {
     const existing = this.inFlight.get(key);
     if (existing) {
-      this.opts.metrics.inc('upstream_coalesced', 'Queries answered by an identical query in flight');
+      this.opts.metrics.inc('upstream_coalesced');
       return existing.promise;
     }
     if (this.closed) return Promise.resolve(fail('closed'));
     if (this.active >= this.settings.maxInFlight) {
-      this.opts.metrics.inc('upstream_overflow', 'Queries refused because maxInFlight was reached');
+      this.opts.metrics.inc('upstream_overflow');
       return Promise.resolve(fail('busy'));
     }
     const order = orderUpstreams(req.group, this.settings.policy, this.ids);

@@ -312,6 +312,14 @@ describe('metrics', () => {
       ['us-east-2b', '10.0.2.23', CW_ID, '1'],
     ]);
     const checks = families.find((f) => f.name === 'privatelink_dns_health_checks_total');
-    expect(checks?.metrics).toEqual([{ labels: { kind: 'tcp', result: 'failure' }, value: '1' }]);
+    // Every kind and result is there from the start; only the round that ran has counted.
+    expect(checks?.metrics).toEqual([
+      { labels: { kind: 'tcp', result: 'success' }, value: '0' },
+      { labels: { kind: 'tcp', result: 'failure' }, value: '1' },
+      { labels: { kind: 'http', result: 'success' }, value: '0' },
+      { labels: { kind: 'http', result: 'failure' }, value: '0' },
+      { labels: { kind: 'dns', result: 'success' }, value: '0' },
+      { labels: { kind: 'dns', result: 'failure' }, value: '0' },
+    ]);
   });
 });

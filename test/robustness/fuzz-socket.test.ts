@@ -152,6 +152,6 @@ describe.each(fuzzSeeds('socket fuzz'))('server under fuzzing ($name)', ({ seed 
       await sendTcp(srv.tcp.port, messages(batchSeed ^ 0x5a5a, UDP_PER_BATCH / 2), prng(batchSeed));
       await expectHealthy(port);
     }
-    expect(srv.metrics.counters.get('malformed_queries')?.values.size ?? 0).toBeGreaterThan(0);
+    expect(srv.metrics.total('malformed_queries')).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -52,7 +52,7 @@ export class ForwardHandler implements Handler {
     if (q.edns && q.edns.options.length > 0) {
       const h = readHops(q.edns.options, d.token);
       if (h.loop) {
-        d.metrics.inc('forward_loops', 'Queries that came back to us round a forwarding loop');
+        d.metrics.inc('forward_loops');
         d.logger.warn(
           { qname: q.qname, qtype: q.qtype, client: ctx.clientAddress },
           'forwarding loop detected: our own query came back; answering SERVFAIL',
@@ -76,7 +76,7 @@ export class ForwardHandler implements Handler {
     if (ctx.signal?.aborted) return null;
     ctx.source = 'forward';
     if (!outcome.ok) {
-      d.metrics.inc('forward_servfail', 'Forwarded queries answered SERVFAIL, by reason', {
+      d.metrics.inc('forward_servfail', {
         reason: outcome.reason,
       });
       return servfail(ctx, outcome.ede);

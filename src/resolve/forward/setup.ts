@@ -8,7 +8,7 @@ import type { Config } from '../../config/schema.js';
 import { parseQuery, WireError } from '../../dns/query.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Catalog } from '../../privatelink/catalog.js';
-import { UpstreamIsSelfError } from '../../upstream/errors.js';
+import { configProblemCode, UpstreamIsSelfError } from '../../upstream/errors.js';
 import { RuleTable, UpstreamGroup, upstreamFor } from '../../upstream/groups.js';
 import { newLoopToken, readHops } from '../../upstream/query.js';
 import { UpstreamResolver } from '../../upstream/resolver.js';
@@ -104,19 +104,9 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
   let cache: ResponseCache | null =
     opts.config.cache === false ? null : new ResponseCache(opts.config.cache, now);
 
-  const gauge = (
-    name: string,
-    help: string,
-    labels: string[],
-    read: () => Iterable<[Record<string, string>, number]>,
-  ) => {
-    if (!metrics.registry.getSingleMetric(`privatelink_dns_${name}`)) metrics.gauge(name, help, labels, read);
-  };
-  gauge('cache_entries', 'Answers in the forwarding cache', [], () => [[{}, cache?.size ?? 0]]);
-  gauge('upstream_up', 'Whether an upstream is considered up (1) or down (0)', ['upstream'], () =>
-    [...known.values()].map(
-      (u) => [{ upstream: u.key }, u.down || u.isSelf ? 0 : 1] as [Record<string, string>, number],
-    ),
+  metrics.gauge('cache_entries', () => cache?.size ?? 0);
+  metrics.gauge('upstream_up', () =>
+    [...known.values()].map((u) => [{ upstream: u.key }, u.down || u.isSelf ? 0 : 1] as const),
   );
 
   const cacheHandler = new CacheHandler({
@@ -256,6 +246,7 @@ export function forwardingProblem(l: LoadedConfig, e: unknown): ConfigProblem {
   if (k >= 0) path = ['upstreams', k];
   const pos = l.locate(path);
   return {
+    code: configProblemCode(e),
     file: l.file,
     line: pos.line,
     col: pos.col,

@@ -1,0 +1,315 @@
+/**
+ * Every error the server reports with a stable code, declared once: config problems, admin API
+ * errors, upstream errors and start-up errors. Each entry says what the error means and how to
+ * fix it; docs/reference/errors.md is generated from this table (`npm run docs:reference`).
+ *
+ * Codes are `<area>.<kebab-case>` and never change once published. Admin API errors also carry
+ * the short `wire` code that the JSON error body has always sent (`{"error": {"code": ...}}`).
+ */
+
+/** One row of the table. */
+export interface ErrorDef {
+  readonly code: string;
+  readonly meaning: string;
+  readonly fix: string;
+  /** HTTP status (admin API errors). */
+  readonly status?: number;
+  /** The code in the admin API's JSON error body. */
+  readonly wire?: string;
+  /** What the start-up message says after "cannot listen on ADDRESS: " (listen errors). */
+  readonly says?: string;
+  /** The socket error code (errno) this entry stands for. */
+  readonly errno?: string;
+}
+
+export const ERRORS = [
+  // Config problems: every ConfigProblem has one of these codes.
+  {
+    code: 'config.not-found',
+    meaning: 'The config file does not exist.',
+    fix: 'Check the path given with `--config` (or create the file).',
+  },
+  {
+    code: 'config.permission-denied',
+    meaning: 'The config file exists but this process may not read it.',
+    fix: 'Make the file readable by the user the server runs as.',
+  },
+  {
+    code: 'config.unreadable',
+    meaning: 'The config file could not be read for another reason (a directory, an I/O error).',
+    fix: 'Point `--config` at a regular, readable YAML file.',
+  },
+  {
+    code: 'config.yaml-syntax',
+    meaning: 'The file is not valid YAML (bad indentation, an unclosed quote, a duplicate key).',
+    fix: 'Fix the YAML at the line and column shown.',
+  },
+  {
+    code: 'config.unknown-field',
+    meaning: 'A field the config schema does not have (often a typo).',
+    fix: 'Remove it or use the field the message suggests.',
+  },
+  {
+    code: 'config.missing-field',
+    meaning: 'A required field is missing.',
+    fix: 'Add the field; the message says which type it takes.',
+  },
+  {
+    code: 'config.wrong-type',
+    meaning: 'A field has the wrong type (a string where a number belongs, a map for a list).',
+    fix: 'Write the value with the type the message names.',
+  },
+  {
+    code: 'config.invalid-choice',
+    meaning: 'A field takes one of a fixed set of values and has another.',
+    fix: 'Use one of the values the message lists.',
+  },
+  {
+    code: 'config.invalid-value',
+    meaning: 'A value of the right type breaks a schema rule (out of range, wrong format).',
+    fix: 'Change the value as the message says.',
+  },
+  {
+    code: 'config.duplicate-id',
+    meaning: 'A VPC, subnet, endpoint or network interface id is used twice.',
+    fix: 'Give each resource its own id, or merge or remove the duplicate.',
+  },
+  {
+    code: 'config.unknown-az',
+    meaning:
+      'An Availability Zone is not in the region of the VPC, or `impairedAzs` names a zone no subnet is in.',
+    fix: 'Use a zone of the region (e.g. `us-east-2a`) that one of the subnets is in.',
+  },
+  {
+    code: 'config.subnet-range',
+    meaning:
+      'A subnet range is missing, is an address rather than a range, has host bits set, or has a size AWS does not allow.',
+    fix: 'Give a network address with a prefix length of /16 to /28 (IPv4) or /44 to /64 (IPv6).',
+  },
+  {
+    code: 'config.subnet-overlap',
+    meaning: 'Two subnets of one VPC overlap.',
+    fix: 'Give the subnets disjoint ranges.',
+  },
+  {
+    code: 'config.service-name',
+    meaning:
+      'An endpoint service name is malformed, or names a service in another region than the one of the VPC.',
+    fix: 'Use `com.amazonaws.<region>.<service>` in the region of the VPC, or `com.amazonaws.vpce.<region>.vpce-svc-<id>`.',
+  },
+  {
+    code: 'config.ip-address-type',
+    meaning:
+      'The `ipAddressType` of an endpoint does not fit its `dnsRecordIpType`, its subnets or the addresses of its interfaces.',
+    fix: 'Change `ipAddressType`, or give the subnets and interfaces the address families it needs.',
+  },
+  {
+    code: 'config.interface-subnet',
+    meaning:
+      'An interface is in a subnet the VPC does not have, or two interfaces of one endpoint share a subnet or an AZ.',
+    fix: 'Use one subnet of the VPC per Availability Zone for each endpoint.',
+  },
+  {
+    code: 'config.interface-address',
+    meaning: 'An interface address is outside its subnet, reserved by AWS, or used by another interface.',
+    fix: 'Pick a free address inside the subnet (not its first four or last address).',
+  },
+  {
+    code: 'config.private-dns',
+    meaning:
+      'A private DNS name is malformed or claimed twice, or private DNS is on in a VPC without DNS support and hostnames.',
+    fix: 'Fix the name, set `privateDnsEnabled: false` on one endpoint, or turn on `enableDnsSupport` and `enableDnsHostnames`.',
+  },
+  {
+    code: 'config.upstream-self',
+    meaning: 'An upstream is this server itself: forwarding to it would loop.',
+    fix: 'Remove that upstream, or point it at another resolver.',
+  },
+  {
+    code: 'config.bad-upstream',
+    meaning: 'An upstream is not an IP address with an optional port.',
+    fix: 'Write upstreams as `IP` or `IP:PORT` (`[IPv6]:PORT` for IPv6).',
+  },
+  {
+    code: 'config.load-failed',
+    meaning: 'Loading the config failed for a reason that is not a problem of its content.',
+    fix: 'Read the message; fix its cause and reload.',
+  },
+
+  // Admin API errors: the JSON error body carries the `wire` code.
+  {
+    code: 'admin.not-found',
+    status: 404,
+    wire: 'not_found',
+    meaning: 'No such resource on the admin API.',
+    fix: 'Check the path against docs/admin-api.md.',
+  },
+  {
+    code: 'admin.method-not-allowed',
+    status: 405,
+    wire: 'method_not_allowed',
+    meaning: 'The path exists but not with this HTTP method.',
+    fix: 'Use a method from the `Allow` header.',
+  },
+  {
+    code: 'admin.unauthorized',
+    status: 401,
+    wire: 'unauthorized',
+    meaning: 'The admin API has a token and the request did not send it.',
+    fix: 'Send `Authorization: Bearer <token>` (the admin CLI reads `$PRIVATELINK_DNS_ADMIN_TOKEN`).',
+  },
+  {
+    code: 'admin.bad-json',
+    status: 400,
+    wire: 'bad_json',
+    meaning: 'The request body is empty or not valid JSON.',
+    fix: 'Send a JSON object.',
+  },
+  {
+    code: 'admin.bad-body',
+    status: 400,
+    wire: 'bad_body',
+    meaning: 'The JSON body lacks a field or has one of the wrong type.',
+    fix: 'Send the fields the message names.',
+  },
+  {
+    code: 'admin.unsupported-media-type',
+    status: 415,
+    wire: 'unsupported_media_type',
+    meaning: 'A body was sent with a `Content-Type` other than `application/json`.',
+    fix: 'Send `Content-Type: application/json`.',
+  },
+  {
+    code: 'admin.body-too-large',
+    status: 413,
+    wire: 'body_too_large',
+    meaning: 'The request body is over 64 KiB.',
+    fix: 'Send a smaller body.',
+  },
+  {
+    code: 'admin.bad-query',
+    status: 400,
+    wire: 'bad_query',
+    meaning: 'A query parameter or the path is malformed (not a DNS name, type or IP address).',
+    fix: 'Fix the parameter the message names.',
+  },
+  {
+    code: 'admin.unknown-endpoint',
+    status: 404,
+    wire: 'unknown_endpoint',
+    meaning: 'No endpoint has that id.',
+    fix: 'Use an id from `GET /v1/endpoints`.',
+  },
+  {
+    code: 'admin.unknown-interface',
+    status: 404,
+    wire: 'unknown_interface',
+    meaning: 'The endpoint has no interface in that Availability Zone.',
+    fix: 'Use an AZ the endpoint has an interface in (`GET /v1/endpoints/<id>`).',
+  },
+  {
+    code: 'admin.unknown-az',
+    status: 404,
+    wire: 'unknown_az',
+    meaning: 'No interface lives in that Availability Zone.',
+    fix: 'Use an AZ that a subnet of the config is in.',
+  },
+  {
+    code: 'admin.invalid-config',
+    status: 422,
+    wire: 'invalid_config',
+    meaning: '`POST /v1/reload` read a config with problems; the previous config keeps serving.',
+    fix: 'Fix the problems listed in `problems` (each has its own config code) and reload again.',
+  },
+  {
+    code: 'admin.internal',
+    status: 500,
+    wire: 'internal',
+    meaning: 'The server failed while answering the request.',
+    fix: 'A bug: report it with the message and the server log.',
+  },
+
+  // Upstream errors: why one try at one upstream failed (logged, counted in upstream_failures).
+  {
+    code: 'upstream.timeout',
+    meaning: 'The upstream gave no acceptable answer before the try timed out.',
+    fix: 'Check that the upstream is reachable and answering; raise `forwarder.attemptTimeoutMs` for a slow one.',
+  },
+  {
+    code: 'upstream.network',
+    meaning: 'The socket to the upstream failed (ICMP unreachable, connection refused or reset).',
+    fix: 'Check the upstream address and port, and the network path to it.',
+  },
+  {
+    code: 'upstream.closed',
+    meaning: 'The upstream exchange was closed while the query was in flight (shutdown or reload).',
+    fix: 'None needed: it happens while the server stops.',
+  },
+  {
+    code: 'upstream.self',
+    meaning: 'An upstream is this server itself.',
+    fix: 'See `config.upstream-self`.',
+  },
+  {
+    code: 'upstream.bad-address',
+    meaning: 'An upstream address does not parse.',
+    fix: 'See `config.bad-upstream`.',
+  },
+
+  // Start-up errors: `serve` prints the message and exits 1.
+  {
+    code: 'startup.address-in-use',
+    errno: 'EADDRINUSE',
+    says: 'address already in use',
+    meaning: 'Another process (or another instance) listens on the DNS or admin address.',
+    fix: 'Stop the other process, or choose another address with `--listen` / `--admin` (port 0 picks a free one).',
+  },
+  {
+    code: 'startup.permission-denied',
+    errno: 'EACCES',
+    says: 'permission denied (ports below 1024 need privileges)',
+    meaning: 'The process may not listen on that port (ports below 1024 need privileges).',
+    fix: 'Use a port of 1024 or more, or grant `CAP_NET_BIND_SERVICE` (setcap, or the container runtime).',
+  },
+  {
+    code: 'startup.address-not-available',
+    errno: 'EADDRNOTAVAIL',
+    says: 'no such local address',
+    meaning: 'The listen address is not an address of this machine.',
+    fix: 'Listen on an address this machine has (`127.0.0.1`, `0.0.0.0`, `::`).',
+  },
+  {
+    code: 'startup.bad-config',
+    meaning: 'The config has problems, so the server does not start.',
+    fix: 'Fix every problem listed (run `privatelink-dns validate`), then start again.',
+  },
+  {
+    code: 'startup.admin-token-required',
+    meaning: 'The admin API would listen off loopback without a token.',
+    fix: 'Give `--admin-token` (or `$PRIVATELINK_DNS_ADMIN_TOKEN`), or listen on loopback.',
+  },
+] as const satisfies readonly ErrorDef[];
+
+type Row = (typeof ERRORS)[number];
+/** Every code in the table. */
+export type ErrorCode = Row['code'];
+/** The codes of config problems. */
+export type ConfigProblemCode = Extract<ErrorCode, `config.${string}`>;
+/** The codes of start-up errors. */
+export type StartupErrorCode = Extract<ErrorCode, `startup.${string}`>;
+/** The codes of upstream errors. */
+export type UpstreamErrorCode = Extract<ErrorCode, `upstream.${string}`>;
+/** The short codes of the admin API's JSON error bodies. */
+export type AdminWireCode = Extract<Row, { wire: string }>['wire'];
+
+const BY_CODE = new Map<string, ErrorDef>(ERRORS.map((e) => [e.code, e]));
+
+/** The entry of a code. */
+export function errorInfo(code: ErrorCode): ErrorDef {
+  return BY_CODE.get(code) as ErrorDef;
+}
+
+/** The admin API error whose body carries `wire`. */
+export function adminErrorByWire(wire: AdminWireCode): ErrorDef {
+  return ERRORS.find((e) => 'wire' in e && e.wire === wire) as ErrorDef;
+}
