@@ -1,5 +1,5 @@
 /** What the admin API reads and changes: handed in by the composition root, never global. */
-import type { ReloadResult } from '../config/load.js';
+import type { ReloadResult } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import type { ProbeStatus } from '../health/probes.js';
 import type { HealthState } from '../health/state.js';

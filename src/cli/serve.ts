@@ -2,8 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseWorkers, startCluster } from '../cluster/primary.js';
-import { ConfigError } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
+import { ConfigError } from '../config/problems.js';
 import { DEFAULT_LISTEN, startServer } from '../core/server.js';
 import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
 import { stdoutLogger } from '../log/logger.js';

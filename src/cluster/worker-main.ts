@@ -5,10 +5,10 @@
  * admin API stay in the primary.
  */
 import cluster from 'node:cluster';
-import { markChecked } from '../config/load.js';
+import { markChecked } from '../config/problems.js';
 import { type RunningServer, startServer } from '../core/server.js';
 import { stdoutLogger } from '../log/logger.js';
-import type { FromWorker, HealthEntries, ToWorker } from './messages.js';
+import { decodeConfig, type FromWorker, type HealthEntries, type ToWorker } from './messages.js';
 
 function send(m: FromWorker): void {
   process.send?.(m);
@@ -43,7 +43,7 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         server = await startServer({
           // Checked by the primary already: the worker only builds its catalog.
-          config: markChecked(m.config),
+          config: markChecked(decodeConfig(m.config)),
           listen: m.options.listen,
           upstreams: m.options.upstreams,
           admin: false,
@@ -63,7 +63,7 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'config': {
       if (!server) return;
-      const r = await server.reload(markChecked(m.config));
+      const r = await server.reload(markChecked(decodeConfig(m.config)));
       applyHealth(server, m.health);
       send({ t: 'ack', seq: m.seq, error: r.ok ? undefined : 'the config was rejected by the worker' });
       return;

@@ -8,45 +8,29 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'y
 import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
+import {
+  ConfigError,
+  type ConfigProblem,
+  checkedConfig,
+  type LoadedConfig,
+  type Locator,
+  type PathSeg,
+  pathText,
+} from './problems.js';
 import { type Config, ConfigSchema, EndpointSchema, VpcSchema } from './schema.js';
 
-export interface ConfigProblem {
-  /** Stable code from the error catalog (docs/reference/errors.md), e.g. `config.yaml-syntax`. */
-  code: ConfigProblemCode;
-  file: string;
-  line: number;
-  col: number;
-  /** Dotted path to the field, e.g. vpcs[0].endpoints[1].service */
-  path: string;
-  message: string;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'ConfigError';
-  }
-}
-
-/** The problem for a config that failed to load for another reason than its content. */
-export function loadFailedProblem(file: string, e: unknown): ConfigProblem {
-  return { code: 'config.load-failed', file, line: 1, col: 1, path: '', message: String(e) };
-}
-
-export function formatProblem(p: ConfigProblem): string {
-  return `${p.file}:${p.line}:${p.col}  ${p.path || '(top)'}  ${p.message}`;
-}
-
-export type PathSeg = string | number;
-
-export function pathText(path: readonly PathSeg[]): string {
-  let s = '';
-  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
-  return s;
-}
-
-/** Finds the position of a path in a YAML document: the deepest node that exists on the path. */
-export type Locator = (path: readonly PathSeg[], key?: boolean) => { line: number; col: number };
+export {
+  ConfigError,
+  type ConfigProblem,
+  formatProblem,
+  type LoadedConfig,
+  type Locator,
+  loadFailedProblem,
+  markChecked,
+  type PathSeg,
+  pathText,
+  type ReloadResult,
+} from './problems.js';
 
 function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Locator {
   return (path, key = false) => {
@@ -77,13 +61,6 @@ function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Lo
     const pos = lc.linePos(offset);
     return { line: pos.line, col: pos.col };
   };
-}
-
-export interface LoadedConfig {
-  config: Config;
-  /** The file the config came from, or "<inline>". */
-  file: string;
-  locate: Locator;
 }
 
 /** Parses and checks YAML text. Throws {@link ConfigError} listing every problem. */
@@ -139,25 +116,11 @@ function positioned(text: string, file: string): Locator {
   return makeLocator(doc, lc);
 }
 
-/** Configs that were checked already (see {@link markChecked}). */
-const checkedConfigs = new WeakSet<object>();
-
-/**
- * Marks an object as a config that passed {@link parseConfigText} or {@link parseConfigObject}
- * elsewhere (a cluster worker receives the primary's checked config over IPC), so that
- * {@link parseConfigObject} takes it as it is instead of checking 10,000 endpoints again.
- */
-export function markChecked(config: Config): Config {
-  checkedConfigs.add(config);
-  return config;
-}
-
 /** Checks a plain object (no positions: line and column are 1). */
 export function parseConfigObject(obj: unknown, file = '<inline>'): LoadedConfig {
   const locate: Locator = () => ({ line: 1, col: 1 });
-  if (typeof obj === 'object' && obj !== null && checkedConfigs.has(obj)) {
-    return { config: obj as Config, file, locate };
-  }
+  const checked = checkedConfig(obj, file);
+  if (checked) return checked;
   return { config: validate(obj, file, locate), file, locate };
 }
 
@@ -332,6 +295,3 @@ function editDistance(a: string, b: string): number {
   }
   return dp[b.length];
 }
-
-/** The result of a reload: applied, or rejected with the new config's problems. */
-export type ReloadResult = { ok: true; changed: boolean } | { ok: false; problems: ConfigProblem[] };

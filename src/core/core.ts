@@ -14,22 +14,20 @@ import type { AdminContext } from '../admin/context.js';
 import {
   ConfigError,
   type ConfigProblem,
+  checkedConfig,
   formatProblem,
   type LoadedConfig,
-  loadConfigFile,
   loadFailedProblem,
-  parseConfigObject,
-  parseConfigText,
   type ReloadResult,
-} from '../config/load.js';
+} from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import { Prober, type ProbeStatus } from '../health/probes.js';
 import { HealthState } from '../health/state.js';
 import { Metrics } from '../metrics/metrics.js';
-import { buildCatalog, type Catalog } from '../privatelink/catalog.js';
+import { buildCatalog, type Catalog, hasHealthChecks, healthEntriesOf } from '../privatelink/catalog.js';
 
-export type { ReloadResult } from '../config/load.js';
+export type { ReloadResult } from '../config/problems.js';
 
 /** What queries and the admin API read, swapped as one object on reload. */
 export interface CoreState {
@@ -54,6 +52,12 @@ export interface CoreOptions {
   probes?: boolean;
   /** Reload when the config file changes (file configs only). @default true for files */
   watch?: boolean;
+  /**
+   * When the catalog is built: `eager` (a server that answers queries) or `on-demand` (the
+   * cluster primary, which answers none: built when the admin API or a health check first needs
+   * it, so it holds no second copy of what its workers serve). @default 'eager'
+   */
+  catalog?: 'eager' | 'on-demand';
   /** Hooks the admin API's mutating routes await (cluster: every worker applied the change). */
   settled?: () => Promise<void>;
   /** Runs after every reload, before its caller gets the result (cluster: push to workers). */
@@ -82,22 +86,49 @@ export interface Core {
   close(): void;
 }
 
-function loadSource(src: string | object): LoadedConfig {
+/**
+ * Loads and checks a config. A config checked elsewhere (a cluster worker's) is taken as it is,
+ * so a worker never loads the parsers and the schema (about 20 MB per process).
+ */
+async function loadSource(src: string | object): Promise<LoadedConfig> {
+  const checked = typeof src === 'object' ? checkedConfig(src) : null;
+  if (checked) return checked;
+  const { loadConfigFile, parseConfigObject, parseConfigText } = await import('../config/load.js');
   if (typeof src === 'string') return src.includes('\n') ? parseConfigText(src) : loadConfigFile(src);
   return parseConfigObject(src);
 }
 
-/** Creates the core. Throws {@link ConfigError} for a bad config. */
-export function createCore(opts: CoreOptions): Core {
+/** Creates the core. Rejects with {@link ConfigError} for a bad config. */
+export async function createCore(opts: CoreOptions): Promise<Core> {
   const { logger } = opts;
   const log = logger.child({ component: 'server' });
   const metrics = new Metrics();
   const health = new HealthState();
   const steps: ReloadStep[] = [];
 
-  const first = loadSource(opts.config);
-  let state: CoreState = { loaded: first, catalog: buildCatalog(first.config, health) };
-  health.adopt(state.catalog.healthEntries);
+  const onDemand = opts.catalog === 'on-demand';
+  const stateOf = (loaded: LoadedConfig): CoreState => {
+    if (!onDemand) return { loaded, catalog: buildCatalog(loaded.config, health) };
+    let built: Catalog | undefined;
+    return {
+      loaded,
+      get catalog() {
+        built ??= buildCatalog(loaded.config, health);
+        return built;
+      },
+    };
+  };
+  const adopt = (s: CoreState) =>
+    health.adopt(onDemand ? healthEntriesOf(s.loaded.config) : s.catalog.healthEntries);
+  const probe = (s: CoreState) => {
+    // An on-demand catalog is only built for the prober when there is something to probe.
+    if (prober && (!onDemand || hasHealthChecks(s.loaded.config) || prober.keys().length > 0))
+      prober.update(s.catalog);
+  };
+
+  const first = await loadSource(opts.config);
+  let state = stateOf(first);
+  adopt(state);
   health.setConfigImpaired(first.config.impairedAzs);
   const healthLog = logger.child({ component: 'health' });
   health.onTransition((t) =>
@@ -108,9 +139,9 @@ export function createCore(opts: CoreOptions): Core {
   );
   const prober =
     opts.probes === false ? null : new Prober(health, logger.child({ component: 'probe' }), metrics);
-  prober?.update(state.catalog);
+  probe(state);
 
-  const summary = (): Record<string, unknown> => summarize(state.loaded, state.catalog);
+  const summary = (): Record<string, unknown> => summarize(state.loaded, onDemand ? null : state.catalog);
 
   const rejected = (problems: ConfigProblem[]): ReloadResult => {
     metrics.inc('config_reloads', { result: 'failure' });
@@ -126,10 +157,10 @@ export function createCore(opts: CoreOptions): Core {
   const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: CoreState;
     try {
-      const loaded = loadSource(
+      const loaded = await loadSource(
         source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
       );
-      next = { loaded, catalog: buildCatalog(loaded.config, health) };
+      next = stateOf(loaded);
     } catch (e) {
       return rejected(problemsOf(e));
     }
@@ -143,18 +174,25 @@ export function createCore(opts: CoreOptions): Core {
       return rejected(problemsOf(e));
     }
     state = next;
-    health.adopt(next.catalog.healthEntries);
+    adopt(next);
     health.setConfigImpaired(next.loaded.config.impairedAzs);
     for (const c of commits) c();
-    prober?.update(next.catalog);
+    probe(next);
     metrics.inc('config_reloads', { result: 'success' });
     log.info(summary(), 'config reloaded');
     return { ok: true, changed: true };
   };
-  const reloadAndSettle = async (source?: string | object): Promise<ReloadResult> => {
-    const r = await reload(source);
-    await opts.afterReload?.();
-    return r;
+  // Reloads run one at a time, in the order asked: loading may wait (the parsers load on first
+  // use), and a later reload must never be overtaken by an earlier one.
+  let queue: Promise<unknown> = Promise.resolve();
+  const reloadAndSettle = (source?: string | object): Promise<ReloadResult> => {
+    const run = queue.then(async () => {
+      const r = await reload(source);
+      await opts.afterReload?.();
+      return r;
+    });
+    queue = run.catch(() => undefined);
+    return run;
   };
 
   let watcher: ConfigWatcher | null = null;
@@ -196,12 +234,14 @@ export function createCore(opts: CoreOptions): Core {
   };
 }
 
-function summarize(l: LoadedConfig, c: Catalog): Record<string, unknown> {
-  return {
-    config: l.file,
-    vpcs: l.config.vpcs.length,
-    endpoints: c.endpoints.length,
-    interfaces: c.endpoints.reduce((n, e) => n + e.interfaces.length, 0),
-    names: c.publicNames.size + c.views.reduce((n, v) => n + v.names.size + v.wildcards.size, 0),
-  };
+function summarize(l: LoadedConfig, c: Catalog | null): Record<string, unknown> {
+  let endpoints = 0;
+  let interfaces = 0;
+  for (const v of l.config.vpcs) {
+    endpoints += v.endpoints.length;
+    for (const e of v.endpoints) interfaces += e.interfaces.length;
+  }
+  const out: Record<string, unknown> = { config: l.file, vpcs: l.config.vpcs.length, endpoints, interfaces };
+  if (c) out.names = c.publicNames.size + c.views.reduce((n, v) => n + v.names.size + v.wildcards.size, 0);
+  return out;
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type AdminServer, startAdmin } from '../admin/server.js';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import type { ProbeStatus } from '../health/probes.js';
 import type { HealthState } from '../health/state.js';
@@ -92,7 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
-  const core = createCore({ config: opts.config, logger, probes: opts.probes, watch: opts.watch });
+  const core = await createCore({ config: opts.config, logger, probes: opts.probes, watch: opts.watch });
   const { metrics } = core;
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
 

@@ -391,6 +391,31 @@ function rotations(list: readonly Buffer[]): RRset[] {
 }
 
 /**
+ * The health registrations {@link buildCatalog} would list, without building the catalog (the
+ * cluster primary adopts them at once and builds its catalog only when something asks for it).
+ */
+export function healthEntriesOf(config: Config): HealthEntry[] {
+  const out: HealthEntry[] = [];
+  for (const vpc of config.vpcs) {
+    const azOf = new Map(vpc.subnets.map((s) => [s.id, s.az]));
+    for (const ep of vpc.endpoints) {
+      if (!parseService(ep.service)) continue;
+      const id = endpointIdOf(vpc.id, ep);
+      for (const itf of ep.interfaces) {
+        const az = azOf.get(itf.subnet) ?? 'unknown';
+        out.push({ endpointId: id, az, staticHealthy: itf.healthy, key: healthKey(id, az) });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether any interface of the config has a health check. */
+export function hasHealthChecks(config: Config): boolean {
+  return config.vpcs.some((v) => v.endpoints.some((e) => e.interfaces.some((i) => i.healthCheck)));
+}
+
+/**
  * Builds the catalog from a checked config. Pure: `health` is only read, at answer time; the
  * caller registers the catalog's {@link Catalog.healthEntries} (HealthState.adopt) once it takes
  * the catalog into service, so a catalog that is built and then rejected changes nothing.

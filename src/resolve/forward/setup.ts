@@ -3,7 +3,7 @@
  * health, coalescing, spoofing checks), the cache and the two handlers the chain uses.
  */
 import type { Logger } from 'pino';
-import { type ConfigProblem, type LoadedConfig, pathText } from '../../config/load.js';
+import { type ConfigProblem, type LoadedConfig, pathText } from '../../config/problems.js';
 import type { Config } from '../../config/schema.js';
 import { parseQuery, WireError } from '../../dns/query.js';
 import type { Metrics } from '../../metrics/metrics.js';

@@ -1,0 +1,75 @@
+/**
+ * The light half of config loading, with no parser or schema behind it: problems and their
+ * formatting, the loaded-config shape, configs checked elsewhere (a cluster worker's), reload
+ * results. What serves queries imports this; only what parses and checks a config imports
+ * load.ts (and with it zod and the YAML parsers).
+ */
+import type { ConfigProblemCode } from '../errors/catalog.js';
+import type { Config } from './schema.js';
+
+export interface ConfigProblem {
+  /** Stable code from the error catalog (docs/reference/errors.md), e.g. `config.yaml-syntax`. */
+  code: ConfigProblemCode;
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted path to the field, e.g. vpcs[0].endpoints[1].service */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** The problem for a config that failed to load for another reason than its content. */
+export function loadFailedProblem(file: string, e: unknown): ConfigProblem {
+  return { code: 'config.load-failed', file, line: 1, col: 1, path: '', message: String(e) };
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.col}  ${p.path || '(top)'}  ${p.message}`;
+}
+
+export type PathSeg = string | number;
+
+export function pathText(path: readonly PathSeg[]): string {
+  let s = '';
+  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  return s;
+}
+
+/** Finds the position of a path in a YAML document: the deepest node that exists on the path. */
+export type Locator = (path: readonly PathSeg[], key?: boolean) => { line: number; col: number };
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the config came from, or "<inline>". */
+  file: string;
+  locate: Locator;
+}
+
+/** Configs that were checked already (see {@link markChecked}). */
+const checkedConfigs = new WeakSet<object>();
+
+/**
+ * Marks an object as a config that passed {@link parseConfigText} or {@link parseConfigObject}
+ * elsewhere (a cluster worker receives the primary's checked config over IPC), so that
+ * {@link parseConfigObject} takes it as it is instead of checking 10,000 endpoints again.
+ */
+export function markChecked(config: Config): Config {
+  checkedConfigs.add(config);
+  return config;
+}
+
+/** The loaded form of a config marked with {@link markChecked}, or null for any other value. */
+export function checkedConfig(obj: unknown, file = '<inline>'): LoadedConfig | null {
+  if (typeof obj !== 'object' || obj === null || !checkedConfigs.has(obj)) return null;
+  return { config: obj as Config, file, locate: () => ({ line: 1, col: 1 }) };
+}
+
+/** The result of a reload: applied, or rejected with the new config's problems. */
+export type ReloadResult = { ok: true; changed: boolean } | { ok: false; problems: ConfigProblem[] };

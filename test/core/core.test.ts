@@ -1,0 +1,157 @@
+/** The core: reload steps (prepare, then commit), the on-demand catalog, the reload queue. */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeConfig, encodeConfig } from '../../src/cluster/messages.js';
+import { parseConfigObject } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/problems.js';
+import { type Core, createCore } from '../../src/core/core.js';
+import { HealthState } from '../../src/health/state.js';
+import { buildCatalog, healthEntriesOf } from '../../src/privatelink/catalog.js';
+import { CW_ID, CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
+
+const silent = pino({ level: 'silent' });
+let cores: Core[] = [];
+afterEach(() => {
+  for (const c of cores) c.close();
+  cores = [];
+});
+async function core(
+  config: object,
+  o: Parameters<typeof createCore>[0] extends infer T ? Partial<T> : never = {},
+) {
+  const c = await createCore({ config, logger: silent, watch: false, probes: false, ...o });
+  cores.push(c);
+  return c;
+}
+
+const TWO = oneVpc([
+  cloudwatch(),
+  cloudwatch({
+    id: 'vpce-0aaaaaaaaaaaaaaa1',
+    dnsSuffix: 'abcd1234',
+    service: 'com.amazonaws.us-east-2.sqs',
+    interfaces: [{ subnet: 'subnet-0aaa', ipv4: '10.0.1.40', healthy: false }],
+  }),
+]);
+
+describe('reload steps', () => {
+  it('a step that throws rejects the reload and nothing changes: state, health, other steps', async () => {
+    const c = await core(oneVpc([cloudwatch()]));
+    const before = c.state();
+    const keysBefore = [...c.health.keys()];
+    let committed = 0;
+    c.addStep({ prepare: () => () => void committed++ });
+    c.addStep({
+      prepare: (next) => {
+        if (next.catalog.endpoints.length > 1) throw new Error('refused by a step');
+        return undefined;
+      },
+    });
+    const r = await c.reload(TWO);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? [] : r.problems.map((p) => p.message)).toEqual(['Error: refused by a step']);
+    expect(c.state()).toBe(before);
+    expect([...c.health.keys()]).toEqual(keysBefore);
+    expect(committed).toBe(0);
+  });
+
+  it('a step that throws a ConfigError rejects with its problems', async () => {
+    const c = await core(oneVpc([cloudwatch()]));
+    const problem = {
+      code: 'config.upstream-self',
+      file: 'f.yaml',
+      line: 3,
+      col: 5,
+      path: 'upstreams[0]',
+      message: 'no',
+    } as const;
+    c.addStep({
+      prepare: () => {
+        throw new ConfigError([problem]);
+      },
+    });
+    expect(await c.reload(TWO)).toEqual({ ok: false, problems: [problem] });
+  });
+
+  it('an accepted reload commits every step after the swap, in order, and adopts the new interfaces', async () => {
+    const c = await core(oneVpc([cloudwatch()]));
+    const seen: string[] = [];
+    c.addStep({ prepare: (next) => () => void seen.push(`a:${c.state() === next}`) });
+    c.addStep({ prepare: (next) => () => void seen.push(`b:${c.state() === next}`) });
+    expect(await c.reload(TWO)).toEqual({ ok: true, changed: true });
+    expect(seen).toEqual(['a:true', 'b:true']);
+    expect(c.catalog().endpoints.map((e) => e.id)).toEqual([CW_ID, 'vpce-0aaaaaaaaaaaaaaa1']);
+    expect([...c.health.keys()]).toHaveLength(4);
+    expect(c.health.isHealthy('vpce-0aaaaaaaaaaaaaaa1/us-east-2a')).toBe(false);
+  });
+
+  it('reloads run one at a time in the order asked', async () => {
+    const c = await core(oneVpc([cloudwatch()]));
+    const order: number[] = [];
+    c.addStep({ prepare: (next) => () => void order.push(next.catalog.endpoints.length) });
+    await Promise.all([c.reload(TWO), c.reload(oneVpc([cloudwatch()])), c.reload(TWO)]);
+    expect(order).toEqual([2, 1, 2]);
+    expect(c.catalog().endpoints).toHaveLength(2);
+  });
+});
+
+describe('the on-demand catalog (cluster primary)', () => {
+  it('is not built until something asks for it, and health is adopted without it', async () => {
+    const built: unknown[] = [];
+    const c = await core(TWO, { catalog: 'on-demand' });
+    const s = c.state();
+    // The getter builds once, on first access.
+    expect(Object.getOwnPropertyDescriptor(s, 'catalog')?.get).toBeTypeOf('function');
+    expect([...c.health.keys()].sort()).toEqual(
+      healthEntriesOf(c.config())
+        .map((e) => e.key)
+        .sort(),
+    );
+    expect(c.health.isHealthy('vpce-0aaaaaaaaaaaaaaa1/us-east-2a')).toBe(false);
+    built.push(c.catalog());
+    expect(c.catalog()).toBe(built[0]);
+    expect(c.catalog().lookup(CW_REGIONAL, null)?.kind).toBe('name');
+  });
+
+  it('healthEntriesOf lists what buildCatalog registers', () => {
+    const config = parseConfigObject(TWO).config;
+    expect(healthEntriesOf(config)).toEqual(buildCatalog(config, new HealthState()).healthEntries);
+  });
+});
+
+describe('cluster IPC', () => {
+  it('a config crosses as bytes and comes back equal', () => {
+    const config = parseConfigObject(TWO).config;
+    const bytes = encodeConfig(config);
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    // Structured clone hands the worker a plain Uint8Array view, possibly into a larger buffer.
+    const copy = new Uint8Array(bytes.length + 8);
+    copy.set(bytes, 4);
+    expect(decodeConfig(copy.subarray(4, 4 + bytes.length))).toEqual(config);
+  });
+
+  it('a worker never loads the config parsers or the schema (static imports)', () => {
+    const root = resolve(dirname(new URL(import.meta.url).pathname), '../../src');
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)'/gms)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) walk(join(dirname(file), spec.replace(/\.js$/, '.ts')));
+        else packages.add(spec);
+      }
+    };
+    walk(join(root, 'cluster/worker-main.ts'));
+    expect(seen.has(join(root, 'cluster/worker-main.ts'))).toBe(true);
+    expect(seen.has(join(root, 'core/server.ts'))).toBe(true);
+    expect([...seen].filter((f) => f.endsWith('config/load.ts') || f.endsWith('config/schema.ts'))).toEqual(
+      [],
+    );
+    expect([...packages].filter((p) => ['zod', 'yaml', 'js-yaml'].includes(p))).toEqual([]);
+  });
+});
