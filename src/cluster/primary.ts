@@ -14,7 +14,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { type AdminServer, startAdmin } from '../admin/server.js';
+import type { AdminServer } from '../admin/server.js';
 import { ConfigError, type ReloadResult } from '../config/problems.js';
 import { type Core, createCore } from '../core/core.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
@@ -318,20 +318,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await settled();
   };
   let admin: AdminServer | null = null;
-  if (opts.admin) {
-    try {
-      admin = await startAdmin({
-        listen: opts.admin,
-        token: opts.adminToken,
-        logger: opts.logger.child({ component: 'admin' }),
-        ctx: control.admin,
-      });
-    } catch (e) {
-      closing = true;
-      await stopWorkers();
-      control.close();
-      throw e;
-    }
+  try {
+    admin = await control.startAdmin(opts.admin, opts.adminToken);
+  } catch (e) {
+    closing = true;
+    await stopWorkers();
+    control.close();
+    throw e;
   }
 
   const addr = { address: want.host, port: want.port };

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
+import { type AdminServer, startAdmin } from '../admin/server.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -80,6 +81,8 @@ export interface Core {
   probeStatus(key: string): ProbeStatus | undefined;
   /** What the admin API works on (built once). */
   readonly admin: AdminContext;
+  /** Starts the admin API on this core's context; null when `listen` is false. */
+  startAdmin(listen: false | string | undefined, token?: string): Promise<AdminServer | null>;
   /** Counts in the config and catalog, for start and reload log lines. */
   summary(): Record<string, unknown>;
   /** Stops the watcher and the probes; the admin context reports not ready from now on. */
@@ -205,6 +208,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   let closed = false;
   const probeStatus = (key: string) => prober?.status(key);
+  const admin: AdminContext = {
+    health,
+    metrics,
+    catalog: () => state.catalog,
+    config: () => state.loaded.config,
+    reload: () => reloadAndSettle(),
+    ready: () => !closed,
+    settled: opts.settled,
+    probes: probeStatus,
+  };
+
   return {
     logger,
     health,
@@ -216,16 +230,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     reload: reloadAndSettle,
     probeStatus,
     summary,
-    admin: {
-      health,
-      metrics,
-      catalog: () => state.catalog,
-      config: () => state.loaded.config,
-      reload: () => reloadAndSettle(),
-      ready: () => !closed,
-      settled: opts.settled,
-      probes: probeStatus,
+    async startAdmin(listen, token) {
+      if (!listen) return null;
+      return startAdmin({ listen, token, logger: logger.child({ component: 'admin' }), ctx: admin });
     },
+    admin,
     close() {
       closed = true;
       watcher?.close();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { type AdminServer, startAdmin } from '../admin/server.js';
+import type { AdminServer } from '../admin/server.js';
 import { ConfigError } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import type { ProbeStatus } from '../health/probes.js';
@@ -200,19 +200,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const u = udp;
   const t = tcp;
   let admin: AdminServer | null = null;
-  if (opts.admin) {
-    try {
-      admin = await startAdmin({
-        listen: opts.admin,
-        token: opts.adminToken,
-        logger: logger.child({ component: 'admin' }),
-        ctx: core.admin,
-      });
-    } catch (e) {
-      core.close();
-      await Promise.all([u.close(), t.close(), fwd.close()]);
-      throw e;
-    }
+  try {
+    admin = await core.startAdmin(opts.admin, opts.adminToken);
+  } catch (e) {
+    core.close();
+    await Promise.all([u.close(), t.close(), fwd.close()]);
+    throw e;
   }
   return {
     udp: udpAddr,

@@ -225,26 +225,21 @@ export type MetricRow<N extends MetricName> = Extract<Row, { name: N }>;
 
 /** Every metric name in the table. */
 export type MetricName = Row['name'];
-/** Counters that components bump with `Metrics.inc`. */
-export type CounterName =
-  Extract<Row, { type: 'counter' }> extends infer R
+/** The names of type `T` that components feed themselves (not those `Metrics.query` counts). */
+type BumpedBy<T extends Row['type']> =
+  Extract<Row, { type: T }> extends infer R
     ? R extends { perQuery: true }
       ? never
       : R extends { name: infer N }
         ? N
         : never
     : never;
+/** Counters that components bump with `Metrics.inc`. */
+export type CounterName = BumpedBy<'counter'>;
 /** Gauges whose values components supply with `Metrics.gauge`. */
 export type GaugeName = Extract<Row, { type: 'gauge' }>['name'];
 /** Histograms that components feed with `Metrics.observe`. */
-export type HistogramName =
-  Extract<Row, { type: 'histogram' }> extends infer R
-    ? R extends { perQuery: true }
-      ? never
-      : R extends { name: infer N }
-        ? N
-        : never
-    : never;
+export type HistogramName = BumpedBy<'histogram'>;
 
 /** The label set of metric `N`: every label key of its row, each a string. */
 export type LabelsOf<N extends MetricName> = { readonly [K in keyof MetricRow<N>['labels']]: string };
