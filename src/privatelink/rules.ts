@@ -3,7 +3,7 @@
  * path of the offending field and a message that says how to fix it.
  *
  * The rules are the ones EC2 enforces when it creates or modifies the resources (so a config
- * that breaks one describes something that cannot exist in AWS); the README lists them under "Config reference".
+ * that breaks one describes something that cannot exist in AWS); docs/configuration.md lists them.
  */
 
 import type { Config, EndpointConfig, VpcConfig } from '../config/schema.js';
