@@ -414,12 +414,9 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`soak: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+// Awaited at the top level: the module runner that loads this script stays open until the soak
+// ends (the server loads parts of itself on first use).
+process.exitCode = await main().catch((e: unknown) => {
+  process.stderr.write(`soak: ${e instanceof Error ? e.message : String(e)}\n`);
+  return 1;
+});

@@ -89,6 +89,11 @@ async function freePort(host: string): Promise<number> {
   throw new Error(`no free port on ${host}`);
 }
 
+/** Backoff of worker restarts. */
+export const RESTART_MIN_MS = 1000;
+export const RESTART_MAX_MS = 30_000;
+const RESTART_RESET_MS = 60_000;
+
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
 /** Starts the primary and its workers; resolves once every worker is serving. */
@@ -156,6 +161,24 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const waiters = new Set<() => void>();
   const live = new Set<Worker>();
 
+  /**
+   * Sends to a worker without ever throwing or emitting: a worker that died between the check
+   * and the write (EPIPE) is handled by its exit handler, never by the primary going down.
+   */
+  const send = (w: Worker, m: ToWorker) => {
+    if (!w.isConnected()) return;
+    try {
+      w.send(m, (err: Error | null) => {
+        if (err && !closing) log.warn({ worker: w.id, err: err.message }, 'could not send to a worker');
+      });
+    } catch (err) {
+      log.warn({ worker: w.id, err: (err as Error).message }, 'could not send to a worker');
+    }
+  };
+  // Restarts of crashed workers back off: 1 s, doubling to 30 s; a worker that stayed up a
+  // minute resets it.
+  let restartDelay = RESTART_MIN_MS;
+
   // The config in effect, encoded once for every worker (and re-encoded after a reload).
   let encodedFor: { config: object; bytes: EncodedConfig } | null = null;
   const encoded = (core: Core): EncodedConfig => {
@@ -169,7 +192,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     return out;
   };
   const broadcast = (m: ToWorker) => {
-    for (const w of live) if (w.isConnected()) w.send(m);
+    for (const w of live) send(w, m);
   };
   const check = () => {
     for (const fn of waiters) fn();
@@ -215,13 +238,16 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     new Promise((resolve, reject) => {
       const w = cluster.fork();
       let started = false;
+      let startedAt = 0;
+      // Errors of the IPC channel are reported through send's callback; this keeps a late one
+      // from being an unhandled 'error' event.
+      w.on('error', (err) => log.warn({ worker: w.id, err: err.message }, 'worker channel error'));
       w.on('message', (m: FromWorker) => {
         if (!isFromWorker(m)) return;
         if (m.t === 'hello') {
           coreReady.then(
             (core) => {
-              if (w.isConnected())
-                w.send({
+              send(w, {
                   t: 'start',
                   seq,
                   options,
@@ -233,6 +259,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           );
         } else if (m.t === 'ready') {
           started = true;
+          startedAt = Date.now();
           acked.set(w, m.seq);
           live.add(w);
           check();
@@ -255,10 +282,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           return;
         }
         if (closing) return;
-        log.error({ worker: w.id, code, signal }, 'worker exited; starting a new one');
+        if (Date.now() - startedAt >= RESTART_RESET_MS) restartDelay = RESTART_MIN_MS;
+        const delay = restartDelay;
+        restartDelay = Math.min(restartDelay * 2, RESTART_MAX_MS);
+        log.error({ worker: w.id, code, signal, restartInMs: delay }, 'worker exited; starting a new one');
         setTimeout(() => {
           if (!closing) fork().catch((e) => log.error({ err: e }, 'could not restart a worker'));
-        }, 1000).unref();
+        }, delay).unref();
       });
     });
 
@@ -274,7 +304,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
               clearTimeout(timer);
               resolve();
             });
-            if (w.isConnected()) w.send({ t: 'stop' } satisfies ToWorker);
+            if (w.isConnected()) send(w, { t: 'stop' });
             else w.kill('SIGTERM');
           }),
       ),

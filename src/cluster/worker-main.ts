@@ -11,7 +11,9 @@ import { stdoutLogger } from '../log/logger.js';
 import { decodeConfig, type FromWorker, type HealthEntries, type ToWorker } from './messages.js';
 
 function send(m: FromWorker): void {
-  process.send?.(m);
+  // The primary may be gone already (its 'disconnect' ends this worker): never throw for it.
+  if (!process.connected) return;
+  process.send?.(m, undefined, undefined, () => undefined);
 }
 
 /** Makes the worker's health say exactly what the primary's says (overrides win over everything). */
@@ -80,8 +82,10 @@ async function handle(m: ToWorker): Promise<void> {
 process.on('message', (m: ToWorker) => {
   queue = queue.then(() => handle(m)).catch(() => undefined);
 });
-// Ctrl-C reaches the whole process group: the primary decides when workers stop.
+// Ctrl-C and a SIGHUP to the process group reach every worker: the primary decides when workers
+// stop, and it reloads the config and pushes it (a worker that took SIGHUP's default would die).
 process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
 process.on('SIGTERM', () => void stop(0));
 // The primary went away: nobody is left to coordinate.
 process.on('disconnect', () => void stop(0));

@@ -1,0 +1,124 @@
+// serve --workers 2 and signals: a SIGHUP to the whole process group (what a terminal, a
+// supervisor or `kill -HUP -PGID` sends) reloads once and kills nothing; a worker that dies is
+// restarted with backoff and the primary stays up. Runs the built CLI (npm test builds first).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
+import { addresses, query } from '../helpers/dns-client.js';
+import { poll } from '../helpers/poll.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
+
+let dir: string;
+let configFile: string;
+let child: ChildProcess;
+let port = 0;
+let output = '';
+
+const lines = () =>
+  output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+/** Pids of the workers that logged "listening on", by worker id (the latest for each id). */
+const workerPids = () => {
+  const out = new Map<number, number>();
+  for (const l of lines())
+    if (typeof l.worker === 'number' && String(l.msg).startsWith('listening on'))
+      out.set(l.worker, l.pid as number);
+  return out;
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pldns-signals-'));
+  configFile = join(dir, 'endpoints.yaml');
+  writeFileSync(configFile, stringify(oneVpc([cloudwatch()])));
+  child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'privatelink-dns'),
+      'serve',
+      '--config',
+      configFile,
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      '127.0.0.1:9',
+      '--admin',
+      'off',
+      '--workers',
+      '2',
+      '--log-level',
+      'info',
+    ],
+    // Its own process group, so that the test can signal the group as a terminal would.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const l = await poll(
+    () => `the cluster to listen:\n${output}`,
+    () => /listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/.exec(output),
+    30_000,
+  );
+  port = Number(l[1]);
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('serve --workers 2 under signals', () => {
+  it('a SIGHUP to the process group reloads the config once and every process lives on', async () => {
+    const before = workerPids();
+    expect(before.size).toBe(2);
+    process.kill(-(child.pid as number), 'SIGHUP');
+    await poll(
+      () => `a reload after SIGHUP:\n${output}`,
+      () => lines().some((l) => l.msg === 'config reloaded' && l.worker === undefined),
+    );
+    // Every worker applied it and still answers; none died, none was restarted.
+    for (let i = 0; i < 20; i++) expect(addresses(await query(port, CW_REGIONAL)).sort()).toEqual(ALL);
+    expect(child.exitCode).toBeNull();
+    for (const pid of before.values()) expect(alive(pid)).toBe(true);
+    expect(lines().filter((l) => l.msg === 'worker exited; starting a new one')).toEqual([]);
+  });
+
+  it('a worker that dies is restarted (with backoff) and the primary stays up', async () => {
+    const [id, pid] = [...workerPids()][0];
+    process.kill(pid, 'SIGKILL');
+    const exited = await poll(
+      () => `the primary to see worker ${id} exit:\n${output}`,
+      () => lines().find((l) => l.msg === 'worker exited; starting a new one'),
+    );
+    expect(exited.restartInMs).toBe(1000);
+    await poll(
+      () => `a new worker listening:\n${output}`,
+      () => [...workerPids().values()].filter((p) => p !== pid && alive(p)).length === 2,
+    );
+    expect(child.exitCode).toBeNull();
+    for (let i = 0; i < 20; i++) expect(addresses(await query(port, CW_REGIONAL)).sort()).toEqual(ALL);
+  });
+});
