@@ -248,12 +248,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           coreReady.then(
             (core) => {
               send(w, {
-                  t: 'start',
-                  seq,
-                  options,
-                  config: encoded(core),
-                  health: snapshot(core),
-                } satisfies ToWorker);
+                t: 'start',
+                seq,
+                options,
+                config: encoded(core),
+                health: snapshot(core),
+              } satisfies ToWorker);
             },
             () => undefined,
           );
