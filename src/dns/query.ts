@@ -39,7 +39,10 @@ export type WireErrorCode =
   | 'bad-record'
   | 'bad-opt'
   | 'bad-edns-version'
-  | 'trailing-garbage';
+  | 'trailing-garbage'
+  | 'signed';
+
+const EMPTY_OPTIONS = Buffer.alloc(0);
 
 /** A parse failure. `respond` says which rcode to answer with, or null to drop the packet. */
 export class WireError {
@@ -108,7 +111,15 @@ export function parseQuery(buf: Buffer): Query | WireError {
     const nameStart = pos;
     pos = skipName(buf, pos);
     if (pos < 0 || pos + 10 > buf.length) {
-      return new WireError('bad-record', 'a record does not parse', Rcode.FORMERR, id, flags, questionEnd);
+      return new WireError(
+        'bad-record',
+        'a record does not parse',
+        Rcode.FORMERR,
+        id,
+        flags,
+        questionEnd,
+        edns,
+      );
     }
     const type = buf.readUInt16BE(pos);
     const rdlen = buf.readUInt16BE(pos + 8);
@@ -122,6 +133,7 @@ export function parseQuery(buf: Buffer): Query | WireError {
         id,
         flags,
         questionEnd,
+        edns,
       );
     }
     if (type === RRType.OPT) {
@@ -136,20 +148,49 @@ export function parseQuery(buf: Buffer): Query | WireError {
         );
       }
       if (edns)
-        return new WireError('bad-opt', 'more than one OPT record', Rcode.FORMERR, id, flags, questionEnd);
+        return new WireError(
+          'bad-opt',
+          'more than one OPT record',
+          Rcode.FORMERR,
+          id,
+          flags,
+          questionEnd,
+          edns,
+        );
       if (buf[nameStart] !== 0) {
         return new WireError('bad-opt', 'OPT owner is not the root', Rcode.FORMERR, id, flags, questionEnd);
       }
       const options = buf.subarray(rdataStart, next);
-      if (!optionsWellFormed(options)) {
-        return new WireError('bad-opt', 'OPT options are malformed', Rcode.FORMERR, id, flags, questionEnd);
-      }
       edns = {
         udpSize: buf.readUInt16BE(pos + 2),
         version: buf[pos + 5],
         do: (buf[pos + 6] & 0x80) !== 0,
         options,
       };
+      if (!optionsWellFormed(options)) {
+        // The client speaks EDNS: the FORMERR carries our OPT (RFC 6891 §7), without its options.
+        const answerable = { ...edns, options: EMPTY_OPTIONS };
+        return new WireError(
+          'bad-opt',
+          'OPT options are malformed',
+          Rcode.FORMERR,
+          id,
+          flags,
+          questionEnd,
+          answerable,
+        );
+      }
+    } else if (type === RRType.TSIG) {
+      // We hold no keys: a signed query is refused, never answered as if it were unsigned.
+      return new WireError(
+        'signed',
+        'TSIG-signed queries are not supported',
+        Rcode.REFUSED,
+        id,
+        flags,
+        questionEnd,
+        edns,
+      );
     }
     pos = next;
   }

@@ -190,7 +190,7 @@ export const METRICS = [
   {
     name: 'malformed_queries',
     type: 'counter',
-    help: 'Queries that did not parse, by reason',
+    help: 'Queries that did not parse or are not taken (signed: TSIG), by reason',
     labels: {
       reason: [
         'short-header',
@@ -202,6 +202,7 @@ export const METRICS = [
         'bad-opt',
         'bad-edns-version',
         'trailing-garbage',
+        'signed',
       ],
     },
   },

@@ -1,7 +1,7 @@
 /**
  * Answers the names the catalog owns, never forwards them: endpoint records (health-aware round
- * robin), NODATA and NXDOMAIN with the zone's SOA, SOA/NS at private apexes, REFUSED for other
- * classes and zone transfers.
+ * robin), NODATA and NXDOMAIN with the zone's SOA, SOA/NS at private apexes; and REFUSED for
+ * other classes and zone transfers of any name (they are never forwarded).
  */
 import { Rcode, RRClass, RRType } from '../dns/constants.js';
 import { buildResponse, type RRset } from '../dns/response.js';
@@ -72,7 +72,14 @@ export class LocalHandler implements Handler {
   constructor(private readonly catalog: () => Catalog) {}
 
   handle(ctx: QueryContext): Buffer | undefined {
-    const r = this.catalog().lookup(ctx.q.qname, ctx.view);
+    const q = ctx.q;
+    // Other classes (CHAOS version.bind, hostname.bind, id.server; Hesiod) and zone transfers
+    // are answered here for every name, ours or not: REFUSED, never forwarded upstream.
+    if (q.qclass !== RRClass.IN || q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) {
+      ctx.source = 'local';
+      return buildResponse(ctx.msg, q, { rcode: Rcode.REFUSED, maxSize: ctx.maxSize });
+    }
+    const r = this.catalog().lookup(q.qname, ctx.view);
     if (!r) return undefined;
     const a = answerOwned(r, ctx.q.qtype, ctx.q.qclass);
     ctx.source = 'local';
