@@ -2,7 +2,7 @@
  * Loads a config from YAML text, a file, or a plain object, and reports every problem with its
  * file, line and column.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -12,8 +12,10 @@ import {
   ConfigError,
   type ConfigProblem,
   checkedConfig,
+  configFileProblem,
   type LoadedConfig,
   type Locator,
+  maxConfigBytes,
   type PathSeg,
   pathText,
 } from './problems.js';
@@ -127,8 +129,17 @@ export function parseConfigObject(obj: unknown, file = '<inline>'): LoadedConfig
 export function loadConfigFile(path: string): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Checked on the open descriptor (O_NONBLOCK: a FIFO does not block the open itself).
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const bad = configFileProblem(fstatSync(fd), maxConfigBytes());
+      if (bad) throw new ConfigError([{ ...bad, file: path, line: 1, col: 1, path: '' }]);
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const err = e as NodeJS.ErrnoException;
     const why =
       err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;

@@ -73,3 +73,34 @@ export function checkedConfig(obj: unknown, file = '<inline>'): LoadedConfig | n
 
 /** The result of a reload: applied, or rejected with the new config's problems. */
 export type ReloadResult = { ok: true; changed: boolean } | { ok: false; problems: ConfigProblem[] };
+
+/** Largest config file read (bytes). 10,000 endpoints take about 5 MB. */
+export const DEFAULT_MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Why a config path cannot be read as a config, or null when it can: only regular files (a FIFO
+ * would block the process in open(), a device such as /dev/zero would grow without end), no
+ * larger than `maxBytes`. Symlinks are followed (ConfigMap volumes are symlinks).
+ */
+export function configFileProblem(
+  st: { isFile(): boolean; size: number },
+  maxBytes = DEFAULT_MAX_CONFIG_BYTES,
+): { code: 'config.not-a-file' | 'config.too-large'; message: string } | null {
+  if (!st.isFile())
+    return {
+      code: 'config.not-a-file',
+      message: 'cannot read the config: not a regular file (a FIFO, device or directory)',
+    };
+  if (st.size > maxBytes)
+    return {
+      code: 'config.too-large',
+      message: `cannot read the config: ${st.size} bytes is over the limit of ${maxBytes} (PRIVATELINK_DNS_MAX_CONFIG_BYTES)`,
+    };
+  return null;
+}
+
+/** The size limit of config files: PRIVATELINK_DNS_MAX_CONFIG_BYTES, else the default. */
+export function maxConfigBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.PRIVATELINK_DNS_MAX_CONFIG_BYTES);
+  return Number.isInteger(v) && v > 0 ? v : DEFAULT_MAX_CONFIG_BYTES;
+}

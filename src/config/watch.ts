@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { type FSWatcher, readFileSync, realpathSync, type Stats, statSync, watch } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { configFileProblem, maxConfigBytes } from './problems.js';
 
 /** Options of {@link watchConfig}. */
 export interface WatchConfigOptions {
@@ -58,6 +59,9 @@ function fingerprint(path: string): Fingerprint | null {
   try {
     const real = realpathSync(path);
     const st = statSync(real);
+    // Never open what the loader would refuse (a FIFO blocks, a device never ends): the reload
+    // that follows reports it.
+    if (configFileProblem(st, maxConfigBytes())) return { stat: statKey(real, st), hash: '' };
     const hash = createHash('sha256').update(readFileSync(real)).digest('hex');
     return { stat: statKey(real, st), hash };
   } catch {

@@ -40,6 +40,16 @@ export const ERRORS = [
     fix: 'Point `--config` at a regular, readable YAML file.',
   },
   {
+    code: 'config.not-a-file',
+    meaning: 'The config path is not a regular file: a FIFO, a device, a socket or a directory.',
+    fix: 'Point `--config` at a regular YAML file (a symlink to one is fine).',
+  },
+  {
+    code: 'config.too-large',
+    meaning: 'The config file is larger than the limit (32 MiB by default).',
+    fix: 'Check that the path is the config; raise PRIVATELINK_DNS_MAX_CONFIG_BYTES for a larger one.',
+  },
+  {
     code: 'config.yaml-syntax',
     meaning: 'The file is not valid YAML (bad indentation, an unclosed quote, a duplicate key).',
     fix: 'Fix the YAML at the line and column shown.',
