@@ -83,13 +83,15 @@ export const DEFAULT_MAX_CONFIG_BYTES = 32 * 1024 * 1024;
  * larger than `maxBytes`. Symlinks are followed (ConfigMap volumes are symlinks).
  */
 export function configFileProblem(
-  st: { isFile(): boolean; size: number },
+  st: { isFile(): boolean; isDirectory(): boolean; size: number },
   maxBytes = DEFAULT_MAX_CONFIG_BYTES,
-): { code: 'config.not-a-file' | 'config.too-large'; message: string } | null {
+): { code: 'config.not-a-file' | 'config.too-large' | 'config.unreadable'; message: string } | null {
+  if (st.isDirectory())
+    return { code: 'config.unreadable', message: 'cannot read the config: it is a directory' };
   if (!st.isFile())
     return {
       code: 'config.not-a-file',
-      message: 'cannot read the config: not a regular file (a FIFO, device or directory)',
+      message: 'cannot read the config: not a regular file (a FIFO, a device or a socket)',
     };
   if (st.size > maxBytes)
     return {

@@ -41,7 +41,7 @@ export const ERRORS = [
   },
   {
     code: 'config.not-a-file',
-    meaning: 'The config path is not a regular file: a FIFO, a device, a socket or a directory.',
+    meaning: 'The config path is not a regular file: a FIFO, a device or a socket.',
     fix: 'Point `--config` at a regular YAML file (a symlink to one is fine).',
   },
   {

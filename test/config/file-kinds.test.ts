@@ -43,8 +43,8 @@ describe('config files', () => {
     expect(problemOf(link).code).toBe('config.not-a-file');
   });
 
-  it('a directory is refused', () => {
-    expect(problemOf(dir).code).toBe('config.not-a-file');
+  it('a directory is refused as unreadable', () => {
+    expect(problemOf(dir).code).toBe('config.unreadable');
   });
 
   it('a file over the size limit is refused, and the limit is configurable', () => {
