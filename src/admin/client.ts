@@ -44,10 +44,9 @@ export function adminCall<T = unknown>(
   const where = formatHostPort(hp);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (payload !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(payload));
-  }
+  // Requests that change state are JSON, with a body or without (the API refuses them otherwise).
+  if (method !== 'GET') headers['content-type'] = 'application/json';
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   return new Promise<T>((resolve, reject) => {
     const req = request({ host: hp.host, port: hp.port, method, path, headers, agent: false }, (res) => {

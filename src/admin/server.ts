@@ -40,6 +40,11 @@ export interface AdminOptions {
   token?: string;
   logger: Logger;
   ctx: AdminContext;
+  /**
+   * Host names (besides loopback names and addresses and the bind address) that requests may
+   * carry in `Host` and `Origin`; PRIVATELINK_DNS_ADMIN_ALLOWED_HOSTS (comma-separated) adds more.
+   */
+  allowedHosts?: string[];
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -63,8 +68,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Stop reading; the 413 goes out first and the connection closes after it.
+        req.removeAllListeners('data');
+        req.pause();
         reject(new AdminError(413, 'body_too_large', `the body is larger than ${MAX_BODY} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -115,6 +122,9 @@ function splitPath(pathname: string): string[] {
   }
 }
 
+/** Most admin connections open at once. */
+export const MAX_CONNECTIONS = 128;
+
 /**
  * Starts the admin API. Rejects when the address is not loopback and no token is given, or when
  * it cannot listen.
@@ -131,6 +141,35 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   }
   const log = opts.logger;
   const ctx = opts.ctx;
+  // Names a request may carry in Host (without a token) and in Origin: loopback names and
+  // addresses, the bind address, and what PRIVATELINK_DNS_ADMIN_ALLOWED_HOSTS adds.
+  const extra = new Set(
+    [...(opts.allowedHosts ?? []), ...(process.env.PRIVATELINK_DNS_ADMIN_ALLOWED_HOSTS ?? '').split(',')]
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const nameAllowed = (name: string): boolean => {
+    const n = name.toLowerCase().replace(/^\[|\]$/g, '');
+    return (
+      n === 'localhost' ||
+      n.endsWith('.localhost') ||
+      isLoopback(n) ||
+      n === host.toLowerCase() ||
+      extra.has(n)
+    );
+  };
+  const hostAllowed = (h: string | undefined): boolean => {
+    if (!h) return false;
+    const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(h);
+    return m !== null && nameAllowed(m[1]);
+  };
+  const originAllowed = (origin: string): boolean => {
+    try {
+      return nameAllowed(new URL(origin).hostname);
+    } catch {
+      return false;
+    }
+  };
   // Present on /metrics even when this process runs no probes.
   registerHealthGauge(ctx.metrics, ctx.health, () => ctx.catalog());
 
@@ -150,6 +189,29 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
         );
       }
       throw new AdminError(404, 'not_found', `no such resource: ${url.pathname}`);
+    }
+    if (!token && !hostAllowed(req.headers.host)) {
+      throw new AdminError(
+        403,
+        'forbidden_host',
+        `Host "${req.headers.host ?? ''}" is not this admin API's address (use 127.0.0.1 or localhost)`,
+      );
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      const origin = req.headers.origin;
+      if (origin !== undefined && !originAllowed(origin)) {
+        throw new AdminError(403, 'forbidden_origin', `requests from ${origin} may not change anything`);
+      }
+      const type = req.headers['content-type'];
+      if (!/^application\/json\b/i.test(type ?? '')) {
+        throw new AdminError(
+          415,
+          'unsupported_media_type',
+          type
+            ? `send JSON (Content-Type: application/json), not ${type}`
+            : `${method} needs Content-Type: application/json (send JSON; a body is optional)`,
+        );
+      }
     }
     if (token && !m.route.open && !tokenMatches(req.headers.authorization, token)) {
       throw new AdminError(
@@ -184,13 +246,19 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
       const headers: Record<string, string> = {};
       if (err.status === 401) headers['www-authenticate'] = 'Bearer';
       if (err.status === 405) headers.allow = (err.details.allowed as string[]).join(', ');
-      if (err.status === 413) headers.connection = 'close';
+      if (err.status === 413) {
+        headers.connection = 'close';
+        res.once('finish', () => req.socket.destroy());
+      }
       send(res, { status: err.status, json: err.toJSON() }, headers);
     });
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  // Idle connections cannot take every file descriptor from DNS over TCP and the forwarder:
+  // beyond this many, new connections are closed at once.
+  server.maxConnections = MAX_CONNECTIONS;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => reject(listenError('admin API cannot listen', shown, e));

@@ -186,8 +186,25 @@ export const ERRORS = [
     code: 'admin.unsupported-media-type',
     status: 415,
     wire: 'unsupported_media_type',
-    meaning: 'A body was sent with a `Content-Type` other than `application/json`.',
-    fix: 'Send `Content-Type: application/json`.',
+    meaning:
+      'A request that changes state (PUT, POST) came without `Content-Type: application/json`, or a body of another type was sent. A web page cannot send that header to another origin without asking first, so this keeps pages from driving the API.',
+    fix: 'Send `Content-Type: application/json` (curl: `-H content-type:application/json`), with or without a body.',
+  },
+  {
+    code: 'admin.forbidden-origin',
+    status: 403,
+    wire: 'forbidden_origin',
+    meaning:
+      'A request that changes state carried an `Origin` that is not the admin address itself: a web page tried to use the API (CSRF).',
+    fix: 'Call the API from a tool (curl, the CLI, a test), not from a web page.',
+  },
+  {
+    code: 'admin.forbidden-host',
+    status: 403,
+    wire: 'forbidden_host',
+    meaning:
+      'Without a token, the API answers only requests whose `Host` is a loopback name or address (or one allowed): another name pointing at 127.0.0.1 is DNS rebinding.',
+    fix: 'Use http://127.0.0.1:PORT or http://localhost:PORT, or allow the name with PRIVATELINK_DNS_ADMIN_ALLOWED_HOSTS.',
   },
   {
     code: 'admin.body-too-large',

@@ -29,10 +29,9 @@ export async function call(
   headers: Record<string, string> = {},
 ): Promise<ApiReply> {
   const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-  }
+  // As every client of the API does: requests that change state are JSON.
+  if (method !== 'GET') (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
   let json: unknown;

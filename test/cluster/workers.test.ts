@@ -142,7 +142,10 @@ describe('serve --workers 2', () => {
       ],
     });
     writeFileSync(configFile, stringify(oneVpc([moved])));
-    const r = await fetch(`${admin}/v1/reload`, { method: 'POST' });
+    const r = await fetch(`${admin}/v1/reload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(200);
     await r.text();
     for (const a of await allAnswers(40)) expect(a.sort()).toEqual(['10.0.1.99', '10.0.2.23', '10.0.3.23']);

@@ -166,7 +166,10 @@ describe('admin API errors', () => {
     };
     const admin = await startAdmin({ listen: '127.0.0.1:0', logger: silent, ctx: ctx(reload) });
     try {
-      const r = await fetch(`http://127.0.0.1:${admin.address.port}/v1/reload`, { method: 'POST' });
+      const r = await fetch(`http://127.0.0.1:${admin.address.port}/v1/reload`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
       const body = (await r.json()) as { error: { code: string; problems: ConfigProblem[] } };
       expect(r.status).toBe(422);
       expect(body.error.code).toBe('invalid_config');
