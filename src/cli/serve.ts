@@ -22,6 +22,8 @@ Options:
   --log-level LEVEL     trace|debug|info|warn|error|fatal|silent (default info)
   --workers N|auto      processes answering queries on the shared sockets (default 1;
                         auto: one per core); health, admin and reloads stay in one place
+  --lame-duck DURATION  on SIGTERM, keep answering this long after /readyz turns 503
+                        (e.g. 5s or 500ms; default 0: SIGINT never waits)
   -h, --help            this help`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -39,6 +41,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         'admin-token': { type: 'string' },
         'log-level': { type: 'string' },
         workers: { type: 'string' },
+        'lame-duck': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -57,6 +60,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`privatelink-dns serve: --log-level must be one of ${LEVELS.join(', ')}\n`);
     return 2;
   }
+  const lameDuckMs = parseDuration((values['lame-duck'] as string | undefined) ?? '0');
+  if (lameDuckMs === null) {
+    io.stderr.write(
+      'privatelink-dns serve: --lame-duck must be a duration such as 5s or 500ms (at most 60s)\n',
+    );
+    return 2;
+  }
   const workers = parseWorkers((values.workers as string | undefined) ?? '1', availableParallelism());
   if (workers === null) {
     io.stderr.write('privatelink-dns serve: --workers must be a number from 1 to 256, or auto\n');
@@ -64,7 +74,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const configPath = (values.config as string | undefined) ?? defaultConfigPath();
   const logger = stdoutLogger(level);
-  let server: { close(): Promise<void>; reload(): Promise<unknown> } | undefined;
+  let server: { close(how?: { lameDuckMs?: number }): Promise<void>; reload(): Promise<unknown> } | undefined;
   // SIGHUP reloads; registered before startup so that an early one does not end the process.
   let hupWhileStarting = false;
   const reload = () => {
@@ -85,6 +95,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         (values['admin-token'] as string | undefined) ??
         (process.env.PRIVATELINK_DNS_ADMIN_TOKEN || undefined),
       logger,
+      lameDuckMs,
     } as const;
     server =
       workers > 1 ? await startCluster({ ...common, workers, logLevel: level }) : await startServer(common);
@@ -111,11 +122,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       stopping = true;
       logger.info({ signal: sig }, 'shutting down');
       // The close is bounded (listeners wait at most their grace time); never hang beyond it.
+      const limit = 10_000 + (sig === 'SIGTERM' ? lameDuckMs : 0);
       setTimeout(() => {
-        io.stderr.write('privatelink-dns: shutdown took longer than 10 s; exiting\n');
+        io.stderr.write(`privatelink-dns: shutdown took longer than ${limit / 1000} s; exiting\n`);
         resolve(1);
-      }, 10_000).unref();
-      running.close().then(
+      }, limit).unref();
+      // Lame duck only for SIGTERM (orchestrators); Ctrl-C stops at once.
+      const wait = sig === 'SIGTERM' ? lameDuckMs : 0;
+      running.close({ lameDuckMs: wait }).then(
         () => resolve(0),
         () => resolve(1),
       );
@@ -135,4 +149,12 @@ export function describeStartError(e: unknown, listen: string | undefined): stri
   const err = e as NodeJS.ErrnoException;
   if (listenErrorInfo(err?.code)) return listenError('cannot listen', listen ?? DEFAULT_LISTEN, e).message;
   return err?.message ?? String(e);
+}
+
+/** A duration: `500ms`, `5s`, or plain milliseconds; at most a minute. Null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+)(ms|s)?$/.exec(text.trim());
+  if (!m) return null;
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  return ms <= 60_000 ? ms : null;
 }

@@ -48,6 +48,8 @@ export interface ClusterOptions {
   watch?: boolean;
   /** How long close() waits for queries in flight. @default 2000 */
   shutdownGraceMs?: number;
+  /** Lame duck: how long the workers keep answering after `/readyz` turned 503. @default 0 */
+  lameDuckMs?: number;
   /** Longest wait for every worker to apply a change before the admin call returns anyway. @default 5000 */
   syncTimeoutMs?: number;
 }
@@ -63,7 +65,8 @@ export interface RunningCluster {
   settled(): Promise<void>;
   /** Process ids of the live workers. */
   workers(): number[];
-  close(): Promise<void>;
+  /** Stops: lame duck (if any), then the workers drain and stop. */
+  close(how?: { lameDuckMs?: number }): Promise<void>;
   /** The primary's core (health, config, catalog: the one source of truth). */
   readonly control: Core;
 }
@@ -372,10 +375,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     settled,
     workers: () => [...live].map((w) => w.process.pid ?? 0),
     control,
-    close: () => {
+    close: (how) => {
       closed ??= (async () => {
         closing = true;
-        control.close();
+        control.close(); // /readyz answers 503 from here on
+        const lameDuck = how?.lameDuckMs ?? opts.lameDuckMs ?? 0;
+        if (lameDuck > 0) {
+          log.info({ lameDuckMs: lameDuck }, 'lame duck: not ready, workers still answering');
+          await new Promise((r) => setTimeout(r, lameDuck));
+        }
         await admin?.close();
         await stopWorkers();
         control.close();

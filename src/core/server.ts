@@ -53,6 +53,12 @@ export interface ServerOptions {
   watch?: boolean;
   /** How long close() waits for queries in flight. @default 2000 */
   shutdownGraceMs?: number;
+  /**
+   * Lame duck: how long close() keeps answering after `/readyz` has turned 503, so that load
+   * balancers and Kubernetes stop sending queries before the sockets close (CoreDNS's health
+   * `lameduck`). @default 0
+   */
+  lameDuckMs?: number;
   /** Run the configured health checks (cluster workers leave them to the primary). @default true */
   probes?: boolean;
 }
@@ -70,7 +76,8 @@ export interface RunningServer {
   admin: Address | null;
   /** Re-reads the config (files) and swaps it in atomically; an invalid one is rejected. */
   reload(config?: string | object): Promise<ReloadResult>;
-  close(): Promise<void>;
+  /** Stops: lame duck (if any), then the listeners drain and close. */
+  close(how?: { lameDuckMs?: number }): Promise<void>;
   /** Interface health (read/write), for tests and embedding. */
   readonly health: HealthState;
   readonly metrics: Metrics;
@@ -217,10 +224,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     catalog: core.catalog,
     config: core.config,
     probeStatus: core.probeStatus,
-    close: () => {
+    close: (how) => {
       closing ??= (async () => {
         const grace = opts.shutdownGraceMs ?? 2000;
-        core.close();
+        core.close(); // /readyz answers 503 from here on
+        const lameDuck = how?.lameDuckMs ?? opts.lameDuckMs ?? 0;
+        if (lameDuck > 0) {
+          log.info({ lameDuckMs: lameDuck }, 'lame duck: not ready, still answering');
+          await new Promise((r) => setTimeout(r, lameDuck));
+        }
         await admin?.close();
         await Promise.all([u.close(grace), t.close(grace)]);
         await fwd.close();
