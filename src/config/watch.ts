@@ -6,7 +6,8 @@
  * Watching the file itself misses the last two (the watched inode is replaced, not changed), so
  * the directory that holds the file is watched instead (and the directory the file resolves to,
  * when it is a symlink). Every event schedules one debounced check that compares the file's
- * content hash with the last one seen; only a real change of content calls `onChange`. A slow
+ * content hash with the last one seen; only a real change of content calls `onChange`, and only
+ * once the file has stayed unchanged for the settle time (no half-written saves). A slow
  * stat poll backs the events up on file systems where they are unreliable (network mounts).
  */
 import { createHash } from 'node:crypto';
@@ -22,6 +23,13 @@ export interface WatchConfigOptions {
    * @default 200
    */
   debounceMs?: number;
+  /**
+   * How long the file must stay unchanged (size and mtime) before it is taken: a save written in
+   * two parts (an editor, `kubectl cp`) is never reloaded half-written, even when the half is
+   * valid YAML.
+   * @default 250
+   */
+  settleMs?: number;
   /**
    * Interval of the backup stat poll; 0 turns it off.
    * @default 2000
@@ -82,6 +90,9 @@ export function watchConfig(
   opts: WatchConfigOptions = {},
 ): ConfigWatcher {
   const debounceMs = opts.debounceMs ?? 200;
+  const settleMs = opts.settleMs ?? 250;
+  /** The stat of a changed file waiting to settle, and when it was first seen so. */
+  let settling: { stat: string; since: number } | null = null;
   const pollMs = opts.pollMs ?? 2000;
   const abs = resolve(path);
   const home = dirname(abs);
@@ -138,7 +149,21 @@ export function watchConfig(
     const fp = fingerprint(abs);
     lastStat = fp?.stat ?? null;
     if (!fp) return;
-    if (last && fp.hash === last.hash) return;
+    if (last && fp.hash === last.hash) {
+      settling = null;
+      return;
+    }
+    // Changed: take it only once it has stayed as it is for settleMs.
+    const now = Date.now();
+    if (!settling || settling.stat !== fp.stat) settling = { stat: fp.stat, since: now };
+    const wait = settling.since + settleMs - now;
+    if (wait > 0) {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(check, wait);
+      timer.unref();
+      return;
+    }
+    settling = null;
     last = fp;
     try {
       onChange();
