@@ -254,6 +254,14 @@ export const LimitsSchema = z.strictObject({
     .max(100_000)
     .default(1000)
     .describe('Open TCP client connections at most; one more is accepted and closed at once'),
+  tcpMaxConnectionsPerClient: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(250)
+    .describe(
+      'Open TCP connections from one client address at most, so that one client cannot lock the others out; one more is closed at once',
+    ),
   tcpIdleTimeoutMs: z
     .int()
     .min(100)

@@ -23,6 +23,8 @@ import type { QueryEngine } from './engine.js';
 /** The TCP part of `limits:` (read on every new connection, so reloads apply to new ones). */
 export interface TcpLimits {
   tcpMaxConnections: number;
+  /** Open connections from one client address at most (unlimited when absent). */
+  tcpMaxConnectionsPerClient?: number;
   tcpIdleTimeoutMs: number;
   tcpMaxQueriesPerConnection: number;
   tcpMaxPendingPerConnection: number;
@@ -53,6 +55,8 @@ export function listenTcp(
   limits: () => TcpLimits,
 ): Promise<TcpListener> {
   const sockets = new Set<Socket>();
+  /** Open connections by client address: one client cannot take every slot. */
+  const perClient = new Map<string, number>();
   /** Per-connection hooks the listener calls when it starts draining. */
   const onDrain = new Set<() => void>();
   let pendingTotal = 0;
@@ -61,14 +65,20 @@ export function listenTcp(
   // allowHalfOpen: a client may send its queries then shut down its side; we still answer.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (sock) => {
     const lim = limits();
-    if (sockets.size >= lim.tcpMaxConnections || draining) {
+    const address = sock.remoteAddress ?? '';
+    const fromClient = perClient.get(address) ?? 0;
+    if (
+      sockets.size >= lim.tcpMaxConnections ||
+      fromClient >= (lim.tcpMaxConnectionsPerClient ?? Number.POSITIVE_INFINITY) ||
+      draining
+    ) {
       metrics.inc('tcp_connections_rejected');
       sock.on('error', () => {});
       sock.destroy();
       return;
     }
     sockets.add(sock);
-    const address = sock.remoteAddress ?? '';
+    perClient.set(address, fromClient + 1);
     const rport = sock.remotePort ?? 0;
     const ac = new AbortController();
     /** Received bytes not yet framed (concatenated only when a message is complete). */
@@ -101,6 +111,9 @@ export function listenTcp(
     sock.on('error', () => {});
     sock.on('close', () => {
       sockets.delete(sock);
+      const left = (perClient.get(address) ?? 1) - 1;
+      if (left > 0) perClient.set(address, left);
+      else perClient.delete(address);
       onDrain.delete(drainHook);
       if (partial) clearTimeout(partial);
       partial = null;
@@ -197,14 +210,14 @@ export function listenTcp(
     });
   });
   server.maxConnections = limits().tcpMaxConnections + 16;
-  server.on('error', (err) => logger.error({ err }, 'tcp server error'));
-
   return new Promise((resolve, reject) => {
+    // A listen error goes to the caller (which may retry another port), not to the log.
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
     // In a cluster worker the listener must be shared through the primary (serve --workers).
     server.listen({ host, port, exclusive: !cluster.isWorker }, () => {
       server.off('error', onError);
+      server.on('error', (err) => logger.error({ err }, 'tcp server error'));
       const a = server.address();
       if (!a || typeof a === 'string') return reject(new Error('tcp listener has no address'));
       let closing: Promise<void> | undefined;

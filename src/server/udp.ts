@@ -69,12 +69,13 @@ export function listenUdp(
       );
     } else send(r, rinfo.port, rinfo.address);
   });
-  socket.on('error', (err) => logger.error({ err }, 'udp socket error'));
   return new Promise((resolve, reject) => {
+    // A bind error goes to the caller (it reports or retries), not to the log.
     const onError = (err: Error) => reject(err);
     socket.once('error', onError);
     socket.bind(port, host, () => {
       socket.off('error', onError);
+      socket.on('error', (err) => logger.error({ err }, 'udp socket error'));
       const a = socket.address();
       resolve({
         socket,
