@@ -1,27 +1,24 @@
 // serve --workers 2 and signals: a SIGHUP to the whole process group (what a terminal, a
 // supervisor or `kill -HUP -PGID` sends) reloads once and kills nothing; a worker that dies is
 // restarted with backoff and the primary stays up. Runs the built CLI (npm test builds first).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
+import { CW_REGIONAL } from '../helpers/configs.js';
 import { addresses, query } from '../helpers/dns-client.js';
 import { poll } from '../helpers/poll.js';
+import { type ClusterCli, spawnCluster } from './cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
 
 let dir: string;
-let configFile: string;
 let child: ChildProcess;
 let port = 0;
-let output = '';
+let cli: ClusterCli;
+const output = () => cli.output();
 
 const lines = () =>
-  output
+  output()
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -43,39 +40,14 @@ const alive = (pid: number) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pldns-signals-'));
-  configFile = join(dir, 'endpoints.yaml');
-  writeFileSync(configFile, stringify(oneVpc([cloudwatch()])));
-  child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'privatelink-dns'),
-      'serve',
-      '--config',
-      configFile,
-      '--listen',
-      '127.0.0.1:0',
-      '--upstream',
-      '127.0.0.1:9',
-      '--admin',
-      'off',
-      '--workers',
-      '2',
-      '--log-level',
-      'info',
-    ],
-    // Its own process group, so that the test can signal the group as a terminal would.
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
+  // Its own process group, so that the test can signal the group as a terminal would.
+  const c = spawnCluster('off', { detached: true });
+  child = c.child;
+  dir = c.dir;
+  cli = c;
   const l = await poll(
-    () => `the cluster to listen:\n${output}`,
-    () => /listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/.exec(output),
+    () => `the cluster to listen:\n${output()}`,
+    () => /listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/.exec(output()),
     30_000,
   );
   port = Number(l[1]);
@@ -96,7 +68,7 @@ describe('serve --workers 2 under signals', () => {
     expect(before.size).toBe(2);
     process.kill(-(child.pid as number), 'SIGHUP');
     await poll(
-      () => `a reload after SIGHUP:\n${output}`,
+      () => `a reload after SIGHUP:\n${output()}`,
       () => lines().some((l) => l.msg === 'config reloaded' && l.worker === undefined),
     );
     // Every worker applied it and still answers; none died, none was restarted.
@@ -110,12 +82,12 @@ describe('serve --workers 2 under signals', () => {
     const [id, pid] = [...workerPids()][0];
     process.kill(pid, 'SIGKILL');
     const exited = await poll(
-      () => `the primary to see worker ${id} exit:\n${output}`,
+      () => `the primary to see worker ${id} exit:\n${output()}`,
       () => lines().find((l) => l.msg === 'worker exited; starting a new one'),
     );
     expect(exited.restartInMs).toBe(1000);
     await poll(
-      () => `a new worker listening:\n${output}`,
+      () => `a new worker listening:\n${output()}`,
       () => [...workerPids().values()].filter((p) => p !== pid && alive(p)).length === 2,
     );
     expect(child.exitCode).toBeNull();

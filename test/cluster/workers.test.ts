@@ -1,16 +1,14 @@
 // serve --workers 2 over real sockets: both workers answer on the shared UDP socket and TCP
 // listener, round robin stays even, and an admin change or a reload is in effect on every worker
 // once the admin call has returned. Runs the built CLI (npm test builds first).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
 import { addresses, query, queryTcp } from '../helpers/dns-client.js';
+import { spawnCluster } from './cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
 
 let dir: string;
@@ -58,35 +56,16 @@ async function put(path: string, body: unknown): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pldns-cluster-'));
-  configFile = join(dir, 'endpoints.yaml');
-  writeFileSync(configFile, stringify(oneVpc([cloudwatch()])));
-  child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'privatelink-dns'),
-      'serve',
-      '--config',
-      configFile,
-      '--listen',
-      '127.0.0.1:0',
-      '--upstream',
-      '127.0.0.1:9',
-      '--admin',
-      '127.0.0.1:0',
-      '--workers',
-      '2',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
+  const c = spawnCluster('127.0.0.1:0');
+  child = c.child;
+  dir = c.dir;
+  configFile = c.configFile;
+  // waitFor reads `output`; the child writes it through c.output().
+  const sync = () => {
+    output = c.output();
+  };
+  child.stdout?.on('data', sync);
+  child.stderr?.on('data', sync);
   const a = await waitFor(/admin API on (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
   admin = a[1];
   const l = await waitFor(/listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/, 30_000);

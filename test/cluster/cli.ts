@@ -1,0 +1,52 @@
+/** `serve --workers 2` as a child process on a temporary config, for the cluster tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { cloudwatch, oneVpc } from '../helpers/configs.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface ClusterCli {
+  child: ChildProcess;
+  dir: string;
+  configFile: string;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+}
+
+/** Starts the built CLI with two workers; `admin` is `off` or an address. */
+export function spawnCluster(admin: string, opts: { detached?: boolean } = {}): ClusterCli {
+  const dir = mkdtempSync(join(tmpdir(), 'pldns-cluster-'));
+  const configFile = join(dir, 'endpoints.yaml');
+  writeFileSync(configFile, stringify(oneVpc([cloudwatch()])));
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'privatelink-dns'),
+      'serve',
+      '--config',
+      configFile,
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      '127.0.0.1:9',
+      '--admin',
+      admin,
+      '--workers',
+      '2',
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false },
+  );
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  return { child, dir, configFile, output: () => out };
+}
