@@ -9,12 +9,14 @@ import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
 import {
+  bounded,
   ConfigError,
   type ConfigProblem,
   checkedConfig,
   configFileProblem,
   type LoadedConfig,
   type Locator,
+  MAX_PROBLEMS,
   maxConfigBytes,
   type PathSeg,
   pathText,
@@ -103,7 +105,7 @@ function positioned(text: string, file: string): Locator {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
-  for (const e of doc.errors) {
+  for (const e of doc.errors.slice(0, MAX_PROBLEMS)) {
     const pos = lc.linePos(e.pos[0]);
     problems.push({
       code: 'config.yaml-syntax',
@@ -114,7 +116,7 @@ function positioned(text: string, file: string): Locator {
       message: `YAML: ${e.message.split('\n')[0]}`,
     });
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigError(bounded(problems, doc.errors.length, file));
   return makeLocator(doc, lc);
 }
 
@@ -158,6 +160,8 @@ export function loadConfigFile(path: string): LoadedConfig {
 
 function validate(raw: unknown, file: string, locate: Locator): Config {
   const res = ConfigSchema.safeParse(raw);
+  // Only the first MAX_PROBLEMS are located (locating is the costly part); the rest are counted.
+  const located = <T>(list: readonly T[]): T[] => list.slice(0, MAX_PROBLEMS);
   const toProblem = (r: RuleProblem): ConfigProblem => {
     const pos = locate(r.path);
     return { code: r.code, file, line: pos.line, col: pos.col, path: pathText(r.path), message: r.message };
@@ -165,11 +169,17 @@ function validate(raw: unknown, file: string, locate: Locator): Config {
   if (!res.success) {
     // Report AWS rule problems of the parts that did pass the schema too, so that one run
     // lists every problem.
-    const schemaProblems = zodProblems(res.error, raw, file, locate);
-    throw new ConfigError(sortProblems([...schemaProblems, ...partialRuleProblems(raw).map(toProblem)]));
+    const issues = res.error.issues;
+    const schemaProblems = zodProblems({ issues: located(issues) } as z.ZodError, raw, file, locate);
+    const partial = partialRuleProblems(raw);
+    const total = issues.length + partial.length;
+    throw new ConfigError(
+      bounded(sortProblems([...schemaProblems, ...located(partial).map(toProblem)]), total, file),
+    );
   }
-  const ruleProblems = checkRules(res.data).map(toProblem);
-  if (ruleProblems.length) throw new ConfigError(sortProblems(ruleProblems));
+  const rules = checkRules(res.data);
+  if (rules.length)
+    throw new ConfigError(bounded(sortProblems(located(rules).map(toProblem)), rules.length, file));
   return res.data;
 }
 

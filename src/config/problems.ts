@@ -74,6 +74,30 @@ export function checkedConfig(obj: unknown, file = '<inline>'): LoadedConfig | n
 /** The result of a reload: applied, or rejected with the new config's problems. */
 export type ReloadResult = { ok: true; changed: boolean } | { ok: false; problems: ConfigProblem[] };
 
+/** Problems reported for one config at most; the rest are counted in a last line. */
+export const MAX_PROBLEMS = 100;
+
+/**
+ * The first {@link MAX_PROBLEMS} of `problems` (already in order), and when `total` is larger, a
+ * last problem that says how many more there are: a file with thousands of errors is reported
+ * in bounded time and memory.
+ */
+export function bounded(problems: ConfigProblem[], total: number, file: string): ConfigProblem[] {
+  const all = Math.max(total, problems.length);
+  if (all <= MAX_PROBLEMS) return problems;
+  const out = problems.slice(0, MAX_PROBLEMS);
+  const last = out[out.length - 1];
+  out.push({
+    code: 'config.more-problems',
+    file,
+    line: last?.line ?? 1,
+    col: last?.col ?? 1,
+    path: '',
+    message: `and ${all - out.length} more problems (the first ${MAX_PROBLEMS} are shown)`,
+  });
+  return out;
+}
+
 /** Largest config file read (bytes). 10,000 endpoints take about 5 MB. */
 export const DEFAULT_MAX_CONFIG_BYTES = 32 * 1024 * 1024;
 

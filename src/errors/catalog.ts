@@ -50,6 +50,11 @@ export const ERRORS = [
     fix: 'Check that the path is the config; raise PRIVATELINK_DNS_MAX_CONFIG_BYTES for a larger one.',
   },
   {
+    code: 'config.more-problems',
+    meaning: 'The config has more problems than are listed (the first 100 are shown).',
+    fix: 'Fix the problems shown and run `validate` again; often one mistake causes many.',
+  },
+  {
     code: 'config.yaml-syntax',
     meaning: 'The file is not valid YAML (bad indentation, an unclosed quote, a duplicate key).',
     fix: 'Fix the YAML at the line and column shown.',
