@@ -2,6 +2,7 @@
  * Loads a config from YAML text, a file, or a plain object, and reports every problem with its
  * file, line and column.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
@@ -97,7 +98,7 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
   };
   // The server keeps the text, not a parsed document (several times larger: over 100 MB for
   // 10,000 endpoints); positions asked for later parse the text again.
-  return { config: validate(raw, file, locate), file, locate };
+  return { config: validate(raw, file, locate), file, locate, digest: textDigest(text) };
 }
 
 /** Parses with positions; throws {@link ConfigError} for syntax errors, else returns a locator. */
@@ -128,7 +129,20 @@ export function parseConfigObject(obj: unknown, file = '<inline>'): LoadedConfig
   return { config: validate(obj, file, locate), file, locate };
 }
 
+/** SHA-256 of a config text. */
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export function loadConfigFile(path: string): LoadedConfig {
+  return parseConfigText(readConfigFile(path), path);
+}
+
+/**
+ * Reads a config file: regular files under the size limit only. Throws {@link ConfigError}
+ * naming the file when it cannot be read.
+ */
+export function readConfigFile(path: string): string {
   let text: string;
   try {
     // Checked on the open descriptor (O_NONBLOCK: a FIFO does not block the open itself).
@@ -155,7 +169,7 @@ export function loadConfigFile(path: string): LoadedConfig {
       { code, file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` },
     ]);
   }
-  return parseConfigText(text, path);
+  return text;
 }
 
 function validate(raw: unknown, file: string, locate: Locator): Config {

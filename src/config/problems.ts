@@ -50,6 +50,8 @@ export interface LoadedConfig {
   /** The file the config came from, or "<inline>". */
   file: string;
   locate: Locator;
+  /** SHA-256 of the text it was parsed from (absent for objects): an unchanged file is not parsed again. */
+  digest?: string;
 }
 
 /** Configs that were checked already (see {@link markChecked}). */

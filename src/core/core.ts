@@ -110,6 +110,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const steps: ReloadStep[] = [];
 
   const onDemand = opts.catalog === 'on-demand';
+  const isFile = typeof opts.config === 'string' && !opts.config.includes('\n');
   const stateOf = (loaded: LoadedConfig): CoreState => {
     if (!onDemand) return { loaded, catalog: buildCatalog(loaded.config, health) };
     let built: Catalog | undefined;
@@ -160,9 +161,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: CoreState;
     try {
-      const loaded = await loadSource(
-        source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
-      );
+      let loaded: LoadedConfig;
+      if (source === undefined && isFile) {
+        // The file again: when its text is what is serving already, there is nothing to do (a
+        // burst of SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
+        const load = await import('../config/load.js');
+        const text = load.readConfigFile(opts.config as string);
+        if (state.loaded.digest !== undefined && load.textDigest(text) === state.loaded.digest) {
+          log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
+          return { ok: true, changed: false };
+        }
+        loaded = load.parseConfigText(text, opts.config as string);
+      } else {
+        loaded = await loadSource(
+          source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
+        );
+      }
       next = stateOf(loaded);
     } catch (e) {
       return rejected(problemsOf(e));
@@ -199,7 +213,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
 
   let watcher: ConfigWatcher | null = null;
-  const isFile = typeof opts.config === 'string' && !opts.config.includes('\n');
   if (isFile && opts.watch !== false) {
     watcher = watchConfig(opts.config as string, () => void reloadAndSettle(), {
       onError: (err) => log.error({ err }, 'config watch failed'),

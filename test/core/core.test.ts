@@ -1,8 +1,10 @@
 /** The core: reload steps (prepare, then commit), the on-demand catalog, the reload queue. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { decodeConfig, encodeConfig } from '../../src/cluster/messages.js';
 import { parseConfigObject } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
@@ -18,7 +20,7 @@ afterEach(() => {
   cores = [];
 });
 async function core(
-  config: object,
+  config: string | object,
   o: Parameters<typeof createCore>[0] extends infer T ? Partial<T> : never = {},
 ) {
   const c = await createCore({ config, logger: silent, watch: false, probes: false, ...o });
@@ -94,6 +96,26 @@ describe('reload steps', () => {
     await Promise.all([c.reload(TWO), c.reload(oneVpc([cloudwatch()])), c.reload(TWO)]);
     expect(order).toEqual([2, 1, 2]);
     expect(c.catalog().endpoints).toHaveLength(2);
+  });
+});
+
+describe('reloading an unchanged file', () => {
+  it('is not parsed again and reports changed: false; a changed file is applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pldns-core-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, stringify(oneVpc([cloudwatch()])));
+      const c = await core(file);
+      const before = c.state();
+      expect(await c.reload()).toEqual({ ok: true, changed: false });
+      expect(c.state()).toBe(before);
+      writeFileSync(file, stringify(TWO));
+      expect(await c.reload()).toEqual({ ok: true, changed: true });
+      expect(c.catalog().endpoints).toHaveLength(2);
+      expect(await c.reload()).toEqual({ ok: true, changed: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
