@@ -1,6 +1,6 @@
 /** `serve --workers 2` as a child process on a temporary config, for the cluster tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -49,4 +49,15 @@ export function spawnCluster(admin: string, opts: { detached?: boolean } = {}): 
     out += d;
   });
   return { child, dir, configFile, output: () => out };
+}
+
+/** Stops it with SIGTERM (if it still runs) and removes its folder. */
+export async function stopCluster(cli: ClusterCli | undefined): Promise<void> {
+  if (!cli) return;
+  if (cli.child.exitCode === null) {
+    const exited = new Promise((r) => cli.child.once('exit', r));
+    cli.child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(cli.dir, { recursive: true, force: true });
 }

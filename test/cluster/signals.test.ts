@@ -2,16 +2,14 @@
 // supervisor or `kill -HUP -PGID` sends) reloads once and kills nothing; a worker that dies is
 // restarted with backoff and the primary stays up. Runs the built CLI (npm test builds first).
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CW_REGIONAL } from '../helpers/configs.js';
 import { addresses, query } from '../helpers/dns-client.js';
 import { poll } from '../helpers/poll.js';
-import { type ClusterCli, spawnCluster } from './cli.js';
+import { type ClusterCli, spawnCluster, stopCluster } from './cli.js';
 
 const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
 
-let dir: string;
 let child: ChildProcess;
 let port = 0;
 let cli: ClusterCli;
@@ -43,7 +41,6 @@ beforeAll(async () => {
   // Its own process group, so that the test can signal the group as a terminal would.
   const c = spawnCluster('off', { detached: true });
   child = c.child;
-  dir = c.dir;
   cli = c;
   const l = await poll(
     () => `the cluster to listen:\n${output()}`,
@@ -53,14 +50,7 @@ beforeAll(async () => {
   port = Number(l[1]);
 }, 60_000);
 
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopCluster(cli));
 
 describe('serve --workers 2 under signals', () => {
   it('a SIGHUP to the process group reloads the config once and every process lives on', async () => {

@@ -2,16 +2,16 @@
 // listener, round robin stays even, and an admin change or a reload is in effect on every worker
 // once the admin call has returned. Runs the built CLI (npm test builds first).
 import type { ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
 import { addresses, query, queryTcp } from '../helpers/dns-client.js';
-import { spawnCluster } from './cli.js';
+import { type ClusterCli, spawnCluster, stopCluster } from './cli.js';
 
 const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
 
-let dir: string;
+let cli: ClusterCli;
 let configFile: string;
 let child: ChildProcess;
 let port = 0;
@@ -57,8 +57,8 @@ async function put(path: string, body: unknown): Promise<number> {
 
 beforeAll(async () => {
   const c = spawnCluster('127.0.0.1:0');
+  cli = c;
   child = c.child;
-  dir = c.dir;
   configFile = c.configFile;
   // waitFor reads `output`; the child writes it through c.output().
   const sync = () => {
@@ -72,14 +72,7 @@ beforeAll(async () => {
   port = Number(l[1]);
 }, 60_000);
 
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopCluster(cli));
 
 describe('serve --workers 2', () => {
   it('runs two worker processes that answer over UDP and TCP', async () => {

@@ -22,6 +22,7 @@ import {
   type RRset,
 } from '../../src/dns/response.js';
 import { parseAddress } from '../../src/net/cidr.js';
+import { R53_SOA } from '../../src/privatelink/catalog.js';
 import { type Codec, decode, fullRcode, message, QUESTION_NAME, roundTrip } from './roundtrip.js';
 
 const SEED = 0x5eed_d45;
@@ -67,15 +68,8 @@ function recOf(a: dnsPacket.Answer): Rec {
   return { name: x.name, type: x.type, ttl: x.ttl, class: x.class, data: x.data } as Rec;
 }
 
-const SOA: dnsPacket.SoaData = {
-  mname: 'ns-1536.awsdns-00.co.uk',
-  rname: 'awsdns-hostmaster.amazon.com',
-  serial: 1,
-  refresh: 7200,
-  retry: 900,
-  expire: 1209600,
-  minimum: 86400,
-};
+/** Route 53's SOA values, as the catalog encodes them (the TTL is the record's, not rdata). */
+const { ttl: _soaTtl, ...SOA }: typeof R53_SOA = R53_SOA;
 
 const RECORDS: Rec[] = [
   { name: QUESTION_NAME, type: 'A', ttl: 60, class: 'IN', data: '10.0.1.23' },

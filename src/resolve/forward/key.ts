@@ -6,7 +6,6 @@
  * upstream would refuse a CD=0 client; an RD=0 answer may be a referral or NXDOMAIN from cache
  * only), and the forwarding rule group the name goes to.
  */
-import { Flag } from '../../dns/constants.js';
 import type { Query } from '../../dns/query.js';
 import type { RuleTable, UpstreamGroup } from '../../upstream/groups.js';
 import { PASSED_FLAGS } from '../../upstream/query.js';
@@ -15,9 +14,6 @@ import type { QueryContext } from '../types.js';
 export function forwardKey(q: Query, group: UpstreamGroup): string {
   return `${group.id}/${q.qtype}/${q.qclass}/${q.flags & PASSED_FLAGS}/${q.edns?.do ? 1 : 0}/${q.qname}`;
 }
-
-/** The bits of the header that are part of the key (documented; asserted by the tests). */
-export const KEY_FLAGS = { RD: Flag.RD, CD: Flag.CD, AD: Flag.AD } as const;
 
 /**
  * The key of the query in `ctx`, computed once per query: the cache asks first, the forward
