@@ -55,6 +55,10 @@ export interface Explanation {
     az: string | null;
     zone: string | null;
   } | null;
+  /** The private hosted zone that answered (Route 53 records), or null. */
+  hostedZone: { name: string; id: string; vpcs: string[] } | null;
+  /** A CNAME target outside our names that the forwarder resolves for the rest of the chain. */
+  chase: string | null;
   interfaces: ExplainedInterface[];
   /** Interfaces left out of the answer because they are unhealthy. */
   leftOut: ExplainedInterface[];
@@ -138,6 +142,8 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
     answer: [],
     authority: [],
     match: null,
+    hostedZone: null,
+    chase: null,
     interfaces: [],
     leftOut: [],
     whenAllUnhealthy: null,
@@ -177,10 +183,31 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
     return ex;
   }
 
-  const a = answerOwned(r, qtype, RRClass.IN);
+  const trace: string[] = [];
+  const a = answerOwned(r, qtype, RRClass.IN, qname, view, trace);
   ex.rcode = RcodeName[a.rcode] ?? String(a.rcode);
   ex.answer = decodeRRsets(a.answer, qname);
   ex.authority = decodeRRsets(a.authority, qname);
+  if (r.kind === 'phz') {
+    const z = r.zone;
+    ex.hostedZone = { name: z.name, id: z.id, vpcs: z.vpcs };
+    ex.match = {
+      endpoint: null,
+      vpc: view?.vpc.id ?? null,
+      service: null,
+      form: null,
+      name: null,
+      wildcard: false,
+      az: null,
+      zone: z.name,
+    };
+    ex.chase = a.chase ?? null;
+    say(
+      `the most specific private hosted zone of ${view?.vpc.id} holding ${qname} is ${z.name} (${z.id}): it alone decides the answer`,
+    );
+    for (const t of trace) say(t);
+    return ex;
+  }
   describeMatch(ctx, ex, r, qname);
   if (ex.rcode === 'NOERROR' && ex.answer.length === 0 && r.kind !== 'nxdomain') {
     say(`no ${typeName(qtype)} records at this name: NODATA (NOERROR, SOA in the authority section)`);
@@ -195,6 +222,7 @@ function describeMatch(
   qname: string,
 ): void {
   const say = (s: string) => ex.explanation.push(s);
+  if (r.kind === 'phz') return;
   if (r.kind !== 'name') {
     ex.match = {
       endpoint: null,

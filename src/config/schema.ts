@@ -301,6 +301,105 @@ export const RateLimitSchema = z.strictObject({
     ),
 });
 
+const dnsName = z.string().min(1).max(255);
+
+export const AliasTargetSchema = z.strictObject({
+  dnsName: dnsName.describe(
+    'The target name: an endpoint regional or zonal name (vpce-….vpce.amazonaws.com), an S3 wildcard endpoint name (*.vpce-….s3.<r>.vpce.amazonaws.com), or a record of a private hosted zone',
+  ),
+  evaluateTargetHealth: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The alias counts as unhealthy when its target is (no healthy interface, an impaired AZ, an unhealthy record); used by failover, weighted and multivalue records',
+    ),
+  hostedZoneId: z
+    .string()
+    .optional()
+    .describe(
+      'The hosted zone of the target (Route 53 AliasTarget.HostedZoneId); informational, the name decides',
+    ),
+});
+
+export const HostedZoneRecordSchema = z.strictObject({
+  name: dnsName.describe('Owner name, inside the zone; `*.` as the first label makes a wildcard'),
+  type: z
+    .enum(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'PTR', 'CAA', 'NAPTR', 'SPF', 'NS', 'SOA'])
+    .describe('Record type (NS below the apex is answered as an NS set, without referral)'),
+  ttl: z
+    .int()
+    .min(0)
+    .max(2_147_483_647)
+    .optional()
+    .describe('TTL in seconds; default 300. Not allowed on aliases, which answer with the target TTL'),
+  values: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('Route 53 ResourceRecords values in presentation format ("10 mail.corp.internal" for MX)'),
+  aliasTarget: AliasTargetSchema.optional().describe(
+    "Alias record: answered as the target's records under this name, never as a CNAME",
+  ),
+  setIdentifier: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Identifies one record of a weighted, failover or multivalue set; required with those'),
+  weight: z
+    .int()
+    .min(0)
+    .max(255)
+    .optional()
+    .describe('Weighted routing: answered in proportion to the weight; 0 only when every weight is 0'),
+  failover: z
+    .enum(['PRIMARY', 'SECONDARY'])
+    .optional()
+    .describe('Failover routing: the primary while healthy, else the secondary'),
+  multiValueAnswer: z
+    .boolean()
+    .optional()
+    .describe('Multivalue answer routing: up to 8 healthy records, in random order'),
+  healthCheck: HealthCheckSchema.optional().describe(
+    'Health check of this record (the kind interfaces have); unhealthy records are left out of routing policies',
+  ),
+  region: z
+    .string()
+    .optional()
+    .describe('Latency routing: not supported (it depends on where AWS sees the query from)'),
+  geoLocation: z
+    .unknown()
+    .optional()
+    .describe('Geolocation routing: not supported (it depends on where AWS sees the query from)'),
+  geoProximityLocation: z
+    .unknown()
+    .optional()
+    .describe('Geoproximity routing: not supported (it depends on where AWS sees the query from)'),
+  cidrRoutingConfig: z
+    .unknown()
+    .optional()
+    .describe('IP-based routing: not supported (it depends on where AWS sees the query from)'),
+});
+
+export const PrivateHostedZoneSchema = z.strictObject({
+  name: dnsName.describe(
+    'Zone apex, e.g. corp.internal or sqs.us-east-1.amazonaws.com; trailing dot optional',
+  ),
+  id: z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits')
+    .optional()
+    .describe('Hosted zone id; derived from the name and associations when omitted'),
+  vpcs: z
+    .array(z.string())
+    .min(1)
+    .describe('Associated VPCs (ids of VPCs of this config): only their clients see the zone'),
+  records: z
+    .array(HostedZoneRecordSchema)
+    .default([])
+    .describe('Record sets; the apex SOA and NS exist without being declared (declare them to override)'),
+});
+
 export const ConfigSchema = z.strictObject({
   ttl: z
     .int()
@@ -352,6 +451,10 @@ export const ConfigSchema = z.strictObject({
     ),
   rateLimit: RateLimitSchema.optional().describe('Per-client rate limit; off when absent'),
   vpcs: z.array(VpcSchema).default([]).describe('The emulated VPCs, their subnets and interface endpoints'),
+  privateHostedZones: z
+    .array(PrivateHostedZoneSchema)
+    .default([])
+    .describe('Route 53 private hosted zones of your own, each associated with VPCs of this config'),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -363,3 +466,5 @@ export type InterfaceConfig = EndpointConfig['interfaces'][number];
 export type HealthCheckConfig = z.output<typeof HealthCheckSchema>;
 export type IpAddressTypeT = z.output<typeof IpAddressType>;
 export type DnsRecordIpTypeT = z.output<typeof DnsRecordIpType>;
+export type PrivateHostedZoneConfig = z.output<typeof PrivateHostedZoneSchema>;
+export type HostedZoneRecordConfig = z.output<typeof HostedZoneRecordSchema>;

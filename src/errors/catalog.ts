@@ -146,6 +146,42 @@ export const ERRORS = [
     fix: 'Write upstreams as `IP` or `IP:PORT` (`[IPv6]:PORT` for IPv6).',
   },
   {
+    code: 'config.hosted-zone-vpc',
+    meaning:
+      'A private hosted zone is associated with a VPC the config does not have, or two zones of the same name are associated with one VPC.',
+    fix: 'Associate the zone with VPCs of `vpcs:` only, and each name with a VPC once (merge the two zones).',
+  },
+  {
+    code: 'config.hosted-zone-record',
+    meaning:
+      'A record of a private hosted zone is outside its zone, has a value that is not in presentation format for its type, has both or neither of `values` and `aliasTarget`, or is declared twice.',
+    fix: 'Put the record in the zone of its name, write its values as the message shows, and give `values` or `aliasTarget`.',
+  },
+  {
+    code: 'config.hosted-zone-cname',
+    meaning:
+      'A CNAME sits beside other records of the same name, or at the zone apex (Route 53 refuses both).',
+    fix: 'Remove the other records, or use an alias record (allowed at the apex and beside other types).',
+  },
+  {
+    code: 'config.hosted-zone-alias',
+    meaning:
+      'An alias points at a name nothing answers (no endpoint, no record of its type), or aliases form a loop.',
+    fix: 'Point the alias at an endpoint regional or zonal name, or at a record of the same type that exists.',
+  },
+  {
+    code: 'config.hosted-zone-routing',
+    meaning:
+      'Records of one name and type mix routing policies, share a set identifier, lack one, or use a policy that depends on where AWS sees the query from (latency, geolocation, geoproximity, IP-based).',
+    fix: 'Use one of simple, weighted, failover or multivalue per name and type, each record with its own `setIdentifier`.',
+  },
+  {
+    code: 'config.private-dns-conflict',
+    meaning:
+      'An endpoint has private DNS enabled for a name that is also a private hosted zone associated with its VPC (AWS: "private-dns-enabled cannot be set because there is already a conflicting DNS domain").',
+    fix: 'Set `privateDnsEnabled: false` on the endpoint (the centralized-endpoint pattern), or remove the zone from that VPC.',
+  },
+  {
     code: 'config.load-failed',
     meaning: 'Loading the config failed for a reason that is not a problem of its content.',
     fix: 'Read the message; fix its cause and reload.',

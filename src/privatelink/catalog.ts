@@ -20,6 +20,8 @@ import type { RRset } from '../dns/response.js';
 import { type HealthEntry, type HealthState, healthKey } from '../health/state.js';
 
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
+import type { PhzDeps } from '../route53/answer.js';
+import { buildHostedZones, type HostedZone, recordHealthEntries } from '../route53/zones.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
 import {
   defaultPrivateDnsNames,
@@ -121,13 +123,19 @@ export interface View {
   wildcards: Map<string, OwnedName>;
   /** Private hosted zone apexes: a sub-name we do not hold is NXDOMAIN in the view. */
   apexes: Map<string, Zone>;
+  /** The Route 53 private hosted zones associated with this VPC, by apex. */
+  zones: Map<string, HostedZone>;
 }
 
 export type LookupResult =
   | { kind: 'name'; owned: OwnedName }
   | { kind: 'apex'; zone: Zone }
   | { kind: 'nxdomain'; zone: Zone }
+  | { kind: 'phz'; zone: HostedZone; deps: PhzBase }
   | null;
+
+/** What answers from private hosted zones read (the local handler adds the endpoint answer). */
+export type PhzBase = Omit<PhzDeps, 'endpoint'>;
 
 export interface Catalog {
   ttl: number;
@@ -142,6 +150,10 @@ export interface Catalog {
   healthEntries: readonly HealthEntry[];
   lookup(qname: string, view: View | null): LookupResult;
   viewFor(address: string): View | null;
+  /** The private hosted zones of the config, in config order. */
+  hostedZones: HostedZone[];
+  /** Record health checks (the prober runs them like interface checks). */
+  recordChecks: { healthKey: string; healthCheck: HealthCheckConfig }[];
 }
 
 function encodeSoaRdata(): Buffer {
@@ -407,12 +419,16 @@ export function healthEntriesOf(config: Config): HealthEntry[] {
       }
     }
   }
+  out.push(...recordHealthEntries(config.privateHostedZones ?? []));
   return out;
 }
 
 /** Whether any interface of the config has a health check. */
 export function hasHealthChecks(config: Config): boolean {
-  return config.vpcs.some((v) => v.endpoints.some((e) => e.interfaces.some((i) => i.healthCheck)));
+  return (
+    config.vpcs.some((v) => v.endpoints.some((e) => e.interfaces.some((i) => i.healthCheck))) ||
+    (config.privateHostedZones ?? []).some((z) => z.records.some((r) => r.healthCheck))
+  );
 }
 
 /**
@@ -439,7 +455,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
   };
 
   for (const vpc of config.vpcs) {
-    const view: View = { vpc, names: new Map(), wildcards: new Map(), apexes: new Map() };
+    const view: View = { vpc, names: new Map(), wildcards: new Map(), apexes: new Map(), zones: new Map() };
     views.push(view);
     for (const c of vpc.cidrs) {
       const cidr = parseCidr(c);
@@ -530,6 +546,43 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     }
   }
 
+  // Private hosted zones: built once the endpoint names are known (aliases point at them), then
+  // associated with the views of their VPCs.
+  const publicLookup = (name: string): OwnedName | null => {
+    if (name.startsWith('*.')) return publicWildcards.get(name.slice(2)) ?? null;
+    const exact = publicNames.get(name);
+    if (exact) return exact;
+    let dot = name.indexOf('.');
+    while (dot >= 0) {
+      const w = publicWildcards.get(name.slice(dot + 1));
+      if (w) return w;
+      dot = name.indexOf('.', dot + 1);
+    }
+    return null;
+  };
+  const hostedZones = buildHostedZones(config.privateHostedZones ?? [], publicLookup);
+  const recordChecks: Catalog['recordChecks'] = [];
+  if (hostedZones.length > 0) {
+    const viewById = new Map(views.map((v) => [v.vpc.id, v]));
+    for (const z of hostedZones) {
+      for (const id of z.vpcs) {
+        const v = viewById.get(id);
+        if (v && !v.zones.has(z.name)) v.zones.set(z.name, z);
+      }
+    }
+    for (const e of recordHealthEntries(config.privateHostedZones)) {
+      healthKeys.add(e.key);
+      healthEntries.push(e);
+    }
+    for (const z of hostedZones)
+      for (const node of z.nodes.values())
+        for (const set of [...node.sets.values(), ...(node.cname ? [node.cname] : [])])
+          for (const r of set.records)
+            if (r.healthKey && r.healthCheck)
+              recordChecks.push({ healthKey: r.healthKey, healthCheck: r.healthCheck });
+  }
+  let phz: PhzBase;
+
   const lookup = (qname: string, view: View | null): LookupResult => {
     if (view) {
       const p = view.names.get(qname);
@@ -538,6 +591,12 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     const pub = publicNames.get(qname);
     if (pub) return { kind: 'name', owned: pub };
     if (view?.apexes.has(qname)) return { kind: 'apex', zone: view.apexes.get(qname)! };
+    // The most specific private hosted zone decides (no fall-back to a parent zone or upstream).
+    const zones = view?.zones;
+    if (zones?.size) {
+      const z = zones.get(qname);
+      if (z) return { kind: 'phz', zone: z, deps: phz };
+    }
     // Walk up the ancestors: the closest wildcard or private apex decides.
     let dot = qname.indexOf('.');
     while (dot >= 0) {
@@ -551,12 +610,17 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
       if (view) {
         const z = view.apexes.get(anc);
         if (z) return { kind: 'nxdomain', zone: z };
+        if (zones?.size) {
+          const hz = zones.get(anc);
+          if (hz) return { kind: 'phz', zone: hz, deps: phz };
+        }
       }
       dot = qname.indexOf('.', dot + 1);
     }
     return null;
   };
 
+  phz = { health, lookup, random: Math.random };
   return {
     ttl: config.ttl,
     endpoints,
@@ -568,5 +632,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     healthEntries,
     lookup,
     viewFor: (address) => (viewTable.size ? viewTable.lookup(address) : null),
+    hostedZones,
+    recordChecks,
   };
 }

@@ -10,6 +10,7 @@ import type { Config, EndpointConfig, VpcConfig } from '../config/schema.js';
 import { normaliseName } from '../dns/names.js';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
+import { checkHostedZones } from '../route53/rules.js';
 import { defaultPrivateDnsNames, endpointIdOf, parseService } from './names.js';
 import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
 
@@ -42,7 +43,7 @@ function azBelongsTo(az: string, region: string): boolean {
  * closest field written in the file).
  */
 export function checkRules(config: Config): RuleProblem[] {
-  return checkRulesPartial(config, config.vpcs);
+  return [...checkRulesPartial(config, config.vpcs), ...checkHostedZones(config)];
 }
 
 /**
