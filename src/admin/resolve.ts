@@ -86,7 +86,10 @@ export function decodeRRsets(sets: readonly RRset[], qname: string): ExplainedRe
       let data: string;
       if (type === RRType.A) data = [...rdata].join('.');
       else if (type === RRType.AAAA) data = formatAddress(rdata);
-      else if (type === RRType.NS || type === RRType.SOA) data = readName(rdata, 0)?.name ?? '';
+      else if (type === RRType.NS || type === RRType.SOA || type === RRType.CNAME || type === RRType.PTR)
+        data = readName(rdata, 0)?.name ?? '';
+      else if (type === RRType.MX && rdata.length > 2)
+        data = `${rdata.readUInt16BE(0)} ${readName(rdata, 2)?.name ?? ''}`;
       else data = rdata.toString('hex');
       out.push({ name: owner, type: typeName(type), ttl, data });
     }

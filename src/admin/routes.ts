@@ -7,6 +7,7 @@
 import { healthKey } from '../health/state.js';
 import type { AdminContext } from './context.js';
 import { AdminError, listForMessage } from './errors.js';
+import { hostedZonesView } from './hosted-zones.js';
 import { explain } from './resolve.js';
 import { azView, endpointView, interfaceView, knownAzs } from './views.js';
 
@@ -148,6 +149,7 @@ export const ROUTES: Route[] = [
     },
   },
   { method: 'GET', path: '/v1/resolve', handler: (ctx, req) => ok(explain(ctx, req.query)) },
+  { method: 'GET', path: '/v1/hosted-zones', handler: (ctx) => ok({ hostedZones: hostedZonesView(ctx) }) },
   {
     method: 'POST',
     path: '/v1/reload',

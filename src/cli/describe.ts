@@ -2,9 +2,13 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, type LoadedConfig, loadConfigFile } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
+import { HealthState } from '../health/state.js';
+import { buildCatalog } from '../privatelink/catalog.js';
 import { describeVpcEndpoints } from '../privatelink/describe.js';
+import { describeHostedZones } from '../route53/describe.js';
 
 const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...]
+       privatelink-dns describe --hosted-zones [--config FILE] [--zone-name NAME]
 
 Prints {"VpcEndpoints":[...]} in the shape of "aws ec2 describe-vpc-endpoints": ids, subnets,
 network interfaces, IP address and DNS record types, and DnsEntries (regional, zonal, private)
@@ -13,6 +17,11 @@ with their hosted zone ids.
 Options:
   -c, --config FILE           config file (default: the bundled config/endpoints.yaml)
       --vpc-endpoint-ids IDS  only these endpoints (comma-separated)
+      --hosted-zones          the private hosted zones instead: per zone the hosted zone and its
+                              VPCs ("aws route53 get-hosted-zone") and its ResourceRecordSets
+                              ("aws route53 list-resource-record-sets", aliases with AliasTarget)
+      --zone-name NAME        with --hosted-zones: exactly the list-resource-record-sets JSON
+                              ({"ResourceRecordSets":[...]}) of the zone of that name
   -h, --help                  show this help
 `;
 
@@ -21,13 +30,21 @@ export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: { config?: string; 'vpc-endpoint-ids'?: string; help?: boolean };
+  let values: {
+    config?: string;
+    'vpc-endpoint-ids'?: string;
+    'hosted-zones'?: boolean;
+    'zone-name'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         config: { type: 'string', short: 'c' },
         'vpc-endpoint-ids': { type: 'string' },
+        'hosted-zones': { type: 'boolean' },
+        'zone-name': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -48,6 +65,25 @@ export async function run(
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) io.stderr.write(`${formatProblem(p)}\n`);
     return 1;
+  }
+  if (values['hosted-zones'] || values['zone-name'] !== undefined) {
+    const zones = describeHostedZones(loaded.config, buildCatalog(loaded.config, new HealthState()));
+    const want = values['zone-name'];
+    if (want === undefined) {
+      io.stdout.write(`${JSON.stringify({ HostedZones: zones }, null, 4)}\n`);
+      return 0;
+    }
+    const name = `${want.trim().toLowerCase().replace(/\.$/, '')}.`;
+    const z = zones.find((x) => x.HostedZone.Name === name);
+    if (!z) {
+      const known = zones.map((x) => x.HostedZone.Name).join(', ') || '(none)';
+      io.stderr.write(
+        `privatelink-dns describe: no private hosted zone ${name} in ${loaded.file} (known: ${known})\n`,
+      );
+      return 1;
+    }
+    io.stdout.write(`${JSON.stringify({ ResourceRecordSets: z.ResourceRecordSets }, null, 4)}\n`);
+    return 0;
   }
   const out = describeVpcEndpoints(loaded.config);
   const ids = values['vpc-endpoint-ids']

@@ -16,6 +16,7 @@ import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import type { Catalog } from '../privatelink/catalog.js';
 import { AccessHandler, type AccessState, allowedClientTable } from '../resolve/access.js';
 import { Chain } from '../resolve/chain.js';
+import { chaseThrough } from '../resolve/chase.js';
 import { createForwarding, type Forwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import { LocalHandler } from '../resolve/local.js';
 import { RateLimiter } from '../resolve/rate-limit.js';
@@ -169,6 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const fwd = forwarding;
   chain = new Chain([accessHandler, local, fwd.cache, fwd.forward]);
+  local.chase = chaseThrough(() => [fwd.cache, fwd.forward]);
 
   // Reloads: the forwarder checks the new upstreams first (this server itself is refused), then
   // the access state and the forwarder switch together.

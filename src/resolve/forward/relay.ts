@@ -24,7 +24,7 @@ export function respond(
   age: number,
   catalog: Catalog,
 ): Buffer {
-  if (ctx.q.qtype !== RRType.CNAME && catalog.endpoints.length > 0) {
+  if (ctx.q.qtype !== RRType.CNAME && (catalog.endpoints.length > 0 || catalog.hostedZones.length > 0)) {
     const done = completeChain(ctx, reply, scan, age, catalog);
     if (done) return done;
   }
@@ -71,7 +71,7 @@ export function completeChain(
       prefix.writeUInt32BE(r.ttl > age ? r.ttl - age : 0, r.ttlOffset - scan.questionEnd);
     }
   }
-  const local = answerOwned(owned, ctx.q.qtype, ctx.q.qclass);
+  const local = answerOwned(owned, ctx.q.qtype, ctx.q.qclass, target, ctx.view);
   const owner = encodeName(target);
   const answer: RRset[] = [{ bytes: prefix, count: k + 1 }];
   for (const set of local.answer) answer.push(reown(set, owner));
