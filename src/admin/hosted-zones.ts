@@ -21,7 +21,7 @@ export function hostedZonesView(ctx: AdminContext): HostedZoneView[] {
   return ctx.catalog().hostedZones.map((z) => {
     const healthChecks: HostedZoneView['healthChecks'] = [];
     for (const node of z.nodes.values()) {
-      for (const set of [...node.sets.values(), ...(node.cname ? [node.cname] : [])]) {
+      for (const set of [...node.sets, ...(node.cname ? [node.cname] : [])]) {
         for (const r of set.records) {
           if (!r.healthKey) continue;
           const v = ctx.health.view(r.healthKey);

@@ -576,7 +576,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     }
     for (const z of hostedZones)
       for (const node of z.nodes.values())
-        for (const set of [...node.sets.values(), ...(node.cname ? [node.cname] : [])])
+        for (const set of [...node.sets, ...(node.cname ? [node.cname] : [])])
           for (const r of set.records)
             if (r.healthKey && r.healthCheck)
               recordChecks.push({ healthKey: r.healthKey, healthCheck: r.healthCheck });

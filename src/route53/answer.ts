@@ -14,7 +14,7 @@ import { encodeName } from '../dns/names.js';
 import type { RRset } from '../dns/response.js';
 import type { HealthState } from '../health/state.js';
 import type { LookupResult, OwnedName, View } from '../privatelink/catalog.js';
-import type { HostedZone, PhzAlias, PhzNode, PhzRecord, PhzSet } from './zones.js';
+import { type HostedZone, type PhzAlias, type PhzNode, type PhzRecord, type PhzSet, setOf } from './zones.js';
 
 /** An answer, in the local handler's shape. */
 export interface PhzAnswer {
@@ -92,23 +92,23 @@ export function answerZone(
     if (qtype === RRType.CNAME || !rec.target) return ok([rec.rrset!]);
     return follow(deps, rec.rrset!, rec.target, qtype, view, trace, depth + 1);
   }
-  if (qname === zone.name && !node.sets.has(qtype)) {
+  if (qname === zone.name && !setOf(node, qtype)) {
     if (qtype === RRType.SOA) return ok([zone.zone.soaAnswer]);
     if (qtype === RRType.NS) return ok([zone.zone.nsAnswer]);
   }
   if (qtype === RRType.ANY) {
     const answer: RRset[] = [];
-    for (const set of node.sets.values()) {
+    for (const set of node.sets) {
       const a = answerSet(deps, set, qname, view, trace, depth);
       answer.push(...a.answer);
     }
     if (qname === zone.name) {
-      if (!node.sets.has(RRType.SOA)) answer.push(zone.zone.soaAnswer);
-      if (!node.sets.has(RRType.NS)) answer.push(zone.zone.nsAnswer);
+      if (!setOf(node, RRType.SOA)) answer.push(zone.zone.soaAnswer);
+      if (!setOf(node, RRType.NS)) answer.push(zone.zone.nsAnswer);
     }
     return answer.length ? ok(answer) : nodata(zone, qname, qtype, node, trace);
   }
-  const set = node.sets.get(qtype);
+  const set = setOf(node, qtype);
   if (!set) return nodata(zone, qname, qtype, node, trace);
   const a = answerSet(deps, set, qname, view, trace, depth);
   if (a.rcode === Rcode.NOERROR && a.answer.length === 0) return nodata(zone, qname, qtype, node, trace);
@@ -121,7 +121,8 @@ function ok(answer: RRset[]): PhzAnswer {
 
 function nodata(zone: HostedZone, qname: string, qtype: number, node: PhzNode, trace: Trace): PhzAnswer {
   if (trace) {
-    const what = node.sets.size === 0 ? 'an empty non-terminal (names exist below it)' : 'a name of the zone';
+    const what =
+      node.sets.length === 0 ? 'an empty non-terminal (names exist below it)' : 'a name of the zone';
     trace.push(
       `${qname} is ${what} in ${zone.name} (${zone.id}) without ${typeName(qtype)} records: NODATA (NOERROR, SOA in the authority section), never forwarded`,
     );
@@ -212,7 +213,7 @@ function targetHealthy(deps: PhzDeps, alias: PhzAlias, type: number, depth: numb
   }
   if (depth > MAX_CHAIN) return false;
   const found = findNode(t.zone, t.name);
-  const set = found?.node.sets.get(type) ?? found?.node.cname;
+  const set = (found ? setOf(found.node, type) : undefined) ?? found?.node.cname;
   if (!set) return false;
   for (const r of set.records) if (recordHealthy(deps, r, depth + 1)) return true;
   return false;

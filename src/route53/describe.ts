@@ -86,7 +86,7 @@ function recordSet(r: HostedZoneRecordConfig, zone: HostedZone, config: Config):
 function findAliasTarget(zone: HostedZone, r: HostedZoneRecordConfig) {
   const node = zone.nodes.get(normaliseName(r.name));
   if (!node) return null;
-  for (const set of node.sets.values())
+  for (const set of node.sets)
     for (const rec of set.records)
       if (rec.alias && rec.setIdentifier === r.setIdentifier && rec.type === r.type) return rec.alias.target;
   return null;

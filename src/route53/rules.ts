@@ -78,7 +78,11 @@ interface Rec {
   name: string;
   type: string;
   cfg: HostedZoneRecordConfig;
-  path: PathSeg[];
+}
+
+/** The path of a record (made only for a problem: 100,000 records must not cost 100,000 arrays). */
+function pathOf(r: { zone: number; k: number }): PathSeg[] {
+  return ['privateHostedZones', r.zone, 'records', r.k];
 }
 
 /** Checks every private hosted zone rule; empty when the zones are valid. */
@@ -130,10 +134,10 @@ export function checkHostedZones(config: Config): HostedZoneProblem[] {
       } else names.set(name, i);
     });
     z.records.forEach((r, k) => {
-      const rp: PathSeg[] = [...zp, 'records', k];
       const owner = normaliseName(r.name.trim());
-      recs.push({ zone: i, k, name: owner, type: r.type, cfg: r, path: rp });
-      checkRecord(r, owner, name, rp, add);
+      const rec = { zone: i, k, name: owner, type: r.type, cfg: r };
+      recs.push(rec);
+      checkRecord(r, owner, name, rec, add);
     });
   });
 
@@ -145,17 +149,25 @@ export function checkHostedZones(config: Config): HostedZoneProblem[] {
 
 type Add = (code: ConfigProblemCode, path: PathSeg[], message: string) => void;
 
-function checkRecord(r: HostedZoneRecordConfig, owner: string, zone: string, rp: PathSeg[], add: Add): void {
+function checkRecord(
+  r: HostedZoneRecordConfig,
+  owner: string,
+  zone: string,
+  at: { zone: number; k: number },
+  add0: Add,
+): void {
+  // Paths are relative to the record here; the record's own path is put in front on a problem.
+  const add: Add = (code, path, message) => add0(code, [...pathOf(at), ...path], message);
   if (!NAME.test(r.name.trim())) {
     add(
       'config.hosted-zone-record',
-      [...rp, 'name'],
+      ['name'],
       `"${r.name}" is not a record name; use labels of letters, digits and hyphens, with * only as the whole first label (*.apps.${zone})`,
     );
   } else if (owner !== zone && !owner.endsWith(`.${zone}`)) {
     add(
       'config.hosted-zone-record',
-      [...rp, 'name'],
+      ['name'],
       `record ${owner} is outside the zone ${zone}; name it ….${zone}, or put it in a zone that contains it`,
     );
   }
@@ -163,7 +175,7 @@ function checkRecord(r: HostedZoneRecordConfig, owner: string, zone: string, rp:
     if (r[field] !== undefined)
       add(
         'config.hosted-zone-routing',
-        [...rp, field],
+        [field],
         `${policy} routing is not supported: it depends on where AWS sees the query from, which a local server cannot know; use weighted, failover or multivalue routing, or a simple record`,
       );
   }
@@ -175,100 +187,105 @@ function checkRecord(r: HostedZoneRecordConfig, owner: string, zone: string, rp:
   if (policies.length > 1)
     add(
       'config.hosted-zone-routing',
-      [...rp, policies[1]],
+      [policies[1]],
       `a record has one routing policy; remove ${policies.slice(1).join(' and ')} or ${policies[0]}`,
     );
   const policy = policyOf(r);
   if (policy !== 'simple' && r.setIdentifier === undefined)
     add(
       'config.hosted-zone-routing',
-      [...rp, policies[0] ?? 'name'],
+      [policies[0] ?? 'name'],
       `${policy} records need a setIdentifier that tells them apart; add setIdentifier: …`,
     );
   if (policy === 'simple' && r.multiValueAnswer !== false && r.setIdentifier !== undefined)
     add(
       'config.hosted-zone-routing',
-      [...rp, 'setIdentifier'],
+      ['setIdentifier'],
       'a setIdentifier belongs to weighted, failover or multivalue records; add weight, failover or multiValueAnswer: true, or remove setIdentifier',
     );
   if (policy === 'simple' && r.healthCheck)
     add(
       'config.hosted-zone-routing',
-      [...rp, 'healthCheck'],
+      ['healthCheck'],
       'a health check only changes the answer of weighted, failover and multivalue records (Route 53 takes none on simple records); add a routing policy or remove healthCheck',
     );
   if (r.values && r.aliasTarget) {
     add(
       'config.hosted-zone-record',
-      [...rp, 'aliasTarget'],
+      ['aliasTarget'],
       'a record has values or an aliasTarget, not both; remove one',
     );
   } else if (!r.values && !r.aliasTarget) {
     add(
       'config.hosted-zone-record',
-      rp,
+      [],
       `record ${owner} ${r.type} has neither values nor aliasTarget; add values: [...] or aliasTarget: { dnsName: ... }`,
     );
   }
   if (r.aliasTarget) {
     if (r.ttl !== undefined)
-      add('config.hosted-zone-record', [...rp, 'ttl'], "an alias answers with its target's TTL; remove ttl");
+      add('config.hosted-zone-record', ['ttl'], "an alias answers with its target's TTL; remove ttl");
     if (r.type === 'SOA' || r.type === 'NS')
-      add(
-        'config.hosted-zone-record',
-        [...rp, 'type'],
-        `Route 53 has no ${r.type} aliases; give values instead`,
-      );
+      add('config.hosted-zone-record', ['type'], `Route 53 has no ${r.type} aliases; give values instead`);
     if (r.type === 'CNAME' && owner === zone)
       add(
         'config.hosted-zone-cname',
-        [...rp, 'type'],
+        ['type'],
         `a CNAME cannot sit at the zone apex ${zone}; make it an A (or AAAA) alias instead`,
       );
   }
   if (r.values) {
     r.values.forEach((v, j) => {
       const p = parseValue(r.type, v);
-      if (!p.ok) add('config.hosted-zone-record', [...rp, 'values', j], p.why);
+      if (!p.ok) add('config.hosted-zone-record', ['values', j], p.why);
     });
     if ((r.type === 'CNAME' || r.type === 'SOA') && r.values.length > 1)
-      add(
-        'config.hosted-zone-record',
-        [...rp, 'values', 1],
-        `a ${r.type} record has exactly one value; keep one`,
-      );
+      add('config.hosted-zone-record', ['values', 1], `a ${r.type} record has exactly one value; keep one`);
     if (r.type === 'CNAME' && owner === zone)
       add(
         'config.hosted-zone-cname',
-        [...rp, 'type'],
+        ['type'],
         `a CNAME cannot sit at the zone apex ${zone} (it has SOA and NS records); use an A alias record instead`,
       );
   }
   if (r.type === 'SOA' && owner !== zone)
     add(
       'config.hosted-zone-record',
-      [...rp, 'name'],
+      ['name'],
       `an SOA record belongs at the zone apex ${zone}; name it ${zone}`,
     );
 }
 
 /** Per name and type: one policy, unique set identifiers, no CNAME beside other data. */
 function checkSets(recs: Rec[], zoneNames: string[], add: Add): void {
-  const byName = new Map<string, Rec[]>();
+  // By zone, then name: a record alone at its name is kept as itself, a list is made only for
+  // names with more than one record (every rule here needs two).
+  const byName = new Map<string, Rec | Rec[]>();
+  const lists: Rec[][] = [];
+  let zone = -1;
+  const flush = () => {
+    for (const v of byName.values()) if (Array.isArray(v)) lists.push(v);
+    byName.clear();
+  };
   for (const r of recs) {
-    const key = `${r.zone} ${r.name}`;
-    const list = byName.get(key);
-    if (list) list.push(r);
-    else byName.set(key, [r]);
+    if (r.zone !== zone) {
+      flush();
+      zone = r.zone;
+    }
+    const v = byName.get(r.name);
+    if (v === undefined) byName.set(r.name, r);
+    else if (Array.isArray(v)) v.push(r);
+    else byName.set(r.name, [v, r]);
   }
-  for (const list of byName.values()) {
+  flush();
+  for (const list of lists) {
     const cname = list.find((r) => r.type === 'CNAME');
     const other = list.find((r) => r.type !== 'CNAME');
     if (cname && other && cname.name !== zoneNames[cname.zone]) {
       const later = list.indexOf(cname) > list.indexOf(other) ? cname : other;
       add(
         'config.hosted-zone-cname',
-        [...later.path, 'type'],
+        [...pathOf(later), 'type'],
         `${cname.name} has a CNAME and a ${other.type} record; a CNAME cannot sit beside other records of its name: remove one, or make the CNAME an alias record`,
       );
     }
@@ -288,13 +305,13 @@ function checkSets(recs: Rec[], zoneNames: string[], add: Add): void {
         if (p === 'simple' && firstPolicy === 'simple') {
           add(
             'config.hosted-zone-record',
-            r.path,
+            pathOf(r),
             `${r.name} ${type} is declared twice (also at records[${first.k}]); a simple record set has all its values in one entry: merge their values`,
           );
         } else if (p !== firstPolicy) {
           add(
             'config.hosted-zone-routing',
-            r.path,
+            pathOf(r),
             `${r.name} ${type} mixes ${firstPolicy} routing (records[${first.k}]) with ${p} routing; the records of one name and type share one policy`,
           );
         }
@@ -306,7 +323,7 @@ function checkSets(recs: Rec[], zoneNames: string[], add: Add): void {
           if (prev)
             add(
               'config.hosted-zone-routing',
-              [...r.path, 'setIdentifier'],
+              [...pathOf(r), 'setIdentifier'],
               `set identifier "${id}" is already used by records[${prev.k}] for ${r.name} ${type}; give each record its own`,
             );
           else ids.set(id, r);
@@ -317,7 +334,7 @@ function checkSets(recs: Rec[], zoneNames: string[], add: Add): void {
           if (prev)
             add(
               'config.hosted-zone-routing',
-              [...r.path, 'failover'],
+              [...pathOf(r), 'failover'],
               `${r.name} ${type} already has a ${role} record (records[${prev.k}]); a failover set has one PRIMARY and one SECONDARY`,
             );
           else roles.set(role, r);
@@ -398,7 +415,7 @@ function checkAliases(
   const edges = new Map<string, { key: string; rec: Rec }[]>();
   for (const r of aliases) {
     const target = normaliseName(r.cfg.aliasTarget!.dnsName.trim());
-    const dp = [...r.path, 'aliasTarget', 'dnsName'];
+    const dp = [...pathOf(r), 'aliasTarget', 'dnsName'];
     const ep = endpointTarget(target);
     if (ep) {
       const ok = (r.type === 'A' && ep.a) || (r.type === 'AAAA' && ep.aaaa);
@@ -445,7 +462,7 @@ function checkAliases(
         const first = stack[Math.max(start, 0)].rec;
         add(
           'config.hosted-zone-alias',
-          [...first.path, 'aliasTarget', 'dnsName'],
+          [...pathOf(first), 'aliasTarget', 'dnsName'],
           `aliases form a loop: ${[...loop, loop[0]].join(' → ')}; point one of them at an endpoint name or a record with values`,
         );
       } else if (s === undefined) visit(e.key);

@@ -43,24 +43,41 @@ export interface PhzAlias {
   target: AliasTarget | null;
 }
 
-/** One record of a record set (one `records:` entry of the config). */
-export interface PhzRecord {
-  /** Position in the zone's `records` list. */
-  index: number;
-  name: string;
-  type: PhzType;
+/**
+ * One record of a record set (one `records:` entry of the config). Its values are encoded on
+ * first use, like the endpoint answers: 100,000 records cost nothing to encode at start and
+ * hold no buffer until they are asked for.
+ */
+export class PhzRecord {
   setIdentifier?: string;
-  weight: number;
+  weight = 1;
   failover?: 'PRIMARY' | 'SECONDARY';
-  ttl: number;
-  /** The values, owner = the question (0xC00C), or null for an alias. */
-  rrset: RRset | null;
   /** For a CNAME: its target, normalised. */
   target?: string;
   alias?: PhzAlias;
   /** The health key of its health check, if it has one. */
   healthKey?: string;
   healthCheck?: HealthCheckConfig;
+  private set: RRset | null | undefined;
+
+  constructor(
+    /** Position in the zone's `records` list. */
+    readonly index: number,
+    readonly name: string,
+    readonly type: PhzType,
+    readonly ttl: number,
+    private readonly values: readonly string[] | undefined,
+  ) {}
+
+  /** The values, owner = the question (0xC00C), or null for an alias. */
+  get rrset(): RRset | null {
+    if (this.set === undefined) {
+      this.set = this.values
+        ? valuesRRset(QNAME_POINTER, PHZ_TYPES[this.type], this.ttl, rdatasOf(this.type, this.values))
+        : null;
+    }
+    return this.set;
+  }
 }
 
 /** The records of one name and type. */
@@ -72,9 +89,16 @@ export interface PhzSet {
 
 export interface PhzNode {
   name: string;
-  /** Record sets by type (no CNAME here). */
-  sets: Map<number, PhzSet>;
+  /** Record sets, one per type (no CNAME here); most names have one, so a list beats a Map. */
+  sets: PhzSet[];
   cname: PhzSet | null;
+}
+
+/** The record set of `type` at a node, if any. */
+export function setOf(node: PhzNode, type: number): PhzSet | undefined {
+  const sets = node.sets;
+  for (let i = 0; i < sets.length; i++) if (sets[i].type === type) return sets[i];
+  return undefined;
 }
 
 export interface HostedZone {
@@ -178,7 +202,7 @@ export function buildHostedZones(
     const nodeOf = (n: string): PhzNode => {
       let node = nodes.get(n);
       if (!node) {
-        node = { name: n, sets: new Map(), cname: null };
+        node = { name: n, sets: [], cname: null };
         nodes.set(n, node);
         if (n.startsWith('*.')) wildcards.set(n.slice(2), node);
         // Empty non-terminals: every name between the owner and the apex exists.
@@ -186,7 +210,7 @@ export function buildHostedZones(
         while (dot >= 0) {
           const anc = n.slice(dot + 1);
           if (anc.length < name.length || nodes.has(anc)) break;
-          nodes.set(anc, { name: anc, sets: new Map(), cname: null });
+          nodes.set(anc, { name: anc, sets: [], cname: null });
           if (anc === name) break;
           dot = n.indexOf('.', dot + 1);
         }
@@ -201,18 +225,11 @@ export function buildHostedZones(
       const owner = normaliseName(rc.name);
       const type = PHZ_TYPES[rc.type];
       const ttl = rc.ttl ?? DEFAULT_RECORD_TTL;
-      const rdatas = rc.values ? rdatasOf(rc.type, rc.values) : [];
-      const rec: PhzRecord = {
-        index: k,
-        name: owner,
-        type: rc.type,
-        setIdentifier: rc.setIdentifier,
-        weight: rc.weight ?? 1,
-        failover: rc.failover,
-        ttl,
-        rrset: rc.values ? valuesRRset(QNAME_POINTER, type, ttl, rdatas) : null,
-      };
-      if (rc.type === 'CNAME' && rdatas.length > 0) rec.target = normaliseName(rc.values![0]);
+      const rec = new PhzRecord(k, owner, rc.type, ttl, rc.values);
+      if (rc.setIdentifier !== undefined) rec.setIdentifier = rc.setIdentifier;
+      if (rc.weight !== undefined) rec.weight = rc.weight;
+      if (rc.failover !== undefined) rec.failover = rc.failover;
+      if (rc.type === 'CNAME' && rc.values?.length) rec.target = normaliseName(rc.values[0].trim());
       if (rc.aliasTarget) {
         rec.alias = {
           dnsName: normaliseName(rc.aliasTarget.dnsName),
@@ -226,7 +243,7 @@ export function buildHostedZones(
       }
       if (owner === name && rc.values) {
         if (rc.type === 'SOA') {
-          soaRdata = rdatas[0] ?? null;
+          soaRdata = rdatasOf('SOA', rc.values)[0] ?? null;
           soaTtl = ttl;
         }
         if (rc.type === 'NS') nsSet = rec.rrset;
@@ -237,10 +254,10 @@ export function buildHostedZones(
         node.cname ??= { type, policy, records: [] };
         node.cname.records.push(rec);
       } else {
-        let set = node.sets.get(type);
+        let set = setOf(node, type);
         if (!set) {
           set = { type, policy, records: [] };
-          node.sets.set(type, set);
+          node.sets.push(set);
         }
         set.records.push(rec);
       }
@@ -265,7 +282,7 @@ export function buildHostedZones(
   }
   for (const z of zones) {
     for (const node of z.nodes.values()) {
-      for (const set of node.sets.values()) {
+      for (const set of node.sets) {
         for (const rec of set.records) {
           if (!rec.alias) continue;
           rec.alias.target = resolveAlias(rec.alias.dnsName, z, byName, publicLookup);

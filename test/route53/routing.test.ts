@@ -4,17 +4,14 @@
  * multivalue (up to eight healthy records in random order).
  */
 import { describe, expect, it } from 'vitest';
-import type { HostedZone } from '../../src/route53/zones.js';
+import { type HostedZone, setOf } from '../../src/route53/zones.js';
 import { localHarness } from '../helpers/local-answer.js';
 import { centralized, IN_A, IN_B } from './fixture.js';
 
 const h = localHarness(centralized());
 const corp = h.catalog.hostedZones.find((z) => z.name === 'corp.internal') as HostedZone;
 const keyOf = (name: string, set: string): string =>
-  corp.nodes
-    .get(name)!
-    .sets.get(1)!
-    .records.find((r) => r.setIdentifier === set)!.healthKey!;
+  setOf(corp.nodes.get(name)!, 1)!.records.find((r) => r.setIdentifier === set)!.healthKey!;
 const addrs = (name: string, client = IN_A): string[] =>
   (h.ask(name, { client })!.answers ?? []).map((a) => String((a as { data: unknown }).data));
 
