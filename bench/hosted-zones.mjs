@@ -90,17 +90,18 @@ for (let rep = 0; rep < REPS; rep++) {
     const res = results[which];
     res.start.push(startupMs);
     res.rss.push(server.rssMb());
-    // Warm-up, then the measured runs.
-    await dnsperf({ port: server.port, file: epFile, seconds: 1, out: join(work, 'warm.out') });
+    // Warm-up (both streams: the JIT and the collector settle after the start-up allocations),
+    // then the measured runs.
+    await dnsperf({ port: server.port, file: epFile, seconds: 2, out: join(work, 'warm.out') });
+    if (which === 'zones')
+      await dnsperf({ port: server.port, file: phzFile, seconds: 2, out: join(work, 'warm.out') });
     res.ep.push(
       await dnsperf({ port: server.port, file: epFile, seconds: SECONDS, out: join(work, 'ep.out') }),
     );
-    if (which === 'zones') {
-      await dnsperf({ port: server.port, file: phzFile, seconds: 1, out: join(work, 'warm.out') });
+    if (which === 'zones')
       res.phz.push(
         await dnsperf({ port: server.port, file: phzFile, seconds: SECONDS, out: join(work, 'phz.out') }),
       );
-    }
     await server.stop();
   }
 }
