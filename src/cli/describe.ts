@@ -2,17 +2,24 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, type LoadedConfig, loadConfigFile } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
-import { describeVpcEndpoints } from '../privatelink/describe.js';
+import {
+  describeVpcEndpointAssociations,
+  describeVpcEndpoints,
+  unconfirmedNotes,
+} from '../privatelink/describe.js';
 
-const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...]
+const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...] [--associations]
 
 Prints {"VpcEndpoints":[...]} in the shape of "aws ec2 describe-vpc-endpoints": ids, subnets,
 network interfaces, IP address and DNS record types, and DnsEntries (regional, zonal, private)
-with their hosted zone ids.
+with their hosted zone ids. With --associations, {"VpcEndpointAssociations":[...]} in the shape
+of "aws ec2 describe-vpc-endpoint-associations": the names of resource and service-network
+endpoints. Choices that AWS does not document, which the output rests on, are noted on stderr.
 
 Options:
   -c, --config FILE           config file (default: the bundled config/endpoints.yaml)
       --vpc-endpoint-ids IDS  only these endpoints (comma-separated)
+      --associations          describe-vpc-endpoint-associations instead
   -h, --help                  show this help
 `;
 
@@ -21,13 +28,14 @@ export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: { config?: string; 'vpc-endpoint-ids'?: string; help?: boolean };
+  let values: { config?: string; 'vpc-endpoint-ids'?: string; associations?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         config: { type: 'string', short: 'c' },
         'vpc-endpoint-ids': { type: 'string' },
+        associations: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -62,6 +70,16 @@ export async function run(
       return 1;
     }
     out.VpcEndpoints = out.VpcEndpoints.filter((e) => ids.includes(e.VpcEndpointId));
+  }
+  for (const note of unconfirmedNotes(loaded.config)) io.stderr.write(`note: ${note}\n`);
+  if (values.associations) {
+    const assoc = describeVpcEndpointAssociations(loaded.config);
+    if (ids)
+      assoc.VpcEndpointAssociations = assoc.VpcEndpointAssociations.filter((a) =>
+        ids.includes(a.VpcEndpointId),
+      );
+    io.stdout.write(`${JSON.stringify(assoc, null, 4)}\n`);
+    return 0;
   }
   io.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
   return 0;
