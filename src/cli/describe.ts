@@ -71,7 +71,7 @@ export async function run(
     }
     out.VpcEndpoints = out.VpcEndpoints.filter((e) => ids.includes(e.VpcEndpointId));
   }
-  for (const note of unconfirmedNotes(loaded.config)) io.stderr.write(`note: ${note}\n`);
+  for (const note of unconfirmedNotes(loaded.config, ids)) io.stderr.write(`note: ${note}\n`);
   if (values.associations) {
     const assoc = describeVpcEndpointAssociations(loaded.config);
     if (ids)

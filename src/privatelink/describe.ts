@@ -168,15 +168,15 @@ export function describeVpcEndpointAssociations(config: Config): DescribeVpcEndp
  * The unconfirmed choices the described endpoints rest on (privatelink-dns.md §7.2), one line
  * each with the endpoints concerned; `describe` prints them on stderr.
  */
-export function unconfirmedNotes(config: Config): string[] {
+export function unconfirmedNotes(config: Config, ids?: readonly string[]): string[] {
   const catalog = buildCatalog(config, new HealthState());
   const by = new Map<string, string[]>();
-  for (const ep of catalog.endpoints)
-    for (const k of ep.unconfirmed ?? []) by.set(k, [...(by.get(k) ?? []), ep.id]);
+  const eps = ids ? catalog.endpoints.filter((e) => ids.includes(e.id)) : catalog.endpoints;
+  for (const ep of eps) for (const k of ep.unconfirmed ?? []) by.set(k, [...(by.get(k) ?? []), ep.id]);
   const out = [...by].map(
     ([k, ids]) => `unconfirmed (${ids.join(', ')}): ${UNCONFIRMED[k as keyof typeof UNCONFIRMED]}`,
   );
-  if (catalog.endpoints.some((e) => e.kind === 'resource' || e.kind === 'service-network'))
+  if (eps.some((e) => e.kind === 'resource' || e.kind === 'service-network'))
     out.push(
       `VPC Lattice ARNs carry the placeholder account ${PLACEHOLDER_ACCOUNT} (the config holds no owner account)`,
     );

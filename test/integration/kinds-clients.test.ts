@@ -130,3 +130,36 @@ describe('views: the same S3 name from the VPC and through the inbound endpoint'
     expect(pending.json.explanation.join('\n')).toMatch(/pendingVerification, not verified/);
   });
 });
+
+describe('admin API over every kind', () => {
+  it('/v1/endpoints shows kind, service Region, resource names and the unconfirmed choices', async () => {
+    const r = await call(base, 'GET', '/v1/endpoints');
+    const by = new Map(r.json.endpoints.map((e: { id: string }) => [e.id, e]));
+    expect(by.get('vpce-0c1a2b3c4d5e6f701')).toMatchObject({
+      kind: 'interface',
+      serviceRegion: 'us-west-2',
+      names: { regional: XR_S3_REGIONAL },
+      unconfirmed: ['cross-region-names'],
+    });
+    expect(by.get('vpce-019b90d6f16d4f958')).toMatchObject({
+      kind: 'resource',
+      names: { resource: [RSC_NAME], private: ['db.example.internal'] },
+    });
+    expect(by.get('vpce-0a0b0c0d0e0f00001')).toMatchObject({ kind: 'gateway', interfaces: [] });
+    expect(by.get('vpce-0e1a2b3c4d5e6f703')).toMatchObject({ inboundOnly: true });
+  });
+
+  it('an impaired AZ drops out of resource and service-network names too, and comes back', async () => {
+    const r = resolver();
+    const put = (impaired: boolean) => call(base, 'PUT', '/v1/azs/us-east-2a', { impaired });
+    expect((await put(true)).status).toBe(200);
+    try {
+      expect(await r.resolve4(RSC_NAME)).toEqual(['10.0.2.73']);
+      expect(await r.resolve4(SN_NAME_2)).toEqual(['10.0.3.74']);
+      expect(await r.resolve4(xrS3Zonal('us-east-2a'))).toEqual(['10.0.1.71']); // zonal never fails over
+    } finally {
+      expect((await put(false)).status).toBe(200);
+    }
+    expect((await r.resolve4(RSC_NAME)).sort()).toEqual(['10.0.1.73', '10.0.2.73']);
+  });
+});
