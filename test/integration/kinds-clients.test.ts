@@ -6,8 +6,12 @@
  * names the undocumented choices behind each answer.
  */
 import { Resolver } from 'node:dns/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { type RunningServer, startServer } from '../../src/core/server.js';
 import { call } from '../admin/harness.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
@@ -161,5 +165,47 @@ describe('admin API over every kind', () => {
       expect((await put(false)).status).toBe(200);
     }
     expect((await r.resolve4(RSC_NAME)).sort()).toEqual(['10.0.1.73', '10.0.2.73']);
+  });
+});
+
+describe('hot reload of every kind', () => {
+  it('a reload adds resource and cross-Region names and takes a custom domain away again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pldns-kinds-reload-'));
+    const file = join(dir, 'endpoints.yaml');
+    const eps = config().vpcs![0].endpoints!;
+    const onlyIam = config();
+    onlyIam.vpcs![0].endpoints = eps.filter((e) => e.service === 'com.amazonaws.iam');
+    writeFileSync(file, stringify(onlyIam));
+    const s = await startServer({
+      config: file,
+      listen: '127.0.0.1:0',
+      admin: '127.0.0.1:0',
+      upstreams: [up.hostPort],
+      logger: pino({ level: 'silent' }),
+      watch: false,
+    });
+    try {
+      const r = new Resolver({ timeout: 2000, tries: 1 });
+      r.setServers([`127.0.0.1:${s.udp.port}`]);
+      const adminBase = `http://127.0.0.1:${s.admin!.port}`;
+      // Before: the resource name is nobody's (forwarded: the fake upstream answers 192.0.2.1).
+      expect(await r.resolve4(RSC_NAME)).toEqual(['192.0.2.1']);
+      writeFileSync(file, stringify(config()));
+      expect((await call(adminBase, 'POST', '/v1/reload')).status).toBe(200);
+      expect((await r.resolve4(RSC_NAME)).sort()).toEqual(['10.0.1.73', '10.0.2.73']);
+      expect((await r.resolve4(XR_S3_REGIONAL)).sort()).toEqual(['10.0.1.71', '10.0.2.71']);
+      expect((await r.resolve4('db.example.internal')).sort()).toEqual(['10.0.1.73', '10.0.2.73']);
+      // The owner's domain turns unverified: the custom name goes public, the resource name stays.
+      const unverified = config();
+      for (const e of unverified.vpcs![0].endpoints!)
+        if (e.type === 'resource') e.customDomainVerified = false;
+      writeFileSync(file, stringify(unverified));
+      expect((await call(adminBase, 'POST', '/v1/reload')).status).toBe(200);
+      expect(await r.resolve4('db.example.internal')).toEqual(['192.0.2.1']);
+      expect((await r.resolve4(RSC_NAME)).sort()).toEqual(['10.0.1.73', '10.0.2.73']);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
