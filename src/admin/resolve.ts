@@ -9,7 +9,9 @@ import { parseType, RcodeName, RRClass, RRType, typeName } from '../dns/constant
 import { normaliseName, readName, skipName } from '../dns/names.js';
 import type { RRset } from '../dns/response.js';
 import { formatAddress } from '../net/cidr.js';
-import type { LookupResult } from '../privatelink/catalog.js';
+import type { Catalog, LookupResult, WithheldName } from '../privatelink/catalog.js';
+import type { NameForm } from '../privatelink/record-types.js';
+import { UNCONFIRMED } from '../privatelink/service-kinds.js';
 import { allowedClientTable } from '../resolve/access.js';
 import { answerOwned } from '../resolve/local.js';
 import type { AdminContext } from './context.js';
@@ -48,7 +50,7 @@ export interface Explanation {
     endpoint: string | null;
     vpc: string | null;
     service: string | null;
-    form: 'regional' | 'zonal' | 'private' | null;
+    form: NameForm | null;
     /** The owned name that matched (a wildcard like *.s3.… when it matched through one). */
     name: string | null;
     wildcard: boolean;
@@ -65,6 +67,11 @@ export interface Explanation {
   whenAllUnhealthy: 'fail-open' | 'servfail' | null;
   /** The reasoning, one sentence per step. */
   explanation: string[];
+  /**
+   * Choices this answer rests on that AWS does not document (cross-Region and region-less names,
+   * resource endpoint names, inbound-only private DNS …), one sentence each; [] when none.
+   */
+  unconfirmed: string[];
 }
 
 /** Decodes the records of pre-encoded RRsets (owners are either a pointer to the question or a full name). */
@@ -151,6 +158,7 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
     leftOut: [],
     whenAllUnhealthy: null,
     explanation: [],
+    unconfirmed: [],
   };
   const say = (s: string) => ex.explanation.push(s);
 
@@ -164,9 +172,11 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
   const view = catalog.viewFor(client);
   ex.client.view = view?.vpc.id ?? null;
   say(
-    view
-      ? `client ${client} is inside ${view.vpc.id} (its private DNS names apply)`
-      : `client ${client} is in no VPC view`,
+    view?.inbound
+      ? `client ${client} reaches ${view.vpc.id} through a Resolver inbound endpoint (inboundResolverCidrs: its private DNS names apply, inbound-only ones included)`
+      : view
+        ? `client ${client} is inside ${view.vpc.id} (its private DNS names apply)`
+        : `client ${client} is in no VPC view`,
   );
 
   const r = catalog.lookup(qname, view);
@@ -176,7 +186,11 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
       .filter((v) => v !== view)
       .map((v) => ({ v, r: catalog.lookup(qname, v) }))
       .find((x) => x.r !== null);
-    if (elsewhere) {
+    const held = withheldFor(catalog.withheld, qname);
+    if (held) {
+      say(`${qname}: ${held.reason}`);
+      ex.unconfirmed = (held.endpoint.unconfirmed ?? []).map((k) => UNCONFIRMED[k]);
+    } else if (elsewhere) {
       say(
         `${qname} is private to ${elsewhere.v.vpc.id}; outside that VPC it resolves publicly, so it is forwarded upstream`,
       );
@@ -216,6 +230,19 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
     say(`no ${typeName(qtype)} records at this name: NODATA (NOERROR, SOA in the authority section)`);
   }
   return ex;
+}
+
+/** The withheld private name `qname` falls under (itself or an ancestor), if any. */
+function withheldFor(map: Catalog['withheld'], qname: string): WithheldName | undefined {
+  if (!map?.size) return undefined;
+  let name = qname;
+  for (;;) {
+    const w = map.get(name);
+    if (w) return w;
+    const dot = name.indexOf('.');
+    if (dot < 0) return undefined;
+    name = name.slice(dot + 1);
+  }
 }
 
 function describeMatch(
@@ -261,6 +288,8 @@ function describeMatch(
     zone: o.zone.apex,
   };
   ex.whenAllUnhealthy = ep.whenAllUnhealthy;
+  ex.unconfirmed = (ep.unconfirmed ?? []).map((k) => UNCONFIRMED[k]);
+  if (ep.serviceRegion) say(`${ep.id} is a cross-Region endpoint to ${ep.serviceRegion}`);
   const via = o.wildcard ? ` through the wildcard ${o.name}` : '';
   say(`${qname} is the ${o.form} name of ${ep.id} (${ep.service.name}, ${ep.vpcId})${via}`);
 

@@ -4,15 +4,21 @@ import { ConfigError, formatProblem, type LoadedConfig, loadConfigFile } from '.
 import { defaultConfigPath } from '../config/paths.js';
 import { HealthState } from '../health/state.js';
 import { buildCatalog } from '../privatelink/catalog.js';
-import { describeVpcEndpoints } from '../privatelink/describe.js';
+import {
+  describeVpcEndpointAssociations,
+  describeVpcEndpoints,
+  unconfirmedNotes,
+} from '../privatelink/describe.js';
 import { describeHostedZones } from '../route53/describe.js';
 
-const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...]
+const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...] [--associations]
        privatelink-dns describe --hosted-zones [--config FILE] [--zone-name NAME]
 
 Prints {"VpcEndpoints":[...]} in the shape of "aws ec2 describe-vpc-endpoints": ids, subnets,
 network interfaces, IP address and DNS record types, and DnsEntries (regional, zonal, private)
-with their hosted zone ids.
+with their hosted zone ids. With --associations, {"VpcEndpointAssociations":[...]} in the shape
+of "aws ec2 describe-vpc-endpoint-associations": the names of resource and service-network
+endpoints. Choices that AWS does not document, which the output rests on, are noted on stderr.
 
 Options:
   -c, --config FILE           config file (default: the bundled config/endpoints.yaml)
@@ -22,6 +28,7 @@ Options:
                               ("aws route53 list-resource-record-sets", aliases with AliasTarget)
       --zone-name NAME        with --hosted-zones: exactly the list-resource-record-sets JSON
                               ({"ResourceRecordSets":[...]}) of the zone of that name
+      --associations          describe-vpc-endpoint-associations instead
   -h, --help                  show this help
 `;
 
@@ -33,6 +40,7 @@ export async function run(
   let values: {
     config?: string;
     'vpc-endpoint-ids'?: string;
+    associations?: boolean;
     'hosted-zones'?: boolean;
     'zone-name'?: string;
     help?: boolean;
@@ -45,6 +53,7 @@ export async function run(
         'vpc-endpoint-ids': { type: 'string' },
         'hosted-zones': { type: 'boolean' },
         'zone-name': { type: 'string' },
+        associations: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -98,6 +107,16 @@ export async function run(
       return 1;
     }
     out.VpcEndpoints = out.VpcEndpoints.filter((e) => ids.includes(e.VpcEndpointId));
+  }
+  for (const note of unconfirmedNotes(loaded.config, ids)) io.stderr.write(`note: ${note}\n`);
+  if (values.associations) {
+    const assoc = describeVpcEndpointAssociations(loaded.config);
+    if (ids)
+      assoc.VpcEndpointAssociations = assoc.VpcEndpointAssociations.filter((a) =>
+        ids.includes(a.VpcEndpointId),
+      );
+    io.stdout.write(`${JSON.stringify(assoc, null, 4)}\n`);
+    return 0;
   }
   io.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
   return 0;

@@ -4,17 +4,20 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CLIENT_CIDRS, firstInvalidCidr, ImportError, importFromAws } from '../privatelink/import.js';
 
 const HELP = `Usage: privatelink-dns import --endpoints FILE --network-interfaces FILE --subnets FILE
-                             [--vpcs FILE] [--client-cidrs CIDR,...]
+                             [--vpcs FILE] [--associations FILE] [--client-cidrs CIDR,...]
 
 Reads the JSON that "aws ec2 describe-vpc-endpoints", "describe-network-interfaces",
 "describe-subnets" and "describe-vpcs" print and writes a config (YAML) to stdout that answers
-what the real VPC answers. Gateway endpoints are skipped with a note on stderr.
+what the real VPC answers: interface endpoints (cross-Region ones included), gateway, resource
+and service-network endpoints. Notes on what the JSON does not say go to stderr.
 
 Options:
       --endpoints FILE           describe-vpc-endpoints output
       --network-interfaces FILE  describe-network-interfaces output (the endpoints' interfaces)
       --subnets FILE             describe-subnets output
       --vpcs FILE                describe-vpcs output (VPC CIDRs; else the subnets' ranges)
+      --associations FILE        describe-vpc-endpoint-associations output (the names of
+                                 resource and service-network endpoints)
       --client-cidrs CIDRS       added to every VPC's cidrs, so these clients see the private
                                  names (default: ${DEFAULT_CLIENT_CIDRS.join(',')}; "" for none)
   -h, --help                     show this help
@@ -24,8 +27,9 @@ Example:
   aws ec2 describe-network-interfaces --filters Name=interface-type,Values=vpc_endpoint > enis.json
   aws ec2 describe-subnets > subnets.json
   aws ec2 describe-vpcs > vpcs.json
+  aws ec2 describe-vpc-endpoint-associations > associations.json
   privatelink-dns import --endpoints endpoints.json --network-interfaces enis.json \\
-    --subnets subnets.json --vpcs vpcs.json > endpoints.yaml
+    --subnets subnets.json --vpcs vpcs.json --associations associations.json > endpoints.yaml
 `;
 
 /** Runs the command; returns the exit code (0 ok, 1 unusable input, 2 usage error). */
@@ -46,6 +50,7 @@ export async function run(
         'network-interfaces': { type: 'string' },
         subnets: { type: 'string' },
         vpcs: { type: 'string' },
+        associations: { type: 'string' },
         'client-cidrs': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,7 +78,7 @@ export async function run(
   if (bad !== undefined) return usage(`--client-cidrs: "${bad}" is not a CIDR range (e.g. 10.0.0.0/16)`);
 
   const docs: Record<string, unknown> = {};
-  for (const key of ['endpoints', 'network-interfaces', 'subnets', 'vpcs']) {
+  for (const key of ['endpoints', 'network-interfaces', 'subnets', 'vpcs', 'associations']) {
     const file = values[key];
     if (typeof file !== 'string') continue;
     try {
@@ -91,6 +96,7 @@ export async function run(
       networkInterfaces: docs['network-interfaces'],
       subnets: docs.subnets,
       vpcs: docs.vpcs,
+      associations: docs.associations,
       clientCidrs,
     });
     for (const n of result.notes) io.stderr.write(`note: ${n}\n`);

@@ -87,6 +87,35 @@ export const InterfaceSchema = z.strictObject({
   healthCheck: HealthCheckSchema.optional(),
 });
 
+export const EndpointType = z.enum(['interface', 'gateway', 'resource', 'service-network']);
+export const PrivateDnsPreference = z.enum([
+  'ALL_DOMAINS',
+  'VERIFIED_DOMAINS_ONLY',
+  'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS',
+  'SPECIFIED_DOMAINS_ONLY',
+]);
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d+$/, 'a region looks like us-east-2');
+const hostedZoneId = z
+  .string()
+  .regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits');
+const rcfgId = z
+  .string()
+  .regex(
+    /^rcfg-[0-9a-z]{17}$/,
+    'a resource configuration id is rcfg- followed by 17 lowercase letters and digits',
+  );
+const domainName = z.string().min(1).max(253);
+
+export const ServiceNetworkResourceSchema = z.strictObject({
+  associationId: z
+    .string()
+    .regex(/^snra-[0-9a-f]{17}$/, 'an association id is snra- followed by 17 hex digits')
+    .describe('The service network resource association (snra-…), part of the DNS name'),
+  resourceConfigurationId: rcfgId.describe('The resource configuration (rcfg-…)'),
+  customDomainName: domainName.optional().describe('The custom domain name of the resource configuration'),
+  customDomainVerified: z.boolean().default(true).describe('Whether the custom domain name is verified'),
+});
+
 export const EndpointSchema = z.strictObject({
   id: z
     .string()
@@ -105,10 +134,69 @@ export const EndpointSchema = z.strictObject({
     .describe(
       'The 8-character suffix of the regional and zonal names (vpce-<id>-<suffix>.…); derived from the id, VPC and service if absent',
     ),
+  type: EndpointType.default('interface').describe(
+    'interface: ENIs with regional, zonal and private DNS names; gateway: a route-table endpoint (S3, DynamoDB) with no DNS names; resource: a VPC Lattice resource configuration (resourceConfigurationId); service-network: a VPC Lattice service network (serviceNetworkId, resources)',
+  ),
   service: z
     .string()
+    .optional()
     .describe(
-      'Service name: com.amazonaws.<region>.<service> (e.g. com.amazonaws.us-east-2.monitoring) or an endpoint service, com.amazonaws.vpce.<region>.vpce-svc-<id>',
+      'Service name (interface and gateway endpoints): com.amazonaws.<region>.<service> (e.g. com.amazonaws.us-east-2.monitoring), a region-less service (com.amazonaws.iam, com.amazonaws.route53) or an endpoint service, com.amazonaws.vpce.<region>.vpce-svc-<id>',
+    ),
+  serviceRegion: region
+    .optional()
+    .describe(
+      "Cross-Region endpoint: the service's Region (different from the VPC's); the service name then names that Region. Only for services AWS lists as cross-Region capable and for endpoint services",
+    ),
+  resourceConfigurationId: rcfgId
+    .optional()
+    .describe('Resource endpoints: the VPC Lattice resource configuration, rcfg- followed by 17 characters'),
+  serviceNetworkId: z
+    .string()
+    .regex(/^sn-[0-9a-z]{17}$/, 'a service network id is sn- followed by 17 lowercase letters and digits')
+    .optional()
+    .describe('Service-network endpoints: the VPC Lattice service network, sn- followed by 17 characters'),
+  resources: z
+    .array(ServiceNetworkResourceSchema)
+    .optional()
+    .describe('Service-network endpoints: the resource configurations reachable through the service network'),
+  customDomainName: domainName
+    .optional()
+    .describe("Resource endpoints: the resource configuration's custom domain name (a private DNS name)"),
+  customDomainVerified: z
+    .boolean()
+    .default(true)
+    .describe('Resource endpoints: whether the custom domain name is verified by its owner'),
+  resourceDnsLabel: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/, 'a DNS label of a-z, 0-9 and hyphens')
+    .optional()
+    .describe(
+      'The label before vpc-lattice-rsc in resource endpoint names; default 4232ccc (the one in every published name)',
+    ),
+  resourceHostedZoneId: hostedZoneId
+    .optional()
+    .describe('Hosted zone id of vpc-lattice-rsc.<region>.on.aws shown by describe --associations'),
+  privateDnsPreference: PrivateDnsPreference.optional().describe(
+    'Resource and service-network endpoints: which custom domain names become private DNS names (default VERIFIED_DOMAINS_ONLY)',
+  ),
+  privateDnsSpecifiedDomains: z
+    .array(domainName)
+    .optional()
+    .describe(
+      'Domains for VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS and SPECIFIED_DOMAINS_ONLY (exact names or *.domain)',
+    ),
+  privateDnsOnlyForInboundResolverEndpoint: z
+    .boolean()
+    .default(false)
+    .describe(
+      "S3 interface endpoints (with an S3 gateway endpoint in the VPC): the private names answer only clients in the VPC's inboundResolverCidrs; VPC clients get the public answer",
+    ),
+  privateDnsNameVerification: z
+    .enum(['verified', 'pendingVerification', 'failed'])
+    .default('verified')
+    .describe(
+      "Endpoint services: the state of the provider's private DNS name; only a verified name answers (the others are forwarded)",
     ),
   privateDnsEnabled: z
     .boolean()
@@ -134,8 +222,10 @@ export const EndpointSchema = z.strictObject({
   whenAllUnhealthy: WhenAllUnhealthy.optional().describe('Overrides the top-level setting for this endpoint'),
   interfaces: z
     .array(InterfaceSchema)
-    .min(1)
-    .describe('One network interface per subnet (at most one subnet per AZ); zonal names follow this order'),
+    .default([])
+    .describe(
+      'One network interface per subnet (at most one subnet per AZ); zonal names follow this order. At least one, except for gateway endpoints (none)',
+    ),
 });
 
 export const SubnetSchema = z.strictObject({
@@ -166,6 +256,12 @@ export const VpcSchema = z.strictObject({
     .default([])
     .describe(
       'Client source ranges that count as inside this VPC: they see its private DNS names (everyone sees the vpce.amazonaws.com names). Add 127.0.0.0/8 and ::1/128 to be inside on the machine that runs the server',
+    ),
+  inboundResolverCidrs: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'Client ranges that reach this VPC through a Route 53 Resolver inbound endpoint (on-premises): they see its private DNS names, and also the names of privateDnsOnlyForInboundResolverEndpoint endpoints',
     ),
   enableDnsSupport: z.boolean().default(true).describe('The VPC attribute; private DNS needs it'),
   enableDnsHostnames: z.boolean().default(true).describe('The VPC attribute; private DNS needs it'),
@@ -468,3 +564,4 @@ export type IpAddressTypeT = z.output<typeof IpAddressType>;
 export type DnsRecordIpTypeT = z.output<typeof DnsRecordIpType>;
 export type PrivateHostedZoneConfig = z.output<typeof PrivateHostedZoneSchema>;
 export type HostedZoneRecordConfig = z.output<typeof HostedZoneRecordSchema>;
+export type EndpointTypeT = z.output<typeof EndpointType>;

@@ -113,6 +113,30 @@ export const ERRORS = [
     fix: 'Use `com.amazonaws.<region>.<service>` in the region of the VPC, or `com.amazonaws.vpce.<region>.vpce-svc-<id>`.',
   },
   {
+    code: 'config.cross-region',
+    meaning:
+      'A cross-Region endpoint (`serviceRegion`) names its own Region, a service of another Region, or a service AWS does not list as cross-Region capable; or a region-less service is used from another Region without `serviceRegion`.',
+    fix: 'Give `serviceRegion` the Region the service name names (us-east-1 for com.amazonaws.iam and com.amazonaws.route53), or create the endpoint in that Region.',
+  },
+  {
+    code: 'config.endpoint-kind',
+    meaning:
+      'A field does not fit the endpoint `type` (interface, gateway, resource, service-network), or a field the type needs is missing.',
+    fix: 'Give resource endpoints `resourceConfigurationId`, service-network endpoints `serviceNetworkId`, interface and gateway endpoints `service`, and remove the fields of other kinds.',
+  },
+  {
+    code: 'config.inbound-resolver',
+    meaning:
+      '`privateDnsOnlyForInboundResolverEndpoint` is set on an endpoint that is not an S3 interface endpoint with private DNS and an S3 gateway endpoint in its VPC, or (a warning) its VPC has no `inboundResolverCidrs`.',
+    fix: 'Add a `type: gateway` endpoint for S3 to the VPC and `inboundResolverCidrs` with the ranges that query through the Resolver inbound endpoint, or remove the option.',
+  },
+  {
+    code: 'config.private-dns-unverified',
+    meaning:
+      "A warning: the endpoint service's private DNS name is `pendingVerification` or `failed`, so it is forwarded instead of answered.",
+    fix: 'Set `privateDnsNameVerification: verified` once the provider has verified the domain.',
+  },
+  {
     code: 'config.ip-address-type',
     meaning:
       'The `ipAddressType` of an endpoint does not fit its `dnsRecordIpType`, its subnets or the addresses of its interfaces.',

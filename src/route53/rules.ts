@@ -6,12 +6,12 @@
 import type { Config, HostedZoneRecordConfig } from '../config/schema.js';
 import { normaliseName } from '../dns/names.js';
 import type { ConfigProblemCode } from '../errors/catalog.js';
+import { targetOf } from '../privatelink/endpoint-kinds.js';
 import {
   defaultPrivateDnsNames,
   deriveDnsSuffix,
   endpointIdOf,
   hasEndpointWildcards,
-  parseService,
   regionalName,
   zonalName,
 } from '../privatelink/names.js';
@@ -53,10 +53,11 @@ function endpointNames(config: Config): {
   for (const vpc of config.vpcs) {
     const azOf = new Map(vpc.subnets.map((s) => [s.id, s.az]));
     for (const ep of vpc.endpoints) {
-      const svc = parseService(ep.service);
+      if (ep.type === 'gateway') continue; // no DNS names of its own
+      const svc = targetOf(ep, vpc);
       if (!svc) continue;
       const id = endpointIdOf(vpc.id, ep);
-      const suffix = ep.dnsSuffix ?? deriveDnsSuffix(id, vpc.id, ep.service);
+      const suffix = ep.dnsSuffix ?? deriveDnsSuffix(id, vpc.id, svc.name);
       const types = recordTypes(ep.dnsRecordIpType ?? ep.ipAddressType, 'regional');
       const names = [regionalName(id, suffix, svc)];
       for (const itf of ep.interfaces) {
@@ -480,7 +481,8 @@ function checkEndpointConflicts(config: Config, perVpc: Map<string, Map<string, 
     if (!zones) return;
     vpc.endpoints.forEach((ep, e) => {
       if (!ep.privateDnsEnabled) return;
-      const svc = parseService(ep.service);
+      if (ep.type === 'gateway' || ep.type === 'resource' || ep.type === 'service-network') return;
+      const svc = targetOf(ep, vpc);
       if (!svc) return;
       const explicit = ep.privateDnsNames !== undefined;
       const names = ep.privateDnsNames ?? defaultPrivateDnsNames(svc);
