@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { addressFamily, parseCidr } from '../net/cidr.js';
+import { FirewallSchema, QueryLogsSchema, ResolverLimitsSchema } from './resolver-schema.js';
 
 const ipv4 = z
   .string()
@@ -352,6 +353,9 @@ export const ConfigSchema = z.strictObject({
     ),
   rateLimit: RateLimitSchema.optional().describe('Per-client rate limit; off when absent'),
   vpcs: z.array(VpcSchema).default([]).describe('The emulated VPCs, their subnets and interface endpoints'),
+  firewall: FirewallSchema.optional().describe('Route 53 Resolver DNS Firewall; off when absent'),
+  queryLogs: QueryLogsSchema.optional().describe('Resolver query logs; off when absent'),
+  resolverLimits: ResolverLimitsSchema.optional().describe('Limits of the Amazon-provided DNS server'),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -363,3 +367,5 @@ export type InterfaceConfig = EndpointConfig['interfaces'][number];
 export type HealthCheckConfig = z.output<typeof HealthCheckSchema>;
 export type IpAddressTypeT = z.output<typeof IpAddressType>;
 export type DnsRecordIpTypeT = z.output<typeof DnsRecordIpType>;
+export type FirewallConfigT = NonNullable<Config['firewall']>;
+export type QueryLogsConfig = NonNullable<Config['queryLogs']>;

@@ -16,9 +16,11 @@ import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import type { Catalog } from '../privatelink/catalog.js';
 import { AccessHandler, type AccessState, allowedClientTable } from '../resolve/access.js';
 import { Chain } from '../resolve/chain.js';
+import { FirewallHandler } from '../resolve/firewall.js';
 import { createForwarding, type Forwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import { LocalHandler } from '../resolve/local.js';
 import { RateLimiter } from '../resolve/rate-limit.js';
+import { firewallOf } from '../route53/firewall/of-config.js';
 import { QueryEngine } from '../server/engine.js';
 import { listenTcp, type TcpListener } from '../server/tcp.js';
 import { listenUdp, type UdpListener } from '../server/udp.js';
@@ -106,7 +108,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rateLimiter = new RateLimiter(core.config().rateLimit);
   const accessHandler = new AccessHandler(() => access, { rateLimiter, metrics });
   const local = new LocalHandler(() => access.catalog);
-  let chain = new Chain([accessHandler, local]);
+  let firewall: ReturnType<typeof firewallOf>;
+  try {
+    firewall = firewallOf(core.state().loaded);
+  } catch (e) {
+    core.close();
+    throw e;
+  }
+  let rest = new Chain([local]);
+  const firewallHandler = new FirewallHandler({ firewall: () => firewall, rest: () => rest, metrics });
+  let chain = new Chain([accessHandler, firewallHandler, local]);
   const engine = new QueryEngine({
     chain: () => chain,
     metrics,
@@ -168,7 +179,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   const fwd = forwarding;
-  chain = new Chain([accessHandler, local, fwd.cache, fwd.forward]);
+  rest = new Chain([local, fwd.cache, fwd.forward]);
+  chain = new Chain([accessHandler, firewallHandler, ...rest.handlers]);
 
   // Reloads: the forwarder checks the new upstreams first (this server itself is refused), then
   // the access state and the forwarder switch together.
@@ -182,8 +194,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         throw new ConfigError([forwardingProblem(next.loaded, e)]);
       }
       const allowed = allowedClientTable(config);
+      const nextFirewall = firewallOf(next.loaded);
       return () => {
         access = { catalog: next.catalog, allowed };
+        firewall = nextFirewall;
         rateLimiter.configure(config.rateLimit);
         commitForwarding();
       };

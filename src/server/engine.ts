@@ -86,6 +86,7 @@ export class QueryEngine {
       source: 'error',
       key: '',
       group: null,
+      firewall: null,
       signal,
     };
     let r: ReturnType<Chain['run']>;
