@@ -63,7 +63,9 @@ export function compileFirewall(config: Config, opts: CompileOptions): Compiled 
     add('config.firewall-unknown-vpc', path, `no VPC ${id} in vpcs${hint(id, [...vpcIds])}`);
     return true;
   };
-  config.queryLogs?.vpcs?.forEach((id, i) => unknownVpc(id, ['queryLogs', 'vpcs', i]));
+  config.queryLogs?.vpcs?.forEach((id, i) => {
+    unknownVpc(id, ['queryLogs', 'vpcs', i]);
+  });
 
   const fw = config.firewall;
   if (!fw) return { firewall: null, problems };
