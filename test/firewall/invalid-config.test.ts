@@ -157,7 +157,9 @@ const rows: Row[] = [
   },
   {
     what: 'an unknown query type',
-    text: configText(`${LISTS}${GROUP('{ name: r, priority: 1, domainList: bad, action: ALERT, qtype: NOPE }')}`),
+    text: configText(
+      `${LISTS}${GROUP('{ name: r, priority: 1, domainList: bad, action: ALERT, qtype: NOPE }')}`,
+    ),
     code: 'config.firewall-unknown-qtype',
     at: './config.yaml:11:74',
     says: /unknown query type "NOPE"/,
@@ -268,7 +270,9 @@ describe('firewall config problems', () => {
 
   it('a list file with many bad lines reports the first 20 and the count', () => {
     const body = Array.from({ length: 50 }, (_, i) => `bad_${i}.example`).join('\n');
-    const problems = problemsOf(configText(`  domainLists:\n    - { name: a, file: a.txt }\n`), { 'a.txt': body });
+    const problems = problemsOf(configText(`  domainLists:\n    - { name: a, file: a.txt }\n`), {
+      'a.txt': body,
+    });
     const inFile = problems.filter((p) => p.file === './a.txt');
     expect(inFile).toHaveLength(20);
     expect(inFile.map((p) => p.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
