@@ -21,6 +21,8 @@ import { createForwarding, type Forwarding, forwardingProblem } from '../resolve
 import { LocalHandler } from '../resolve/local.js';
 import { RateLimiter } from '../resolve/rate-limit.js';
 import { firewallOf } from '../route53/firewall/of-config.js';
+import { queryLogSettings } from '../route53/query-log/settings.js';
+import { QueryLog } from '../route53/query-log/writer.js';
 import { QueryEngine } from '../server/engine.js';
 import { listenTcp, type TcpListener } from '../server/tcp.js';
 import { listenUdp, type UdpListener } from '../server/udp.js';
@@ -63,6 +65,8 @@ export interface ServerOptions {
   lameDuckMs?: number;
   /** Run the configured health checks (cluster workers leave them to the primary). @default true */
   probes?: boolean;
+  /** Query log destination (`stdout` or a file) over the config's `queryLogs.destination`. */
+  queryLog?: string;
 }
 
 export interface Address {
@@ -88,6 +92,8 @@ export interface RunningServer {
   config(): Config;
   /** What the health check of an interface has seen (undefined without a check). */
   probeStatus(key: string): ProbeStatus | undefined;
+  /** Reopens the query log file (SIGUSR1, after logrotate); resolves once it is open. */
+  reopenQueryLog(): Promise<void>;
 }
 
 function resolveListen(l: ServerOptions['listen']): { host: string; port: number } {
@@ -118,7 +124,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let rest = new Chain([local]);
   const firewallHandler = new FirewallHandler({ firewall: () => firewall, rest: () => rest, metrics });
   let chain = new Chain([accessHandler, firewallHandler, local]);
+  const qlog = logger.child({ component: 'query-log' });
+  const openQueryLog = (config: Config, current: QueryLog | null): QueryLog | null => {
+    const s = queryLogSettings(config, opts.queryLog);
+    if (!s) return null;
+    if (current && current.destination === s.destination) return current;
+    return new QueryLog(s.destination, { config: s, metrics, logger: qlog });
+  };
+  let queryLog: QueryLog | null;
+  try {
+    queryLog = openQueryLog(core.config(), null);
+  } catch (e) {
+    core.close();
+    throw e;
+  }
   const engine = new QueryEngine({
+    onAnswer: (ctx, res) => queryLog?.record(ctx, res),
     chain: () => chain,
     metrics,
     logger: logger.child({ component: 'query' }),
@@ -195,7 +216,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       const allowed = allowedClientTable(config);
       const nextFirewall = firewallOf(next.loaded);
+      let nextLog: QueryLog | null;
+      try {
+        nextLog = openQueryLog(config, queryLog);
+      } catch (e) {
+        throw new ConfigError([
+          {
+            code: 'config.load-failed',
+            file: next.loaded.file,
+            line: 1,
+            col: 1,
+            path: 'queryLogs.destination',
+            message: `cannot open the query log: ${(e as Error).message}`,
+          },
+        ]);
+      }
       return () => {
+        const settings = queryLogSettings(config, opts.queryLog);
+        if (nextLog && settings) nextLog.configure(settings);
+        if (queryLog && queryLog !== nextLog) void queryLog.close();
+        queryLog = nextLog;
         access = { catalog: next.catalog, allowed };
         firewall = nextFirewall;
         rateLimiter.configure(config.rateLimit);
@@ -238,6 +278,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     catalog: core.catalog,
     config: core.config,
     probeStatus: core.probeStatus,
+    reopenQueryLog: async () => {
+      await queryLog?.reopen();
+    },
     close: (how) => {
       closing ??= (async () => {
         const grace = opts.shutdownGraceMs ?? 2000;
@@ -250,6 +293,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await admin?.close();
         await Promise.all([u.close(grace), t.close(grace)]);
         await fwd.close();
+        await queryLog?.close();
         log.info('stopped');
       })();
       return closing;
