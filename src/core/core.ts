@@ -235,6 +235,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ready: () => !closed,
     settled: opts.settled,
     probes: probeStatus,
+    firewall: () => state.loaded.firewall ?? null,
   };
 
   return {

@@ -112,7 +112,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
 
   const rateLimiter = new RateLimiter(core.config().rateLimit);
-  const accessHandler = new AccessHandler(() => access, { rateLimiter, metrics });
+  const packetLimit = (c: Config) => {
+    const pps = c.resolverLimits?.packetsPerSecondPerInterface;
+    return pps ? { queriesPerSecond: pps, burst: pps, action: 'drop' as const } : null;
+  };
+  const packetLimiter = new RateLimiter(packetLimit(core.config()));
+  core.admin.throttled = (client) => packetLimiter.throttled(client);
+  const accessHandler = new AccessHandler(() => access, { rateLimiter, packetLimiter, metrics });
   const local = new LocalHandler(() => access.catalog);
   let firewall: ReturnType<typeof firewallOf>;
   try {
@@ -239,6 +245,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         access = { catalog: next.catalog, allowed };
         firewall = nextFirewall;
         rateLimiter.configure(config.rateLimit);
+        packetLimiter.configure(packetLimit(config));
         commitForwarding();
       };
     },
