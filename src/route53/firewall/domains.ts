@@ -101,8 +101,13 @@ export function parseListText(
     lineNo++;
     let a = pos;
     let b = eol;
-    const hash = text.indexOf('#', a);
-    if (hash >= 0 && hash < b) b = hash;
+    // '#' is looked for in this line only (a search of the whole rest of the file per line
+    // would make a large list quadratic).
+    for (let i = a; i < b; i++)
+      if (text.charCodeAt(i) === 0x23) {
+        b = i;
+        break;
+      }
     while (a < b && isSpace(text.charCodeAt(a))) a++;
     while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
     if (b > a) {
