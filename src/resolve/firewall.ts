@@ -17,7 +17,7 @@ import { scanMessage } from '../dns/relay.js';
 import { buildResponse, encodeOpt, type RRset } from '../dns/response.js';
 import { uncompressedRecord } from '../dns/uncompress.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { CompiledRule, Firewall } from '../route53/firewall/model.js';
+import type { CompiledRule, Firewall, VpcRules } from '../route53/firewall/model.js';
 import type { Chain } from './chain.js';
 import type { Handler, HandlerResult, QueryContext } from './types.js';
 
@@ -31,12 +31,24 @@ export interface FirewallHandlerOptions {
 
 export class FirewallHandler implements Handler {
   readonly name = 'firewall';
+  private lastView: QueryContext['view'] = null;
+  private lastFirewall: Firewall | null = null;
+  private lastRules: VpcRules | null = null;
   constructor(private readonly opts: FirewallHandlerOptions) {}
 
   handle(ctx: QueryContext): HandlerResult | Promise<HandlerResult> {
     const fw = this.opts.firewall();
     if (fw === null || ctx.view === null || !fw.active) return undefined;
-    const v = fw.evaluate(ctx.view.vpc.id, ctx.q.qname, ctx.q.qtype);
+    // The VPC's rules, remembered for the last view and firewall seen (views are swapped whole
+    // on reload, so identity is enough): most queries skip the lookup by VPC id.
+    if (ctx.view !== this.lastView || fw !== this.lastFirewall) {
+      this.lastView = ctx.view;
+      this.lastFirewall = fw;
+      this.lastRules = fw.byVpc.get(ctx.view.vpc.id) ?? null;
+    }
+    const rules = this.lastRules;
+    if (rules === null) return undefined;
+    const v = fw.evaluateIn(rules, ctx.q.qname, ctx.q.qtype);
     if (v === null) return undefined;
     v.matches++;
     ctx.firewall = v;

@@ -66,7 +66,15 @@ export interface Unavailable {
 /** The verdict of a query: the rule that matched, the unavailable firewall's fail mode, or null. */
 export type Verdict = CompiledRule | Unavailable;
 
+/** Names whose list matches are remembered at most (the map is cleared when full). */
+export const MATCH_CACHE_SIZE = 65_536;
+
 export class Firewall {
+  /**
+   * Recent names → bit mask of the lists they matched (with at most 31 lists): a repeated name
+   * costs one read of a small map instead of one read of the big table per label.
+   */
+  private readonly recent = new Map<string, number>();
   /** Fail-open and fail-closed verdicts (one object each, counted). */
   readonly failOpen: Unavailable = { kind: 'fail-open', matches: 0 };
   readonly failClosed: Unavailable = { kind: 'fail-closed', matches: 0 };
@@ -91,12 +99,34 @@ export class Firewall {
   evaluate(vpc: string, qname: string, qtype: number): Verdict | null {
     const v = this.byVpc.get(vpc);
     if (v === undefined) return null;
+    return this.evaluateIn(v, qname, qtype);
+  }
+
+  /** {@link evaluate} with the VPC's rules already looked up. */
+  evaluateIn(v: VpcRules, qname: string, qtype: number): Verdict | null {
     if (this.unavailable) return v.failOpen ? this.failOpen : this.failClosed;
     const rules = v.rules;
-    const gen = this.table.lookup(qname);
+    const table = this.table;
+    if (table.listCount > 31) {
+      const gen = table.lookup(qname);
+      for (let i = 0; i < rules.length; i++) {
+        const r = rules[i];
+        if (table.matched(r.list.index, gen) && (r.qtype === 0 || r.qtype === qtype)) return r;
+      }
+      return null;
+    }
+    let mask = this.recent.get(qname);
+    if (mask === undefined) {
+      const gen = table.lookup(qname);
+      mask = 0;
+      for (let l = 0; l < table.listCount; l++) if (table.matched(l, gen)) mask |= 1 << l;
+      if (this.recent.size >= MATCH_CACHE_SIZE) this.recent.clear();
+      this.recent.set(qname, mask);
+    }
+    if (mask === 0) return null;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
-      if (this.table.matched(r.list.index, gen) && (r.qtype === 0 || r.qtype === qtype)) return r;
+      if ((mask & (1 << r.list.index)) !== 0 && (r.qtype === 0 || r.qtype === qtype)) return r;
     }
     return null;
   }

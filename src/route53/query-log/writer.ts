@@ -6,9 +6,10 @@
  *
  * - Bounded: at most `maxBufferedLines` lines wait (recorded, formatted or being written); past
  *   that a line is dropped and counted (`query_log_dropped_total{reason="buffer-full"}`).
- * - Whole lines per write: each write is a run of complete lines of at most 4096 bytes (PIPE_BUF),
- *   so with `--workers` every worker appending to one file (O_APPEND) or to one pipe never tears
- *   or interleaves another's lines. A single line longer than that is written alone.
+ * - Whole lines per write: each write is a run of complete lines, of at most 4096 bytes (PIPE_BUF)
+ *   on stdout and 64 KiB to a file opened with O_APPEND, so with `--workers` every worker writing
+ *   to one file or one pipe never tears or interleaves another's lines. A single line longer than
+ *   that is written alone.
  * - `reopen()` (SIGUSR1) closes and reopens the file between two writes: logrotate's `create` or
  *   `copytruncate` lose no line and tear none.
  * - `close()` writes everything recorded so far, then closes the file.
@@ -20,8 +21,13 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { QueryContext } from '../../resolve/types.js';
 import { type QueryLogEntry, queryLogLine } from './format.js';
 
-/** Largest write that pipes take atomically (POSIX PIPE_BUF on Linux). */
+/** Largest write that pipes take atomically (POSIX PIPE_BUF on Linux): the chunk size on stdout. */
 export const ATOMIC_WRITE = 4096;
+/**
+ * The chunk size for files: an O_APPEND write of a regular file goes to the end whole, whatever its
+ * size (Linux holds the inode lock for the whole write), so larger chunks tear nothing either.
+ */
+export const FILE_CHUNK = 64 * 1024;
 
 interface Chunk {
   buf: Buffer;
@@ -91,6 +97,7 @@ export class QueryLog {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private warned = false;
+  private readonly chunkBytes: number;
 
   constructor(
     readonly destination: string,
@@ -99,6 +106,7 @@ export class QueryLog {
     this.config = opts.config;
     this.vpcs = opts.config.vpcs ? new Set(opts.config.vpcs) : null;
     this.sink = destination === 'stdout' ? stdoutSink() : fileSink(destination);
+    this.chunkBytes = destination === 'stdout' ? ATOMIC_WRITE : FILE_CHUNK;
   }
 
   /** Takes new settings of the same destination (a reload). */
@@ -167,7 +175,7 @@ export class QueryLog {
     for (const e of entries) {
       const line = `${JSON.stringify(queryLogLine(e))}\n`;
       const len = Buffer.byteLength(line);
-      if (bytes + len > ATOMIC_WRITE) flush();
+      if (bytes + len > this.chunkBytes) flush();
       parts.push(line);
       bytes += len;
     }
