@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   az: { summary: 'impair or restore an AZ (admin API)', load: async () => (await import('./cli/az.js')).run },
   interface: { summary: 'set an ENI health', load: async () => (await import('./cli/interface.js')).run },
+  firewall: {
+    summary: 'firewall test NAME [--client IP]: the DNS Firewall verdict, offline from the config',
+    load: async () => (await import('./cli/firewall.js')).run,
+  },
 };
 
 export const USAGE = () => `Usage: privatelink-dns <command> [options]

@@ -14,6 +14,7 @@ import type { NameForm } from '../privatelink/record-types.js';
 import { UNCONFIRMED } from '../privatelink/service-kinds.js';
 import { allowedClientTable } from '../resolve/access.js';
 import { answerOwned } from '../resolve/local.js';
+import { verdictSentence, verdictView } from '../route53/firewall/view.js';
 import type { AdminContext } from './context.js';
 import { AdminError } from './errors.js';
 
@@ -40,8 +41,15 @@ export interface ExplainedInterface {
 export interface Explanation {
   question: { name: string; type: string; client: string };
   client: { allowed: boolean; view: string | null };
-  /** local = answered from the catalog; forwarded = sent upstream; refused = client not allowed. */
-  outcome: 'local' | 'forwarded' | 'refused';
+  /**
+   * local = answered from the catalog; forwarded = sent upstream; refused = client not allowed;
+   * firewall = answered by a DNS Firewall BLOCK (or SERVFAIL while it fails closed).
+   */
+  outcome: 'local' | 'forwarded' | 'refused' | 'firewall';
+  /** The DNS Firewall verdict, when the client's VPC has rule groups (null: no rule matched). */
+  firewall?: Record<string, unknown> | null;
+  /** True when the client is over resolverLimits.packetsPerSecondPerInterface right now. */
+  throttled?: boolean;
   /** The rcode of a local answer (null when forwarded: the upstream decides). */
   rcode: string | null;
   answer: ExplainedRecord[];
@@ -178,6 +186,33 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
         ? `client ${client} is inside ${view.vpc.id} (its private DNS names apply)`
         : `client ${client} is in no VPC view`,
   );
+
+  if (ctx.throttled?.(client)) {
+    ex.throttled = true;
+    say(
+      `client ${client} is over resolverLimits.packetsPerSecondPerInterface right now: its queries are dropped unanswered (as the VPC resolver drops them past 1,024 packets/s per interface)`,
+    );
+  }
+  // The DNS Firewall comes before every other answer (AWS: it filters private hosted zone and
+  // VPC endpoint names too). evaluate() counts nothing; only real queries do.
+  const fw = ctx.firewall?.() ?? null;
+  if (fw && view && fw.byVpc.has(view.vpc.id)) {
+    const v = fw.evaluate(view.vpc.id, qname, qtype);
+    ex.firewall = v ? verdictView(v) : null;
+    say(verdictSentence(v, view.vpc.id, qname));
+    if (v?.kind === 'fail-closed') {
+      ex.outcome = 'firewall';
+      ex.rcode = 'SERVFAIL';
+      return ex;
+    }
+    if (v?.kind === 'rule' && v.action === 'BLOCK') {
+      ex.outcome = 'firewall';
+      ex.rcode = v.blockResponse === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR';
+      if (v.blockResponse === 'OVERRIDE' && v.overrideDomain)
+        ex.answer = [{ name: qname, type: 'CNAME', ttl: v.overrideTtl, data: v.overrideDomain }];
+      return ex;
+    }
+  }
 
   const r = catalog.lookup(qname, view);
   if (!r) {

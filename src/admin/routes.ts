@@ -5,6 +5,7 @@
  * next DNS query) by the time the reply is sent.
  */
 import { healthKey } from '../health/state.js';
+import { firewallView } from '../route53/firewall/view.js';
 import type { AdminContext } from './context.js';
 import { AdminError, listForMessage } from './errors.js';
 import { hostedZonesView } from './hosted-zones.js';
@@ -75,6 +76,7 @@ function findEndpoints(ctx: AdminContext, id: string) {
 /** Every route of the admin API, in the order they are matched. */
 export const ROUTES: Route[] = [
   { method: 'GET', path: '/healthz', open: true, handler: () => ok({ status: 'ok' }) },
+  { method: 'GET', path: '/v1/firewall', handler: (ctx) => ok(firewallView(ctx.firewall?.() ?? null)) },
   {
     method: 'GET',
     path: '/readyz',

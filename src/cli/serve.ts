@@ -24,6 +24,8 @@ Options:
                         auto: one per core); health, admin and reloads stay in one place
   --lame-duck DURATION  on SIGTERM, keep answering this long after /readyz turns 503
                         (e.g. 5s or 500ms; default 0: SIGINT never waits)
+  --query-log FILE|stdout  write Resolver query logs there (over queryLogs.destination);
+                        SIGUSR1 reopens the file (logrotate)
   -h, --help            this help`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -42,6 +44,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         'log-level': { type: 'string' },
         workers: { type: 'string' },
         'lame-duck': { type: 'string' },
+        'query-log': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -74,7 +77,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const configPath = (values.config as string | undefined) ?? defaultConfigPath();
   const logger = stdoutLogger(level);
-  let server: { close(how?: { lameDuckMs?: number }): Promise<void>; reload(): Promise<unknown> } | undefined;
+  let server:
+    | {
+        close(how?: { lameDuckMs?: number }): Promise<void>;
+        reload(): Promise<unknown>;
+        reopenQueryLog(): Promise<void>;
+      }
+    | undefined;
   // SIGHUP reloads; registered before startup so that an early one does not end the process.
   let hupWhileStarting = false;
   const reload = () => {
@@ -85,6 +94,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     server.reload().catch((err) => logger.error({ err }, 'reload failed'));
   };
   process.on('SIGHUP', reload);
+  // SIGUSR1 reopens the query log (logrotate); also keeps Node from starting its inspector.
+  process.on('SIGUSR1', () => {
+    server?.reopenQueryLog().catch((err) => logger.error({ err }, 'query log reopen failed'));
+  });
   try {
     const common = {
       config: configPath,
@@ -96,6 +109,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         (process.env.PRIVATELINK_DNS_ADMIN_TOKEN || undefined),
       logger,
       lameDuckMs,
+      queryLog: values['query-log'] as string | undefined,
     } as const;
     server =
       workers > 1 ? await startCluster({ ...common, workers, logLevel: level }) : await startServer(common);

@@ -18,6 +18,8 @@ export interface WorkerOptions {
   upstreams?: string[];
   logLevel: string;
   shutdownGraceMs?: number;
+  /** --query-log: every worker appends whole lines to this destination. */
+  queryLog?: string;
 }
 
 export type ToWorker =

@@ -52,6 +52,8 @@ export interface ClusterOptions {
   lameDuckMs?: number;
   /** Longest wait for every worker to apply a change before the admin call returns anyway. @default 5000 */
   syncTimeoutMs?: number;
+  /** Query log destination over the config's (every worker appends to it). */
+  queryLog?: string;
 }
 
 /** A running cluster: the same surface as a single server, for the CLI. */
@@ -65,6 +67,8 @@ export interface RunningCluster {
   settled(): Promise<void>;
   /** Process ids of the live workers. */
   workers(): number[];
+  /** Tells every worker to reopen its query log file (SIGUSR1 to each). */
+  reopenQueryLog(): Promise<void>;
   /** Stops: lame duck (if any), then the workers drain and stop. */
   close(how?: { lameDuckMs?: number }): Promise<void>;
   /** The primary's core (health, config, catalog: the one source of truth). */
@@ -115,6 +119,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     upstreams: opts.upstreams,
     logLevel: opts.logLevel ?? 'info',
     shutdownGraceMs: opts.shutdownGraceMs,
+    queryLog: opts.queryLog,
   };
 
   // The core: config, catalog, health and probes. The primary serves no DNS itself (no listeners,
@@ -374,6 +379,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     reload,
     settled,
     workers: () => [...live].map((w) => w.process.pid ?? 0),
+    reopenQueryLog: async () => {
+      for (const w of live) w.process.kill('SIGUSR1');
+    },
     control,
     close: (how) => {
       closed ??= (async () => {

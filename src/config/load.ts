@@ -4,11 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
+import { type Compiled, compileFirewall, listFilePath } from '../route53/firewall/compile.js';
 import {
   bounded,
   ConfigError,
@@ -98,7 +100,8 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
   };
   // The server keeps the text, not a parsed document (several times larger: over 100 MB for
   // 10,000 endpoints); positions asked for later parse the text again.
-  return { config: validate(raw, file, locate), file, locate, digest: textDigest(text) };
+  const config = validate(raw, file, locate);
+  return { config, file, locate, digest: textDigest(text), firewall: checkFirewall(config, file, locate) };
 }
 
 /** Parses with positions; throws {@link ConfigError} for syntax errors, else returns a locator. */
@@ -126,7 +129,36 @@ export function parseConfigObject(obj: unknown, file = '<inline>'): LoadedConfig
   const locate: Locator = () => ({ line: 1, col: 1 });
   const checked = checkedConfig(obj, file);
   if (checked) return checked;
-  return { config: validate(obj, file, locate), file, locate };
+  const config = validate(obj, file, locate);
+  return { config, file, locate, firewall: checkFirewall(config, file, locate) };
+}
+
+/**
+ * Compiles the DNS Firewall (reading its list files) and throws {@link ConfigError} for its
+ * problems: config paths located in the config, list file lines in the list file. List file
+ * paths are made absolute (from the config file's directory), so the config means the same in
+ * every process it is sent to.
+ */
+function checkFirewall(config: Config, file: string, locate: Locator): Compiled['firewall'] {
+  const baseDir = file === '<inline>' ? process.cwd() : dirname(resolve(file));
+  const { firewall, problems } = compileFirewall(config, { baseDir });
+  if (problems.length) {
+    const out: ConfigProblem[] = problems.slice(0, MAX_PROBLEMS).map((p) => {
+      const pos = p.at ?? { file, ...locate(p.path) };
+      return {
+        code: p.code,
+        file: pos.file,
+        line: pos.line,
+        col: pos.col,
+        path: pathText(p.path),
+        message: p.message,
+      };
+    });
+    throw new ConfigError(bounded(out, problems.length, file));
+  }
+  for (const l of config.firewall?.domainLists ?? [])
+    if (l.file !== undefined) l.file = listFilePath(l.file, baseDir);
+  return firewall;
 }
 
 /** SHA-256 of a config text. */

@@ -5,6 +5,7 @@
  * load.ts (and with it zod and the YAML parsers).
  */
 import type { ConfigProblemCode } from '../errors/catalog.js';
+import type { Firewall } from '../route53/firewall/model.js';
 import type { Config } from './schema.js';
 
 export interface ConfigProblem {
@@ -52,6 +53,8 @@ export interface LoadedConfig {
   locate: Locator;
   /** SHA-256 of the text it was parsed from (absent for objects): an unchanged file is not parsed again. */
   digest?: string;
+  /** The DNS Firewall compiled while checking (null without one; absent for configs checked elsewhere). */
+  firewall?: Firewall | null;
 }
 
 /** Configs that were checked already (see {@link markChecked}). */

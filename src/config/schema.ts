@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { addressFamily, parseCidr } from '../net/cidr.js';
+import { FirewallSchema, QueryLogsSchema, ResolverLimitsSchema } from './resolver-schema.js';
 
 const ipv4 = z
   .string()
@@ -551,6 +552,9 @@ export const ConfigSchema = z.strictObject({
     .array(PrivateHostedZoneSchema)
     .default([])
     .describe('Route 53 private hosted zones of your own, each associated with VPCs of this config'),
+  firewall: FirewallSchema.optional().describe('Route 53 Resolver DNS Firewall; off when absent'),
+  queryLogs: QueryLogsSchema.optional().describe('Resolver query logs; off when absent'),
+  resolverLimits: ResolverLimitsSchema.optional().describe('Limits of the Amazon-provided DNS server'),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -565,3 +569,5 @@ export type DnsRecordIpTypeT = z.output<typeof DnsRecordIpType>;
 export type PrivateHostedZoneConfig = z.output<typeof PrivateHostedZoneSchema>;
 export type HostedZoneRecordConfig = z.output<typeof HostedZoneRecordSchema>;
 export type EndpointTypeT = z.output<typeof EndpointType>;
+export type FirewallConfigT = NonNullable<Config['firewall']>;
+export type QueryLogsConfig = NonNullable<Config['queryLogs']>;

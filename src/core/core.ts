@@ -27,6 +27,7 @@ import { Prober, type ProbeStatus } from '../health/probes.js';
 import { HealthState } from '../health/state.js';
 import { Metrics } from '../metrics/metrics.js';
 import { buildCatalog, type Catalog, hasHealthChecks, healthEntriesOf } from '../privatelink/catalog.js';
+import { readsListFiles } from '../route53/firewall/of-config.js';
 
 export type { ReloadResult } from '../config/problems.js';
 
@@ -167,7 +168,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         // burst of SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
         const load = await import('../config/load.js');
         const text = load.readConfigFile(opts.config as string);
-        if (state.loaded.digest !== undefined && load.textDigest(text) === state.loaded.digest) {
+        if (
+          state.loaded.digest !== undefined &&
+          !readsListFiles(state.loaded.config) && // list files may have changed
+          load.textDigest(text) === state.loaded.digest
+        ) {
           log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
           return { ok: true, changed: false };
         }
@@ -230,6 +235,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ready: () => !closed,
     settled: opts.settled,
     probes: probeStatus,
+    firewall: () => state.loaded.firewall ?? null,
   };
 
   return {

@@ -211,6 +211,69 @@ export const ERRORS = [
     fix: 'Read the message; fix its cause and reload.',
   },
 
+  {
+    code: 'config.firewall-duplicate-name',
+    meaning:
+      'Two DNS Firewall domain lists or rule groups have the same name, or a rule group has two rules of one name.',
+    fix: 'Give each its own name (rules and associations refer to lists and groups by name).',
+  },
+  {
+    code: 'config.firewall-list-source',
+    meaning: 'A domain list gives both `domains` and `file`, or neither.',
+    fix: 'Give the domains inline (`domains: [...]`) or in a file (`file: PATH`), one of the two.',
+  },
+  {
+    code: 'config.firewall-bad-domain',
+    meaning:
+      'A domain of a list (inline or a line of a list file), or a blockOverrideDomain, is not a domain AWS accepts.',
+    fix: "Use labels of A-Z, a-z, 0-9 and '-', 1 to 255 characters, with an optional leading `*.` (or `*` alone); the position shown is the bad character.",
+  },
+  {
+    code: 'config.firewall-list-file',
+    meaning: 'A domain list file cannot be read: missing, not a regular file, unreadable or too large.',
+    fix: "Check the path; relative paths are read from the config file's directory.",
+  },
+  {
+    code: 'config.firewall-unknown-domain-list',
+    meaning: 'A rule names a domain list that is not defined.',
+    fix: 'Use the `name` of an entry of `firewall.domainLists` (the message suggests the closest one).',
+  },
+  {
+    code: 'config.firewall-unknown-rule-group',
+    meaning: 'An association names a rule group that is not defined.',
+    fix: 'Use the `name` of an entry of `firewall.ruleGroups`.',
+  },
+  {
+    code: 'config.firewall-unknown-vpc',
+    meaning: 'A firewall association, firewall config or `queryLogs.vpcs` names a VPC that is not in `vpcs`.',
+    fix: 'Use the id of a VPC of `vpcs`.',
+  },
+  {
+    code: 'config.firewall-duplicate-priority',
+    meaning: 'Two rules of one rule group, or two associations of one VPC, have the same priority.',
+    fix: 'Give each its own priority: it decides the order of evaluation.',
+  },
+  {
+    code: 'config.firewall-duplicate-association',
+    meaning: 'A rule group is associated with one VPC twice, or a VPC has two firewall configs.',
+    fix: 'Remove or merge the duplicate.',
+  },
+  {
+    code: 'config.firewall-block-response',
+    meaning: 'A BLOCK rule has no `blockResponse`, or a rule that is not BLOCK has one.',
+    fix: 'Give BLOCK rules `blockResponse: NODATA`, `NXDOMAIN` or `OVERRIDE`, and no other rule.',
+  },
+  {
+    code: 'config.firewall-override-domain',
+    meaning:
+      'An OVERRIDE rule has no `blockOverrideDomain`, or a rule that is not OVERRIDE has override settings.',
+    fix: 'Give OVERRIDE rules `blockOverrideDomain` (and optionally `blockOverrideTtl`); remove them elsewhere.',
+  },
+  {
+    code: 'config.firewall-unknown-qtype',
+    meaning: "A rule's `qtype` is not a DNS record type.",
+    fix: 'Use a type name (A, AAAA, TXT, MX, …) or TYPE<number>.',
+  },
   // Admin API errors: the JSON error body carries the `wire` code.
   {
     code: 'admin.not-found',

@@ -59,7 +59,7 @@ export const METRICS = [
     labels: {
       type: QUERY_TYPE_LABELS,
       transport: TRANSPORT,
-      source: ['local', 'cache', 'forward', 'access', 'error'],
+      source: ['local', 'cache', 'forward', 'access', 'error', 'firewall'],
     },
     perQuery: true,
   },
@@ -186,6 +186,36 @@ export const METRICS = [
     type: 'counter',
     help: 'UDP queries over the per-client rate limit, by action',
     labels: { action: ['refuse', 'drop', 'slip'] },
+  },
+  {
+    name: 'firewall_matches',
+    type: 'counter',
+    help: 'Queries a DNS Firewall rule matched, by rule group, rule and action',
+    labels: { rule_group: null, rule: null, action: ['ALLOW', 'ALERT', 'BLOCK'] },
+  },
+  {
+    name: 'firewall_unavailable',
+    type: 'counter',
+    help: 'Queries of VPCs with rule groups while the firewall is unavailable, by fail mode',
+    labels: { mode: ['fail-open', 'fail-closed'] },
+  },
+  {
+    name: 'resolver_limit_dropped',
+    type: 'counter',
+    help: 'Queries dropped over resolverLimits.packetsPerSecondPerInterface (per client address)',
+    labels: { transport: TRANSPORT },
+  },
+  {
+    name: 'query_log_lines',
+    type: 'counter',
+    help: 'Query log lines written',
+    labels: {},
+  },
+  {
+    name: 'query_log_dropped',
+    type: 'counter',
+    help: 'Query log lines dropped because the destination was too slow (buffer full) or failed',
+    labels: { reason: ['buffer-full', 'write-error'] },
   },
   {
     name: 'malformed_queries',

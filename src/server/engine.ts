@@ -20,6 +20,8 @@ export interface EngineOptions {
   logger: Logger;
   /** Largest UDP response we send (limits.maxUdpSize). */
   maxUdpSize: () => number;
+  /** Called with every response sent (the query log); must not throw or block. */
+  onAnswer?: (ctx: QueryContext, response: Buffer) => void;
 }
 
 /** A response to send, or null to send nothing. */
@@ -86,6 +88,7 @@ export class QueryEngine {
       source: 'error',
       key: '',
       group: null,
+      firewall: null,
       signal,
     };
     let r: ReturnType<Chain['run']>;
@@ -124,6 +127,7 @@ export class QueryEngine {
       );
       res = truncated(ctx, res);
     }
+    this.opts.onAnswer?.(ctx, res);
     const seconds = (performance.now() - start) / 1000;
     const rcode = res[3] & 0xf;
     this.opts.metrics.query(ctx.q.qtype, ctx.transport, ctx.source, rcode, seconds);
