@@ -52,6 +52,11 @@ export interface LoadedConfig {
   locate: Locator;
   /** SHA-256 of the text it was parsed from (absent for objects): an unchanged file is not parsed again. */
   digest?: string;
+  /**
+   * The checked config as JSON bytes, when it was checked in a worker thread (see
+   * `load-thread.ts`): the cluster sends these bytes to its workers as they are.
+   */
+  json?: Uint8Array;
 }
 
 /** Configs that were checked already (see {@link markChecked}). */

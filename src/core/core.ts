@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
 import { type AdminServer, startAdmin } from '../admin/server.js';
+import { loadInThread, threadLoading } from '../config/load-thread.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -96,6 +97,12 @@ export interface Core {
 async function loadSource(src: string | object): Promise<LoadedConfig> {
   const checked = typeof src === 'object' ? checkedConfig(src) : null;
   if (checked) return checked;
+  // Files and texts are parsed and checked in a worker thread (off the event loop; the parse's
+  // memory goes with the thread).
+  if (typeof src === 'string' && threadLoading()) {
+    const inline = src.includes('\n');
+    return (await loadInThread(inline ? { file: '<inline>', text: src } : { file: src })) as LoadedConfig;
+  }
   const { loadConfigFile, parseConfigObject, parseConfigText } = await import('../config/load.js');
   if (typeof src === 'string') return src.includes('\n') ? parseConfigText(src) : loadConfigFile(src);
   return parseConfigObject(src);
@@ -162,7 +169,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     let next: CoreState;
     try {
       let loaded: LoadedConfig;
-      if (source === undefined && isFile) {
+      if (source === undefined && isFile && threadLoading()) {
+        // The file again, read, compared and checked in a worker thread: answers go on meanwhile.
+        const l = await loadInThread({ file: opts.config as string, unchangedDigest: state.loaded.digest });
+        if (!l) {
+          log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
+          return { ok: true, changed: false };
+        }
+        loaded = l;
+      } else if (source === undefined && isFile) {
         // The file again: when its text is what is serving already, there is nothing to do (a
         // burst of SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
         const load = await import('../config/load.js');
