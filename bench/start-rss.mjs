@@ -108,7 +108,11 @@ async function once() {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-  return { startMs: listenedAt - t0, rssMb: total / 1024, perMb: per.map((p) => +(p.rssKb / 1024).toFixed(1)) };
+  return {
+    startMs: listenedAt - t0,
+    rssMb: total / 1024,
+    perMb: per.map((p) => +(p.rssKb / 1024).toFixed(1)),
+  };
 }
 
 const median = (xs) => {
@@ -137,4 +141,8 @@ const summary = {
   rssMb: +median(results.map((r) => r.rssMb)).toFixed(1),
   loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 };
-console.log(values.json ? JSON.stringify(summary) : `median: start ${summary.startMs} ms, RSS ${summary.rssMb} MB (load ${summary.loadavg})`);
+console.log(
+  values.json
+    ? JSON.stringify(summary)
+    : `median: start ${summary.startMs} ms, RSS ${summary.rssMb} MB (load ${summary.loadavg})`,
+);
