@@ -26,6 +26,7 @@ import type { Config } from '../config/schema.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import { Prober, type ProbeStatus } from '../health/probes.js';
 import { HealthState } from '../health/state.js';
+import { memorySamples } from '../metrics/memory.js';
 import { Metrics } from '../metrics/metrics.js';
 import { buildCatalog, type Catalog, hasHealthChecks, healthEntriesOf } from '../privatelink/catalog.js';
 
@@ -113,6 +114,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const { logger } = opts;
   const log = logger.child({ component: 'server' });
   const metrics = new Metrics();
+  // The process's memory; a server's forwarding adds what its cache and queries in flight hold.
+  metrics.gauge('memory_bytes', () => memorySamples());
   const health = new HealthState();
   const steps: ReloadStep[] = [];
 
