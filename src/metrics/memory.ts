@@ -4,9 +4,9 @@
  */
 
 /**
- * Estimated bytes held per forwarded query in flight: the client's message, the upstream query,
- * the job and its callbacks, the pending-ID entry (measured with heap snapshots under load: about
- * 1.5 KB; rounded up).
+ * Bytes counted per forwarded query in flight: an estimate (the client's message and the upstream
+ * query, at most a few hundred bytes each over UDP, the job with its callbacks and timers, the
+ * pending-ID entry), not a measurement; the part is there to show the trend under load.
  */
 export const IN_FLIGHT_QUERY_BYTES = 2048;
 

@@ -97,7 +97,7 @@ describe('cache bytes', () => {
       const out = [];
       for (const [strings, answers] of [[0, 1], [1, 1], [8, 1], [0, 6]]) {
         const replies = [];
-        const N = 20000;
+        const N = 10000;
         for (let i = 0; i < N; i++) {
           const name = 'name' + i + '.some.example.test';
           const recs = strings
@@ -129,7 +129,7 @@ describe('cache bytes', () => {
       expect(row.measured).toBeGreaterThan(0);
       expect(row.counted).toBeGreaterThanOrEqual(row.measured);
     }
-  });
+  }, 120_000);
 });
 
 describe('cache bytes in the built server', () => {
@@ -249,5 +249,5 @@ describe('cache bytes in the built server', () => {
     expect(up.count()).toBeGreaterThanOrEqual(N - 50);
     expect(Math.max(...seen)).toBeLessThanOrEqual(MAX);
     expect(child.exitCode).toBe(null);
-  });
+  }, 120_000);
 });
