@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
 import { type Compiled, compileFirewall, listFilePath } from '../route53/firewall/compile.js';
+import { positioned } from './positions.js';
 import {
   bounded,
   ConfigError,
@@ -38,37 +38,6 @@ export {
   pathText,
   type ReloadResult,
 } from './problems.js';
-
-function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Locator {
-  return (path, key = false) => {
-    let node: unknown = doc.contents;
-    let offset = (node as Node | null)?.range?.[0] ?? 0;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) break;
-        const last = i === path.length - 1;
-        const k = pair.key as Node;
-        if (last && key && k.range) {
-          offset = k.range[0];
-          node = undefined;
-          break;
-        }
-        node = pair.value;
-        const r = (pair.value as Node | null)?.range ?? k.range;
-        if (r) offset = r[0];
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg] as Node | undefined;
-        if (!item) break;
-        node = item;
-        if (item.range) offset = item.range[0];
-      } else break;
-    }
-    const pos = lc.linePos(offset);
-    return { line: pos.line, col: pos.col };
-  };
-}
 
 /** Parses and checks YAML text. Throws {@link ConfigError} listing every problem. */
 export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
@@ -102,26 +71,6 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
   // 10,000 endpoints); positions asked for later parse the text again.
   const config = validate(raw, file, locate);
   return { config, file, locate, digest: textDigest(text), firewall: checkFirewall(config, file, locate) };
-}
-
-/** Parses with positions; throws {@link ConfigError} for syntax errors, else returns a locator. */
-function positioned(text: string, file: string): Locator {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = [];
-  for (const e of doc.errors.slice(0, MAX_PROBLEMS)) {
-    const pos = lc.linePos(e.pos[0]);
-    problems.push({
-      code: 'config.yaml-syntax',
-      file,
-      line: pos.line,
-      col: pos.col,
-      path: '',
-      message: `YAML: ${e.message.split('\n')[0]}`,
-    });
-  }
-  if (problems.length) throw new ConfigError(bounded(problems, doc.errors.length, file));
-  return makeLocator(doc, lc);
 }
 
 /** Checks a plain object (no positions: line and column are 1). */

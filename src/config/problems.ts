@@ -55,6 +55,11 @@ export interface LoadedConfig {
   digest?: string;
   /** The DNS Firewall compiled while checking (null without one; absent for configs checked elsewhere). */
   firewall?: Firewall | null;
+  /**
+   * The checked config as JSON bytes, when it was checked in a worker thread (see
+   * `load-thread.ts`): the cluster sends these bytes to its workers as they are.
+   */
+  json?: Uint8Array;
 }
 
 /** Configs that were checked already (see {@link markChecked}). */

@@ -329,6 +329,14 @@ export const CacheSchema = z.strictObject({
     .max(10_000_000)
     .default(10_000)
     .describe('Answers kept at most; the least recently used go first'),
+  maxBytes: z
+    .int()
+    .min(65_536)
+    .max(2 ** 40)
+    .default(16 * 1024 * 1024)
+    .describe(
+      'Bytes the cached answers may take at most (each counted as its reply plus its bookkeeping; privatelink_dns_memory_bytes{part="cache"}); the least recently used go first',
+    ),
   minTtl: z.int().min(0).max(86_400).default(0).describe('Positive answers are kept at least this long (s)'),
   maxTtl: z
     .int()

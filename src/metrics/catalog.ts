@@ -176,6 +176,14 @@ export const METRICS = [
     labels: {},
   },
   {
+    name: 'memory_bytes',
+    type: 'gauge',
+    help: 'Memory of this process by part: rss, V8 heap used and total, external and array buffers (process.memoryUsage), the forwarding cache as counted against cache.maxBytes, forwarded queries in flight (estimated)',
+    labels: {
+      part: ['rss', 'heap_used', 'heap_total', 'external', 'array_buffers', 'cache', 'in_flight'],
+    },
+  },
+  {
     name: 'refused_clients',
     type: 'counter',
     help: 'Queries refused because the client is not allowed',

@@ -2,10 +2,12 @@
  * The forwarding side, assembled: upstream groups and rules, the upstream resolver (failover,
  * health, coalescing, spoofing checks), the cache and the two handlers the chain uses.
  */
+
 import type { Logger } from 'pino';
 import { type ConfigProblem, type LoadedConfig, pathText } from '../../config/problems.js';
 import type { Config } from '../../config/schema.js';
 import { parseQuery, WireError } from '../../dns/query.js';
+import { memorySamples } from '../../metrics/memory.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Catalog } from '../../privatelink/catalog.js';
 import { configProblemCode, UpstreamIsSelfError } from '../../upstream/errors.js';
@@ -105,6 +107,9 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     opts.config.cache === false ? null : new ResponseCache(opts.config.cache, now);
 
   metrics.gauge('cache_entries', () => cache?.size ?? 0);
+  metrics.gauge('memory_bytes', () =>
+    memorySamples({ cacheBytes: cache?.bytes ?? 0, inFlight: resolver.pending }),
+  );
   metrics.gauge('upstream_up', () =>
     [...known.values()].map((u) => [{ upstream: u.key }, u.down || u.isSelf ? 0 : 1] as const),
   );
