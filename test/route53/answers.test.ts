@@ -343,3 +343,34 @@ describe('private hosted zone answers', () => {
     expect(d.answers?.map(rr)).toEqual([`${sqsZonal('us-east-2b')} 60 A 10.0.2.40`]);
   });
 });
+
+describe('declared apex SOA and NS', () => {
+  const c = centralized();
+  c.privateHostedZones!.push({
+    name: 'own.internal',
+    vpcs: [c.vpcs![1].id],
+    records: [
+      {
+        name: 'own.internal',
+        type: 'SOA',
+        ttl: 120,
+        values: ['ns1.own.internal. admin.own.internal. 42 3600 600 86400 30'],
+      },
+      { name: 'own.internal', type: 'NS', ttl: 3600, values: ['ns1.own.internal.', 'ns2.own.internal.'] },
+      { name: 'ns1.own.internal', type: 'A', values: ['10.1.1.1'] },
+    ],
+  });
+  const h = localHarness(c);
+  const ownSoa = 'own.internal 120 SOA ns1.own.internal admin.own.internal 42 3600 600 86400 30';
+
+  it('answer SOA and NS queries at the apex and sign negative answers with the declared SOA', () => {
+    expect(h.ask('own.internal', { type: 'SOA', client: IN_A })!.answers?.map(rr)).toEqual([ownSoa]);
+    expect(h.ask('own.internal', { type: 'NS', client: IN_A })!.answers?.map(rr).sort()).toEqual([
+      'own.internal 3600 NS ns1.own.internal',
+      'own.internal 3600 NS ns2.own.internal',
+    ]);
+    const nx = h.ask('nope.own.internal', { client: IN_A })!;
+    expect(nx.rcode).toBe('NXDOMAIN');
+    expect(nx.authorities?.map(rr)).toEqual([ownSoa]);
+  });
+});
