@@ -32,6 +32,27 @@ const LATTICE_FIELDS = [
 
 const GATEWAY_SERVICES = new Set(['s3', 'dynamodb']);
 
+/** A DNS name with an optional leading `*.` (custom domain names, specified domains). */
+const DOMAIN = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]\.?$/i;
+
+function checkDomains(ep: EndpointConfig, path: PathSeg[], add: Add): void {
+  const bad = (p: PathSeg[], n: string) =>
+    add(
+      'config.endpoint-kind',
+      p,
+      `"${n}" is not a domain name; use labels of letters, digits and hyphens (db.example.com), * only as the whole first label`,
+    );
+  if (ep.customDomainName !== undefined && !DOMAIN.test(ep.customDomainName))
+    bad([...path, 'customDomainName'], ep.customDomainName);
+  (ep.resources ?? []).forEach((r, k) => {
+    if (r.customDomainName !== undefined && !DOMAIN.test(r.customDomainName))
+      bad([...path, 'resources', k, 'customDomainName'], r.customDomainName);
+  });
+  (ep.privateDnsSpecifiedDomains ?? []).forEach((d, k) => {
+    if (!DOMAIN.test(d)) bad([...path, 'privateDnsSpecifiedDomains', k], d);
+  });
+}
+
 /**
  * Checks what the endpoint connects to and the fields of its kind; returns its service (or, for
  * resource and service-network endpoints, the ServiceInfo of its rcfg-/sn- id), null when unusable.
@@ -78,6 +99,7 @@ export function checkEndpointKind(
           [...path, k],
           `${k} belongs to ${kind === 'resource' ? 'service-network' : 'resource'} endpoints; remove it from this ${kind} endpoint`,
         );
+    checkDomains(ep, path, add);
     const pref = ep.privateDnsPreference;
     if (
       (pref === 'SPECIFIED_DOMAINS_ONLY' || pref === 'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS') &&

@@ -183,6 +183,15 @@ const cases: Case[] = [
     message: /a resource configuration id is rcfg- followed by 17/,
   },
   {
+    rule: 'custom domain name that is not a domain name',
+    yaml: edit(29, '        customDomainName: db..example'),
+    line: 29,
+    col: 27,
+    path: `${E}[2].customDomainName`,
+    code: 'config.endpoint-kind',
+    message: /"db\.\.example" is not a domain name; use labels of letters, digits and hyphens/,
+  },
+  {
     rule: 'service-network endpoint without serviceNetworkId',
     yaml: edit(35, ''),
     line: 34,

@@ -138,6 +138,17 @@ describe('cross-Region, region-less, resource and service-network endpoints', ()
     }
   });
 
+  it('puts a client in the inbound view when its inbound range is narrower than a VPC range (longest prefix)', () => {
+    const c = kindsVpc();
+    c.vpcs![0].inboundResolverCidrs = ['127.0.0.5/32']; // inside the VPC's 127.0.0.0/8
+    const hx = localHarness(c);
+    const name = 'my-bucket.s3.us-east-2.amazonaws.com';
+    expect(addresses(hx.ask(name, { client: '127.0.0.5' })!).sort()).toEqual(S3IN);
+    expect(hx.ask(name, { client: '127.0.0.6' })).toBeUndefined();
+    expect(hx.catalog.viewFor('127.0.0.5')?.inbound).toBe(true);
+    expect(hx.catalog.viewFor('127.0.0.6')?.inbound).toBeUndefined();
+  });
+
   it('answers a verified endpoint-service name and none that is pending', () => {
     const eps = kindsVpc().vpcs![0].endpoints!.map((e) =>
       e.privateDnsNameVerification ? { ...e, privateDnsNameVerification: 'verified' as const } : e,
