@@ -158,6 +158,12 @@ export const METRICS = [
     labels: {},
   },
   {
+    name: 'forward_scrubbed',
+    type: 'counter',
+    help: 'Records left out of upstream answers: off the CNAME chain, outside the zone of the answer, or for names we own',
+    labels: {},
+  },
+  {
     name: 'cache_hits',
     type: 'counter',
     help: 'Queries answered from the cache',

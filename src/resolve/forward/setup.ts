@@ -70,6 +70,9 @@ export interface Forwarding {
   close(): Promise<void>;
 }
 
+/** The TTL cap of relayed records when the cache is off (the cache's default maxTtl). */
+const DEFAULT_MAX_TTL = 86_400;
+
 function buildRules(config: Config, upstreams: readonly string[], known: Map<string, Upstream>): RuleTable {
   const defaults = new UpstreamGroup(
     'default',
@@ -122,6 +125,7 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     token,
     logger,
     metrics,
+    maxTtl: () => (cache ? cache.settings.maxTtl : DEFAULT_MAX_TTL),
     store: (key, ctx, reply, scan) => {
       cache?.put(key, ctx.q.qname, reply, scan);
     },
