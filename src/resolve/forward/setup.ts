@@ -38,7 +38,7 @@ export interface ForwardingOptions {
    */
   now?: () => number;
   /**
-   * UDP sockets per address family used for upstream queries (random ports, random IDs).
+   * UDP sockets per upstream used for upstream queries (random ports, connected, random IDs).
    * @default 16
    */
   udpPoolSize?: number;
