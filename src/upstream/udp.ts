@@ -69,7 +69,7 @@ class Slot {
  * waiter: the whole per-query graph (client message, job, reply) can then die young instead of
  * being kept for the attempt timeout and promoted to the old generation.
  */
-class UdpPending implements Timed {
+export class UdpPending implements Timed {
   deadline = 0;
   settled = false;
   query: Buffer | null;
@@ -147,12 +147,19 @@ export class UdpExchange {
   /**
    * Sends `query` (its ID is overwritten) to `up`; `waiter` gets the accepted reply, or an
    * {@link UpstreamTimeoutError} / {@link UpstreamNetworkError} / {@link ExchangeClosedError}.
-   * The waiter is never called back synchronously.
+   * The waiter is never called back synchronously. Returns the query in flight (for
+   * {@link resend}), or null when the exchange is closed.
    */
-  send(up: Upstream, query: Buffer, questionEnd: number, timeoutMs: number, waiter: UdpWaiter): void {
+  send(
+    up: Upstream,
+    query: Buffer,
+    questionEnd: number,
+    timeoutMs: number,
+    waiter: UdpWaiter,
+  ): UdpPending | null {
     if (this.closed) {
       queueMicrotask(() => waiter.onError(new ExchangeClosedError()));
-      return;
+      return null;
     }
     const slot = this.pick(up);
     let id = this.opts.ids.next16();
@@ -170,6 +177,21 @@ export class UdpExchange {
       slot.retiring = true;
       queueMicrotask(() => p.sent(err as Error));
     }
+    return p;
+  }
+
+  /**
+   * Sends a query still in flight again, with the same ID from the same socket (a
+   * retransmission: a reply to either copy answers it). Returns false when it is settled.
+   */
+  resend(p: UdpPending): boolean {
+    if (p.settled || p.query === null || this.closed) return false;
+    try {
+      p.slot.sock.send(p.query, p.sent);
+    } catch (err) {
+      queueMicrotask(() => p.sent(err as Error));
+    }
+    return true;
   }
 
   /** Removes a settled query from its socket (and closes a retired socket once idle). */
