@@ -221,8 +221,8 @@ export const METRICS = [
   {
     name: 'tcp_connections_closed',
     type: 'counter',
-    help: 'TCP connections closed by the server, by reason',
-    labels: { reason: ['idle', 'slow'] },
+    help: 'TCP connections closed by the server, by reason (memory: the pending-bytes cap over all connections)',
+    labels: { reason: ['idle', 'slow', 'memory'] },
   },
 ] as const satisfies readonly MetricDef[];
 
