@@ -2,11 +2,14 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
+import { configWarnings } from './warnings.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 
 Checks the config against its schema and the rules AWS enforces for VPCs, subnets and
-endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message.
+endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message. Warnings
+(settings that work but invite abuse, such as maxUdpSize above 4096 with clients beyond
+loopback) are printed the same way and do not change the exit status.
 
 Options:
   -c, --config FILE  config file (default: the bundled config/endpoints.yaml)
@@ -50,7 +53,11 @@ export async function run(
   }
   const file = values.config ?? positionals[0] ?? defaultConfigPath();
   try {
-    const { config } = loadConfigFile(file);
+    const loaded = loadConfigFile(file);
+    const { config } = loaded;
+    // Warnings go to stderr even with --quiet; they never change the exit status.
+    for (const w of configWarnings(loaded))
+      io.stderr.write(`${formatProblem(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
     if (!values.quiet) {
       const endpoints = config.vpcs.reduce((n, v) => n + v.endpoints.length, 0);
       io.stdout.write(
