@@ -2,15 +2,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
-import { pathText } from '../config/problems.js';
-import { kindWarnings } from '../privatelink/kind-rules.js';
+import { configWarnings } from './warnings.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 
 Checks the config against its schema and the rules AWS enforces for VPCs, subnets and
 endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message. Warnings (a valid
 config that does not answer as one might expect, such as an endpoint-service name that is not
-verified yet) are printed the same way with "warning:" and do not change the exit status.
+verified yet, or settings that invite abuse, such as maxUdpSize above 4096 with clients beyond
+loopback) are printed the same way with "warning:" and do not change the exit status.
 
 Options:
   -c, --config FILE  config file (default: the bundled config/endpoints.yaml)
@@ -54,14 +54,11 @@ export async function run(
   }
   const file = values.config ?? positionals[0] ?? defaultConfigPath();
   try {
-    const { config, locate } = loadConfigFile(file);
-    // Warnings: valid, but not what answers (unverified endpoint-service names and the like).
-    for (const w of kindWarnings(config)) {
-      const pos = locate(w.path);
-      io.stderr.write(
-        `${file}:${pos.line}:${pos.col}  ${pathText(w.path)}  warning: ${w.message}${values.codes ? `  [${w.code}]` : ''}\n`,
-      );
-    }
+    const loaded = loadConfigFile(file);
+    const { config } = loaded;
+    // Warnings go to stderr even with --quiet; they never change the exit status.
+    for (const w of configWarnings(loaded))
+      io.stderr.write(`${formatProblem(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
     if (!values.quiet) {
       const endpoints = config.vpcs.reduce((n, v) => n + v.endpoints.length, 0);
       io.stdout.write(

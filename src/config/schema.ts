@@ -387,6 +387,14 @@ export const LimitsSchema = z.strictObject({
     .max(10_000)
     .default(64)
     .describe('Unanswered queries one TCP connection may have at once'),
+  tcpMaxPendingBytes: z
+    .int()
+    .min(65_536)
+    .max(1_073_741_824)
+    .default(16_777_216)
+    .describe(
+      'Bytes of received TCP queries not yet answered (and not yet read out of the receive buffers), over all connections at most; a connection whose data would go over it is closed',
+    ),
   maxUdpSize: z
     .int()
     .min(512)

@@ -55,6 +55,12 @@ export const ERRORS = [
     fix: 'Fix the problems shown and run `validate` again; often one mistake causes many.',
   },
   {
+    code: 'config.udp-amplification',
+    meaning:
+      'A warning, not an error: limits.maxUdpSize is above 4096 while clients outside loopback are allowed, so a forged-source query can be answered with a large UDP response (amplification).',
+    fix: 'Keep maxUdpSize at 4096 or below (1232 is the default), or allow only loopback clients in allowedClients.',
+  },
+  {
     code: 'config.yaml-syntax',
     meaning: 'The file is not valid YAML (bad indentation, an unclosed quote, a duplicate key).',
     fix: 'Fix the YAML at the line and column shown.',

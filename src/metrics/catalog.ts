@@ -158,6 +158,12 @@ export const METRICS = [
     labels: {},
   },
   {
+    name: 'forward_scrubbed',
+    type: 'counter',
+    help: 'Records left out of upstream answers: off the CNAME chain, outside the zone of the answer, or for names we own',
+    labels: {},
+  },
+  {
     name: 'cache_hits',
     type: 'counter',
     help: 'Queries answered from the cache',
@@ -253,8 +259,8 @@ export const METRICS = [
   {
     name: 'tcp_connections_closed',
     type: 'counter',
-    help: 'TCP connections closed by the server, by reason',
-    labels: { reason: ['idle', 'slow'] },
+    help: 'TCP connections closed by the server, by reason (memory: the pending-bytes cap over all connections)',
+    labels: { reason: ['idle', 'slow', 'memory'] },
   },
 ] as const satisfies readonly MetricDef[];
 

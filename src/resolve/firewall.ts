@@ -10,12 +10,12 @@
  * VPC's queries get SERVFAIL.
  */
 import { Flag, HEADER_SIZE, Rcode, RRType } from '../dns/constants.js';
+import { expandSection } from '../dns/expand.js';
 import { encodeName } from '../dns/names.js';
 import { parseQuery, WireError } from '../dns/query.js';
 import { encodeRecord, QNAME_POINTER } from '../dns/records.js';
 import { scanMessage } from '../dns/relay.js';
 import { buildResponse, encodeOpt, type RRset } from '../dns/response.js';
-import { uncompressedRecord } from '../dns/uncompress.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CompiledRule, Firewall, VpcRules } from '../route53/firewall/model.js';
 import type { Chain } from './chain.js';
@@ -136,21 +136,12 @@ function combine(ctx: QueryContext, cname: RRset, res: Buffer | undefined): Buff
   const scan = res ? scanMessage(res) : null;
   if (!res || !scan)
     return buildResponse(ctx.msg, q, { rcode: Rcode.SERVFAIL, answer: [cname], maxSize: ctx.maxSize });
-  const answer: RRset[] = [cname];
-  const authority: RRset[] = [];
-  let prevKey = '';
-  for (const r of scan.records) {
-    if (r.section === 2) continue;
-    const bytes = uncompressedRecord(res, r);
-    if (!bytes) continue;
-    const into = r.section === 0 ? answer : authority;
-    const key = `${r.section}/${r.name}/${r.type}`;
-    if (key === prevKey && into.length > 0) {
-      const last = into[into.length - 1];
-      into[into.length - 1] = { bytes: Buffer.concat([last.bytes, bytes]), count: last.count + 1 };
-    } else into.push({ bytes, count: 1 });
-    prevKey = key;
-  }
+  const an = expandSection(res, scan.records, 0);
+  const ns = expandSection(res, scan.records, 1);
+  if (!an || !ns)
+    return buildResponse(ctx.msg, q, { rcode: Rcode.SERVFAIL, answer: [cname], maxSize: ctx.maxSize });
+  const answer: RRset[] = an.count > 0 ? [cname, an] : [cname];
+  const authority: RRset[] = ns.count > 0 ? [ns] : [];
   return buildResponse(ctx.msg, q, {
     rcode: scan.rcode & 0xf,
     answer,

@@ -9,6 +9,7 @@ import { buildErrorResponse, buildResponse } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Chain } from '../resolve/chain.js';
 import type { QueryContext, Transport } from '../resolve/types.js';
+import { COMPACT_OVER, compactQuery } from './compact.js';
 
 /** Largest DNS message over TCP (the 2-byte length prefix). */
 export const TCP_MAX_MESSAGE = 65535;
@@ -77,9 +78,12 @@ export class QueryEngine {
         this.opts.metrics.query(0, transport, 'error', q.respond ?? 0, (performance.now() - start) / 1000);
       return res;
     }
+    // A long (padded) message is copied down to what answering needs: an answer may take a
+    // while upstream, and thousands of pipelined 64 KiB queries must not be held whole.
+    const small = msg.length > COMPACT_OVER ? compactQuery(msg, q) : null;
     const ctx: QueryContext = {
-      msg,
-      q,
+      msg: small ? small.msg : msg,
+      q: small ? small.q : q,
       clientAddress: address,
       clientPort: port,
       transport,

@@ -22,6 +22,7 @@ import {
   encodeOpt,
   type RRset,
 } from '../../src/dns/response.js';
+import { scrubResponse } from '../../src/dns/scrub.js';
 import { parseAddress } from '../../src/net/cidr.js';
 import { R53_SOA } from '../../src/privatelink/catalog.js';
 import { type Codec, decode, fullRcode, message, QUESTION_NAME, roundTrip } from './roundtrip.js';
@@ -552,6 +553,58 @@ const RELAYS: ResponseView[] = [
   { ...base, aa: false, authorities: [ns('example')], additionals: [glue('ns1.example')] },
 ];
 
+/**
+ * scrubResponse, then relayResponse: an upstream response holding the value's records and junk
+ * around them (an answer off the CNAME chain, NS and SOA of another zone, an A record that is no
+ * NS target), with a TTL over the cap; the client sees the value, its TTLs capped.
+ */
+const SCRUB_CAP = 3000;
+const scrubCodec: Codec<ResponseView> = {
+  ours: (v) => {
+    const over = (r: Rec) => ({ ...r, ttl: r.ttl === SCRUB_CAP ? 90_000 : r.ttl }) as dnsPacket.Answer;
+    const junkA: Rec = { name: 'other.example', type: 'A', ttl: 60, class: 'IN', data: '6.6.6.6' };
+    const upstream = dnsPacket.encode({
+      type: 'response',
+      id: 0xbeef,
+      flags: 0x8000 | (v.aa ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (v.rcode & 0xf),
+      questions: [{ name: v.question?.name ?? '', type: (v.question?.type ?? 'A') as dnsPacket.RecordType }],
+      answers: [junkA as dnsPacket.Answer, ...v.answers.map(over)],
+      authorities: [
+        { name: 'amazonaws.com', type: 'NS', ttl: 60, class: 'IN', data: 'ns.evil' } as dnsPacket.Answer,
+        ...v.authorities.map(over),
+        soaAt('other.test') as dnsPacket.Answer,
+      ],
+      additionals: [{ ...junkA, name: 'ns.evil' } as dnsPacket.Answer, ...v.additionals.map(over)],
+    });
+    const scan = scanMessage(upstream);
+    if (!scan) throw new Error('scanMessage refused the upstream response');
+    const s = scrubResponse(upstream, scan, { owned: null, maxTtl: SCRUB_CAP });
+    expect(s.dropped).toBe(4);
+    const msg = clientQuery(v);
+    return relayResponse(s.reply, s.scan, msg, mustParse(msg), 65535, v.opt?.ede, 0);
+  },
+  theirs: responseViewOf,
+};
+
+const cname = (name: string, target: string): Rec => ({
+  name,
+  type: 'CNAME',
+  ttl: 300,
+  class: 'IN',
+  data: target,
+});
+const SCRUBS: ResponseView[] = [
+  { ...base, aa: false, answers: [a('192.0.2.1'), { ...a('192.0.2.2'), ttl: SCRUB_CAP }] },
+  {
+    ...base,
+    aa: false,
+    answers: [cname(QUESTION_NAME, 'b.example.net'), { ...a('192.0.2.3'), name: 'b.example.net' }],
+    authorities: [{ ...ns('example.net'), ttl: SCRUB_CAP, data: 'ns1.example.net' } as Rec],
+    additionals: [{ ...glue('ns1.example.net'), ttl: SCRUB_CAP }],
+  },
+  { ...base, aa: false, rcode: 3, authorities: [soaAt('example')], opt: { rcode: 3, do: false } },
+];
+
 /** TCP framing: frame/lengthPrefix against dns-packet's stream encoding, and FrameReader. */
 /**
  * expandSection: dns-packet's answer and authority records (every type whose data holds names),
@@ -751,6 +804,7 @@ const TABLE: Record<string, Row> = {
     codec: expandCodec as Codec<never>,
     values: EXPANDS,
   },
+  'scrubbed responses': { covers: ['scrubResponse'], codec: scrubCodec as Codec<never>, values: SCRUBS },
   'TCP framing': { covers: ['frame', 'FrameReader'], codec: frameCodec as Codec<never>, values: FRAMED },
   'TCP length prefix': { covers: ['lengthPrefix'], codec: prefixCodec as Codec<never>, values: FRAMED },
 };
@@ -761,6 +815,7 @@ const NOT_CODECS: Record<string, string> = {
   clientUdpLimit: 'a number from a parsed query (wire.property.test.ts)',
   WireError: 'the value parseQuery returns for malformed input (wire-malformed.test.ts)',
   typeName: 'a table lookup',
+  atOrAbove: 'a name comparison (test/forward/scrub.test.ts)',
   parseType: 'a table lookup',
 };
 

@@ -40,7 +40,7 @@ export interface ForwardingOptions {
    */
   now?: () => number;
   /**
-   * UDP sockets per address family used for upstream queries (random ports, random IDs).
+   * UDP sockets per upstream used for upstream queries (random ports, connected, random IDs).
    * @default 16
    */
   udpPoolSize?: number;
@@ -71,6 +71,9 @@ export interface Forwarding {
   cacheSize(): number;
   close(): Promise<void>;
 }
+
+/** The TTL cap of relayed records when the cache is off (the cache's default maxTtl). */
+const DEFAULT_MAX_TTL = 86_400;
 
 function buildRules(config: Config, upstreams: readonly string[], known: Map<string, Upstream>): RuleTable {
   const defaults = new UpstreamGroup(
@@ -127,6 +130,7 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     token,
     logger,
     metrics,
+    maxTtl: () => (cache ? cache.settings.maxTtl : DEFAULT_MAX_TTL),
     store: (key, ctx, reply, scan) => {
       cache?.put(key, ctx.q.qname, reply, scan);
     },
