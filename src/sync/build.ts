@@ -1,27 +1,28 @@
 /**
- * One read of AWS (or an emulator) turned into a config: the EC2 documents are made AWS-shaped
- * (normalise.ts) and handed to the same `importFromAws` that `import` runs on AWS CLI JSON, so
- * `sync` and `import` write the same config for the same data; the private hosted zones are
- * added by route53.ts. The header comment says where it came from and when.
+ * A read of AWS, an emulator or a Terraform state turned into a config: the EC2 documents are
+ * made AWS-shaped (normalise.ts) and handed to the same `importFromAws` that `import` runs on AWS
+ * CLI JSON, so every source writes the same config for the same data; private hosted zones are
+ * added by route53.ts. The header comment says where it came from and when, and what was changed
+ * or generated.
  */
 import { stringify } from 'yaml';
 import { ConfigError, formatProblem, parseConfigText } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
 import { ImportError, type ImportResult, importFromAws } from '../privatelink/import.js';
-import type { AwsSnapshot } from './aws.js';
-import { normaliseEc2 } from './normalise.js';
+import type { AwsSnapshot, HostedZoneSnapshot } from './aws.js';
+import { type Ec2Docs, normaliseEc2 } from './normalise.js';
 import { type HostedZone, importHostedZone } from './route53.js';
 
 export interface BuildOptions {
   clientCidrs?: readonly string[];
-  /** Shown in the header: the Region, the endpoint URL, the profile. */
-  from: string;
-  /** The time of the read. @default now */
-  at?: Date;
+  /** Shown in the header after "Imported by". */
+  source: string;
+  /** Header lines (without "# "). */
+  comments?: readonly string[];
 }
 
 export interface BuildResult extends ImportResult {
-  /** What was changed to make emulator output AWS-shaped (also in the YAML comments). */
+  /** What was changed to make the documents AWS-shaped (also in the YAML comments). */
   changes: string[];
   zones: HostedZone[];
 }
@@ -30,18 +31,21 @@ export interface BuildResult extends ImportResult {
 export const SERVES_HOSTED_ZONES = 'privateHostedZones' in ConfigSchema.shape;
 
 /** Builds the config. Throws ImportError when the data cannot make a valid config. */
-export function buildFromSnapshot(snap: AwsSnapshot, opts: BuildOptions): BuildResult {
-  const { docs, changes } = normaliseEc2(snap.ec2);
-  const zones: HostedZone[] = [];
+export function buildConfig(
+  input: { ec2: Ec2Docs; zones: readonly HostedZoneSnapshot[]; extraZones?: readonly HostedZone[] },
+  opts: BuildOptions,
+): BuildResult {
+  const { docs, changes } = normaliseEc2(input.ec2);
+  const zones: HostedZone[] = [...(input.extraZones ?? [])];
   const zoneNotes: string[] = [];
-  for (const z of snap.zones) {
+  for (const z of input.zones) {
     const r = importHostedZone({ recordSets: z.recordSets, hostedZone: z.hostedZone });
     zones.push(r.zone);
     zoneNotes.push(...r.notes);
   }
-  const comments = [`Read at ${(opts.at ?? new Date()).toISOString()} from ${opts.from}.`];
+  const comments = [...(opts.comments ?? [])];
   if (changes.length) {
-    comments.push('Changed to look like AWS (the API is an emulator, or answered in its shape):');
+    comments.push('Changed to look like AWS (the source is an emulator, or answered in its shape):');
     for (const c of changes) comments.push(`  ${c}`);
   }
   if (zones.length && !SERVES_HOSTED_ZONES)
@@ -52,9 +56,9 @@ export function buildFromSnapshot(snap: AwsSnapshot, opts: BuildOptions): BuildR
     endpoints: docs.endpoints,
     networkInterfaces: docs.networkInterfaces,
     subnets: docs.subnets,
-    vpcs: docs.vpcs,
+    vpcs: docs.vpcs.length ? docs.vpcs : undefined,
     clientCidrs: opts.clientCidrs,
-    source: '"privatelink-dns sync" from the EC2 and Route 53 APIs',
+    source: opts.source,
     comments,
   });
   const out: BuildResult = { ...result, notes: [...result.notes, ...zoneNotes], changes, zones };
@@ -65,9 +69,21 @@ export function buildFromSnapshot(snap: AwsSnapshot, opts: BuildOptions): BuildR
       parseConfigText(out.yaml, '<sync>');
     } catch (e) {
       if (e instanceof ConfigError)
-        throw new ImportError(e.problems.map((p) => `the synced config is not valid: ${formatProblem(p)}`));
+        throw new ImportError(e.problems.map((p) => `the config is not valid: ${formatProblem(p)}`));
       throw e;
     }
   }
   return out;
+}
+
+/** Builds the config of one read of the EC2 and Route 53 APIs. */
+export function buildFromSnapshot(
+  snap: AwsSnapshot,
+  opts: { clientCidrs?: readonly string[]; from: string; at?: Date },
+): BuildResult {
+  return buildConfig(snap, {
+    clientCidrs: opts.clientCidrs,
+    source: '"privatelink-dns sync" from the EC2 and Route 53 APIs',
+    comments: [`Read at ${(opts.at ?? new Date()).toISOString()} from ${opts.from}.`],
+  });
 }

@@ -46,6 +46,7 @@ export function normaliseEc2(docs: Ec2Docs): { docs: Ec2Docs; changes: string[] 
     const ep: Json = { ...raw };
     endpoints.push(ep);
     if ((str(ep.VpcEndpointType) ?? 'Interface') !== 'Interface') continue;
+    if ((str(ep.State) ?? 'available').toLowerCase() !== 'available') continue;
     const id = str(ep.VpcEndpointId) ?? '';
     const svc = parseService(str(ep.ServiceName) ?? '');
     if (!svc) continue;
