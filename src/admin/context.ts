@@ -25,4 +25,6 @@ export interface AdminContext {
   settled?(): Promise<void>;
   /** What the probe of an interface (by health key) has seen, when it has one. */
   probes?(key: string): ProbeStatus | undefined;
+  /** The state of `serve --sync-from-aws` (last success, last error, next poll), when it runs. */
+  sync?(): { state: string; lastSuccess: string | null; lastError: unknown; nextPoll: string | null };
 }

@@ -63,6 +63,8 @@ export interface CoreOptions {
   settled?: () => Promise<void>;
   /** Runs after every reload, before its caller gets the result (cluster: push to workers). */
   afterReload?: () => Promise<void>;
+  /** The state of `serve --sync-from-aws`, for `/readyz` and `/v1/sync`. */
+  sync?: AdminContext['sync'];
 }
 
 export interface Core {
@@ -230,6 +232,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ready: () => !closed,
     settled: opts.settled,
     probes: probeStatus,
+    sync: opts.sync,
   };
 
   return {

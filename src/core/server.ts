@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { AdminContext } from '../admin/context.js';
 import type { AdminServer } from '../admin/server.js';
 import { ConfigError } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
@@ -61,6 +62,8 @@ export interface ServerOptions {
   lameDuckMs?: number;
   /** Run the configured health checks (cluster workers leave them to the primary). @default true */
   probes?: boolean;
+  /** The state of `serve --sync-from-aws`, shown by `/readyz` and `/v1/sync`. */
+  sync?: AdminContext['sync'];
 }
 
 export interface Address {
@@ -99,7 +102,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
-  const core = await createCore({ config: opts.config, logger, probes: opts.probes, watch: opts.watch });
+  const core = await createCore({
+    config: opts.config,
+    logger,
+    probes: opts.probes,
+    watch: opts.watch,
+    sync: opts.sync,
+  });
   const { metrics } = core;
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
 
