@@ -7,8 +7,8 @@ import { ConfigError } from '../config/problems.js';
 import { DEFAULT_LISTEN, startServer } from '../core/server.js';
 import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
 import { stdoutLogger } from '../log/logger.js';
+import { AWS_OPTIONS } from './aws-options.js';
 import type { CliIo } from './io.js';
-import { AWS_OPTIONS, clientCidrsOf, endpointUrlProblem } from './sync.js';
 
 export const SERVE_USAGE = `Usage: privatelink-dns serve [options]
 
@@ -93,6 +93,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (follow) {
+    const { clientCidrsOf, endpointUrlProblem } = await import('./sync.js');
     const problem = (msg: string) => {
       io.stderr.write(`privatelink-dns serve: ${msg}\n`);
       return 2;

@@ -1,6 +1,7 @@
 /** `privatelink-dns sync`: a config read from the EC2 and Route 53 APIs (AWS, LocalStack, moto). */
 import { parseArgs } from 'node:util';
 import { DEFAULT_CLIENT_CIDRS, firstInvalidCidr, ImportError } from '../privatelink/import.js';
+import { AWS_OPTIONS } from './aws-options.js';
 import type { CliIo } from './io.js';
 
 const HELP = `Usage: privatelink-dns sync [--region REGION] [--vpc-id VPC]... [--profile PROFILE]
@@ -23,16 +24,6 @@ Options:
   -o, --output FILE          write the config to FILE (atomically) instead of stdout
   -h, --help                 show this help
 `;
-
-/** The options `sync` and `serve --sync-from-aws` share. */
-export const AWS_OPTIONS = {
-  region: { type: 'string' },
-  'vpc-id': { type: 'string', multiple: true },
-  profile: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-  'client-cidrs': { type: 'string' },
-  'no-hosted-zones': { type: 'boolean' },
-} as const;
 
 /** Client ranges from --client-cidrs, or a usage message. */
 export function clientCidrsOf(text: unknown): string[] | string {

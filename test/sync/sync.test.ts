@@ -200,6 +200,31 @@ describe('sync from the EC2 API (real SDK clients, fake API on loopback)', () =>
     }
   });
 
+  it('--profile takes the keys of that profile from the shared credentials file', async () => {
+    fake = await startFakeAws(us2Data());
+    const dir = mkdtempSync(join(tmpdir(), 'pldns-profile-'));
+    writeFileSync(
+      join(dir, 'credentials'),
+      '[ci]\naws_access_key_id = AKIAPROFILEPROFILE01\naws_secret_access_key = profile/secret/000000000000000000000000\n',
+    );
+    writeFileSync(join(dir, 'config'), '[profile ci]\nregion = us-east-2\n');
+    const env = { file: process.env.AWS_SHARED_CREDENTIALS_FILE, config: process.env.AWS_CONFIG_FILE };
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+    process.env.AWS_CONFIG_FILE = join(dir, 'config');
+    try {
+      const r = await sync(['--profile', 'ci', '--endpoint-url', fake.url, '--no-hosted-zones']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(fake.authorizations.length).toBeGreaterThan(0);
+      expect(fake.authorizations.every((a) => a.includes('Credential=AKIAPROFILEPROFILE01/'))).toBe(true);
+      const bad = await sync(['--profile', 'nope', '--endpoint-url', fake.url]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/^privatelink-dns sync: no AWS credentials for profile "nope": .*\n$/);
+    } finally {
+      process.env.AWS_SHARED_CREDENTIALS_FILE = env.file;
+      process.env.AWS_CONFIG_FILE = env.config;
+    }
+  });
+
   it('an API that is not there: one line naming the endpoint', async () => {
     fake = await startFakeAws(us2Data());
     fake.mode = 'down';
