@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'write a config from AWS CLI JSON (describe-vpc-endpoints, -network-interfaces, -subnets)',
     load: async () => (await import('./cli/import.js')).run,
   },
+  sync: {
+    summary: 'write a config from the EC2 and Route 53 APIs (AWS, LocalStack, moto)',
+    load: async () => (await import('./cli/sync.js')).run,
+  },
   query: {
     summary: 'ask a DNS server one question (a small dig)',
     load: async () => (await import('./cli/query.js')).run,

@@ -30,4 +30,6 @@ export interface AdminContext {
   firewall?(): Firewall | null;
   /** Whether a client is over `resolverLimits.packetsPerSecondPerInterface` right now. */
   throttled?(client: string): boolean;
+  /** The state of `serve --sync-from-aws` (last success, last error, next poll), when it runs. */
+  sync?(): { state: string; lastSuccess: string | null; lastError: unknown; nextPoll: string | null };
 }

@@ -81,7 +81,17 @@ export const ROUTES: Route[] = [
     method: 'GET',
     path: '/readyz',
     open: true,
-    handler: (ctx) => (ctx.ready() ? ok({ ready: true }) : { status: 503, json: { ready: false } }),
+    handler: (ctx) => {
+      // Sync failures keep the last good config serving: still ready, with the detail.
+      const s = ctx.sync?.();
+      const sync = s ? { sync: { state: s.state, lastSuccess: s.lastSuccess, lastError: s.lastError } } : {};
+      return ctx.ready() ? ok({ ready: true, ...sync }) : { status: 503, json: { ready: false, ...sync } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/sync',
+    handler: (ctx) => ok(ctx.sync?.() ?? { state: 'off' }),
   },
   {
     method: 'GET',

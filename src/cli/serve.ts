@@ -7,6 +7,7 @@ import { ConfigError } from '../config/problems.js';
 import { DEFAULT_LISTEN, startServer } from '../core/server.js';
 import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
 import { stdoutLogger } from '../log/logger.js';
+import { AWS_OPTIONS } from './aws-options.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_USAGE = `Usage: privatelink-dns serve [options]
@@ -26,7 +27,15 @@ Options:
                         (e.g. 5s or 500ms; default 0: SIGINT never waits)
   --query-log FILE|stdout  write Resolver query logs there (over queryLogs.destination);
                         SIGUSR1 reopens the file (logrotate)
-  -h, --help            this help`;
+  -h, --help            this help
+
+Following AWS (instead of --config; SIGHUP reads the APIs at once):
+  --sync-from-aws       build the config from the EC2 and Route 53 APIs (as "sync" does) and
+                        read them again every --sync-interval, swapping changes in like a reload;
+                        a failed read keeps the last good config serving
+  --sync-interval DURATION  time between reads (e.g. 60s, 5m, 500ms; default 60s; at least 100ms)
+  --region REGION, --vpc-id VPC (repeatable), --profile PROFILE, --endpoint-url URL,
+  --client-cidrs CIDRS, --no-hosted-zones   as for "sync"`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -45,6 +54,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         workers: { type: 'string' },
         'lame-duck': { type: 'string' },
         'query-log': { type: 'string' },
+        'sync-from-aws': { type: 'boolean' },
+        'sync-interval': { type: 'string' },
+        ...AWS_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -75,6 +87,35 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write('privatelink-dns serve: --workers must be a number from 1 to 256, or auto\n');
     return 2;
   }
+  const follow = values['sync-from-aws'] === true;
+  const awsFlags = [...Object.keys(AWS_OPTIONS), 'sync-interval'].filter((k) => values[k] !== undefined);
+  let intervalMs = 60_000;
+  let clientCidrs: string[] = [];
+  if (!follow && awsFlags.length) {
+    io.stderr.write(`privatelink-dns serve: --${awsFlags[0]} goes with --sync-from-aws\n`);
+    return 2;
+  }
+  if (follow) {
+    const { clientCidrsOf, endpointUrlProblem } = await import('./sync.js');
+    const problem = (msg: string) => {
+      io.stderr.write(`privatelink-dns serve: ${msg}\n`);
+      return 2;
+    };
+    if (values.config !== undefined)
+      return problem('--sync-from-aws builds the config from AWS; it does not take --config');
+    if (workers > 1) return problem('--sync-from-aws runs one process; leave out --workers');
+    const interval = parseInterval((values['sync-interval'] as string | undefined) ?? '60s');
+    if (interval === null)
+      return problem(
+        '--sync-interval must be a duration such as 60s, 5m or 500ms (at least 100ms, at most 24h)',
+      );
+    intervalMs = interval;
+    const cidrs = clientCidrsOf(values['client-cidrs']);
+    if (typeof cidrs === 'string') return problem(cidrs);
+    clientCidrs = cidrs;
+    const urlProblem = endpointUrlProblem(values['endpoint-url']);
+    if (urlProblem) return problem(urlProblem);
+  }
   const configPath = (values.config as string | undefined) ?? defaultConfigPath();
   const logger = stdoutLogger(level);
   let server:
@@ -84,6 +125,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         reopenQueryLog(): Promise<void>;
       }
     | undefined;
+  let syncError: ((e: unknown) => string | null) | undefined;
   // SIGHUP reloads; registered before startup so that an early one does not end the process.
   let hupWhileStarting = false;
   const reload = () => {
@@ -111,9 +153,34 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       lameDuckMs,
       queryLog: values['query-log'] as string | undefined,
     } as const;
-    server =
-      workers > 1 ? await startCluster({ ...common, workers, logLevel: level }) : await startServer(common);
+    if (follow) {
+      const { startSyncedServer } = await import('../sync/server.js');
+      const { SyncError } = await import('../sync/aws.js');
+      const { ImportError } = await import('../privatelink/import.js');
+      syncError = (e) =>
+        e instanceof SyncError ? e.message : e instanceof ImportError ? e.problems.join('; ') : null;
+      const { config: _c, ...rest } = common;
+      server = await startSyncedServer({
+        ...rest,
+        aws: {
+          region: values.region as string | undefined,
+          vpcIds: (values['vpc-id'] as string[] | undefined) ?? [],
+          profile: values.profile as string | undefined,
+          endpointUrl: values['endpoint-url'] as string | undefined,
+          hostedZones: values['no-hosted-zones'] !== true,
+        },
+        clientCidrs,
+        intervalMs,
+      });
+    } else
+      server =
+        workers > 1 ? await startCluster({ ...common, workers, logLevel: level }) : await startServer(common);
   } catch (e) {
+    const fromAws = syncError?.(e);
+    if (fromAws) {
+      io.stderr.write(`privatelink-dns serve: --sync-from-aws: ${fromAws}\n`);
+      return 1;
+    }
     if (e instanceof ConfigError) {
       io.stderr.write(`${e.message}\n`);
       io.stderr.write(`privatelink-dns: the config has ${e.problems.length} problem(s); not starting\n`);
@@ -163,6 +230,15 @@ export function describeStartError(e: unknown, listen: string | undefined): stri
   const err = e as NodeJS.ErrnoException;
   if (listenErrorInfo(err?.code)) return listenError('cannot listen', listen ?? DEFAULT_LISTEN, e).message;
   return err?.message ?? String(e);
+}
+
+/** A poll interval: `500ms`, `60s`, `5m`, `1h` or plain milliseconds; 100 ms to 24 h. Null otherwise. */
+export function parseInterval(text: string): number | null {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1;
+  const ms = Number(m[1]) * unit;
+  return ms >= 100 && ms <= 86_400_000 ? ms : null;
 }
 
 /** A duration: `500ms`, `5s`, or plain milliseconds; at most a minute. Null when it is not one. */

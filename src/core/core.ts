@@ -66,6 +66,8 @@ export interface CoreOptions {
   settled?: () => Promise<void>;
   /** Runs after every reload, before its caller gets the result (cluster: push to workers). */
   afterReload?: () => Promise<void>;
+  /** The state of `serve --sync-from-aws`, for `/readyz` and `/v1/sync`. */
+  sync?: AdminContext['sync'];
 }
 
 export interface Core {
@@ -254,6 +256,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     settled: opts.settled,
     probes: probeStatus,
     firewall: () => state.loaded.firewall ?? null,
+    sync: opts.sync,
   };
 
   return {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { AdminContext } from '../admin/context.js';
 import type { AdminServer } from '../admin/server.js';
 import { ConfigError } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   probes?: boolean;
   /** Query log destination (`stdout` or a file) over the config's `queryLogs.destination`. */
   queryLog?: string;
+  /** The state of `serve --sync-from-aws`, shown by `/readyz` and `/v1/sync`. */
+  sync?: AdminContext['sync'];
 }
 
 export interface Address {
@@ -108,7 +111,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
-  const core = await createCore({ config: opts.config, logger, probes: opts.probes, watch: opts.watch });
+  const core = await createCore({
+    config: opts.config,
+    logger,
+    probes: opts.probes,
+    watch: opts.watch,
+    sync: opts.sync,
+  });
   const { metrics } = core;
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
 

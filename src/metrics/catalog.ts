@@ -97,6 +97,18 @@ export const METRICS = [
     labels: { result: ['success', 'failure'] },
   },
   {
+    name: 'aws_sync_polls',
+    type: 'counter',
+    help: 'Reads of the EC2 and Route 53 APIs by serve --sync-from-aws, by result (changed: swapped in; unchanged; failure: the last good config keeps serving)',
+    labels: { result: ['changed', 'unchanged', 'failure'] },
+  },
+  {
+    name: 'aws_sync_last_success_timestamp_seconds',
+    type: 'gauge',
+    help: 'When serve --sync-from-aws last read the APIs successfully (Unix time; 0 before the first)',
+    labels: {},
+  },
+  {
     name: 'upstream_queries',
     type: 'counter',
     help: 'Queries sent to upstreams',

@@ -43,6 +43,10 @@ export interface ImportInput {
    * @default ['127.0.0.0/8', '::1/128']
    */
   clientCidrs?: readonly string[];
+  /** Where the JSON came from, for the header comment. @default '"privatelink-dns import" from AWS CLI JSON' */
+  source?: string;
+  /** More comment lines for the header (without the leading "# "). */
+  comments?: readonly string[];
 }
 
 /** The imported config: a plain object, its YAML text, and notes on what was left out. */
@@ -94,7 +98,7 @@ function associated(set: unknown, key: string): string[] {
 }
 
 /** A vpce DNS name split into its parts, or null for other names (private DNS names). */
-const VPCE_NAME =
+export const VPCE_NAME =
   /^(vpce-[0-9a-f]{8,17})-([a-z0-9]{8})(?:-([a-z0-9-]+))?\.([a-z0-9.-]+)\.vpce\.amazonaws\.com$/;
 
 interface ParsedEntries {
@@ -276,7 +280,8 @@ export function importFromAws(input: ImportInput): ImportResult {
   config.vpcs = [...vpcs.values()].map((v) => buildVpc(v, subnetList, vpcDocs, clientCidrs, notes));
 
   const n = config.vpcs.reduce((k, v) => k + (v.endpoints?.length ?? 0), 0);
-  const header = `# Imported by "privatelink-dns import" from AWS CLI JSON: ${n} endpoint${n === 1 ? '' : 's'} in ${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}.\n`;
+  const source = input.source ?? '"privatelink-dns import" from AWS CLI JSON';
+  const header = `# Imported by ${source}: ${n} endpoint${n === 1 ? '' : 's'} in ${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}.\n${(input.comments ?? []).map((c) => `# ${c}\n`).join('')}`;
   const yaml = header + stringify(config, { lineWidth: 0 });
   try {
     parseConfigText(yaml, '<import>');

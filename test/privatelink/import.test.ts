@@ -191,7 +191,7 @@ describe('privatelink-dns import', () => {
   it('exits 2 on usage errors with one line on stderr', async () => {
     for (const argv of [
       ['--endpoints', file('us-east-2', 'endpoints')],
-      [...args('us-east-2'), '--output', 'x.yaml'],
+      [...args('us-east-2'), '--format', 'json'],
       [...args('us-east-2'), '--client-cidrs', '10.0.0.0/40'],
     ]) {
       const m = memIo();
