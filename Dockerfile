@@ -19,22 +19,26 @@
 # Under Kubernetes the pods listen on a high port instead (see deploy/kubernetes/).
 ARG NODE_IMAGE=node:22-bookworm-slim
 ARG BUILD_IMAGE=${NODE_IMAGE}
+# Extra flags of the two `npm ci` runs, e.g. --prefer-offline with an npm cache in BUILD_IMAGE.
+ARG NPM_CI_FLAGS=
 
 # ---- build: compile src/ to dist/ --------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS build
+ARG NPM_CI_FLAGS
 WORKDIR /build
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `prepare` script (the build) runs below, once the sources are here.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund ${NPM_CI_FLAGS}
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
 # ---- deps: production dependencies only --------------------------------------------------------
 FROM ${BUILD_IMAGE} AS deps
+ARG NPM_CI_FLAGS
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund ${NPM_CI_FLAGS}
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
