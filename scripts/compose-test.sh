@@ -52,8 +52,18 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 log "up (project $proj, published on 127.0.0.1:$port)"
+diagnose() {
+  local c
+  c=$(dc ps -q privatelink-dns 2>/dev/null || true)
+  [ -n "$c" ] || return 0
+  echo "--- privatelink-dns: health" >&2
+  docker inspect -f '{{json .State.Health}}' "$c" >&2 || true
+  echo "--- privatelink-dns: logs" >&2
+  docker logs --tail 30 "$c" >&2 2>&1 || true
+}
 dc up -d --no-build >"$work/up.log" 2>&1 || {
   cat "$work/up.log" >&2
+  diagnose
   fail "compose up failed"
 }
 app=$(dc ps -q app)

@@ -35,6 +35,17 @@ if [ "$engine" = podman ]; then
     exit 1
   }
   export DOCKER_HOST="unix://$sock"
+  # Podman's default limits (nofile 1048576, nproc unlimited) may exceed this machine's hard
+  # limits, and then no container starts ("error setting rlimits"): the tests ask for these.
+  lim() {
+    local v
+    v=$("$@")
+    if [ "$v" = unlimited ] || [ "$v" -gt 16384 ]; then v=16384; fi
+    echo "$v"
+  }
+  export PLDNS_TEST_ULIMIT_NOFILE PLDNS_TEST_ULIMIT_NPROC
+  PLDNS_TEST_ULIMIT_NOFILE=$(lim ulimit -Hn)
+  PLDNS_TEST_ULIMIT_NPROC=$(lim ulimit -Hu)
 fi
 echo "testcontainers-test $(date +%T): $engine (${DOCKER_HOST:-/var/run/docker.sock}), image $image"
 PRIVATELINK_DNS_IMAGE=$image npx vitest run --config vitest.containers.config.ts

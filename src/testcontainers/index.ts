@@ -16,7 +16,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AbstractStartedContainer, GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
+import {
+  AbstractStartedContainer,
+  GenericContainer,
+  type InspectResult,
+  type StartedTestContainer,
+  Wait,
+} from 'testcontainers';
 import { type CreateLookupOptions, createLookup, type DnsLookupFunction } from '../client/lookup.js';
 
 /** The image used when none is given: `PRIVATELINK_DNS_IMAGE`, else `privatelink-dns:latest`. */
@@ -36,6 +42,7 @@ export class PrivatelinkDnsContainer extends GenericContainer {
   private configText: string | null = null;
   private upstreams: string[] = [];
   private adminToken = randomBytes(18).toString('base64url');
+  private udpPort = 0;
 
   constructor(image: string = process.env.PRIVATELINK_DNS_IMAGE || DEFAULT_IMAGE) {
     super(image);
@@ -84,7 +91,21 @@ export class PrivatelinkDnsContainer extends GenericContainer {
     if (this.configText !== null) {
       this.withCopyContentToContainer([{ content: this.configText, target: CONFIG_PATH, mode: 0o644 }]);
     }
-    return new StartedPrivatelinkDnsContainer(await super.start(), this.adminToken);
+    return new StartedPrivatelinkDnsContainer(await super.start(), this.adminToken, this.udpPort);
+  }
+
+  /**
+   * Testcontainers keeps one binding per container port number, so 53/tcp hides 53/udp: the UDP
+   * binding is read here, from the container's inspect result.
+   */
+  protected override async containerStarted(
+    _container: StartedTestContainer,
+    inspect: InspectResult,
+    _reused: boolean,
+  ): Promise<void> {
+    const bindings = inspect.ports[`${DNS_PORT}/udp`] ?? [];
+    const v4 = bindings.find((b) => b.hostIp === '' || b.hostIp === '0.0.0.0' || /^\d+\./.test(b.hostIp));
+    this.udpPort = (v4 ?? bindings[0])?.hostPort ?? 0;
   }
 }
 
@@ -93,8 +114,18 @@ export class StartedPrivatelinkDnsContainer extends AbstractStartedContainer {
   constructor(
     started: StartedTestContainer,
     private readonly adminToken: string,
+    private readonly udpPort: number,
   ) {
     super(started);
+  }
+
+  override getMappedPort(port: number | `${number}/${'tcp' | 'udp'}`, protocol?: string): number {
+    const [p, proto] = typeof port === 'string' ? port.split('/') : [String(port), protocol ?? 'tcp'];
+    if (Number(p) === DNS_PORT && proto.toLowerCase() === 'udp') {
+      if (!this.udpPort) throw new Error(`no host port is bound to ${DNS_PORT}/udp`);
+      return this.udpPort;
+    }
+    return typeof port === 'string' ? super.getMappedPort(port) : super.getMappedPort(port, protocol);
   }
 
   /**
@@ -158,7 +189,7 @@ export class StartedPrivatelinkDnsContainer extends AbstractStartedContainer {
     if (config !== undefined) {
       await this.copyContentToContainer([{ content: configText(config), target: CONFIG_PATH, mode: 0o644 }]);
     }
-    return this.admin('POST', '/v1/reload');
+    return this.admin('POST', '/v1/reload', {});
   }
 
   /** One admin API request (JSON in and out, with the token); rejects on a non-2xx status. */

@@ -41,6 +41,16 @@ vpcs:
           - { subnet: subnet-0ccc, ipv4: ${third} }
 `;
 
+/** Limits within this machine's hard limits (scripts/testcontainers-test.sh sets them for Podman). */
+function limits<T extends GenericContainer>(c: T): T {
+  const nofile = Number(process.env.PLDNS_TEST_ULIMIT_NOFILE);
+  const nproc = Number(process.env.PLDNS_TEST_ULIMIT_NPROC);
+  if (nofile > 0 && nproc > 0) {
+    c.withUlimits({ nofile: { soft: nofile, hard: nofile }, nproc: { soft: nproc, hard: nproc } });
+  }
+  return c;
+}
+
 let network: StartedNetwork | undefined;
 let dns: StartedPrivatelinkDnsContainer | undefined;
 let app: StartedTestContainer | undefined;
@@ -49,14 +59,16 @@ beforeAll(async () => {
   if (!IMAGE)
     throw new Error('PRIVATELINK_DNS_IMAGE must name the image to test (scripts/docker-ci.sh sets it)');
   network = await new Network().start();
-  dns = await new PrivatelinkDnsContainer(IMAGE)
+  dns = await limits(new PrivatelinkDnsContainer(IMAGE))
     .withConfig(config())
     // Nothing here is forwarded; the container's own loopback keeps any stray query inside it.
     .withUpstreams('127.0.0.1:9')
     .withNetwork(network)
+    // A loaded CI machine can take longer than the module's default 60 s.
+    .withStartupTimeout(110_000)
     .start();
   // The sibling: the same image (it has node and getent), kept running, with the server as its DNS.
-  app = await withDns(new GenericContainer(IMAGE), dns.getDnsAddress())
+  app = await withDns(limits(new GenericContainer(IMAGE)), dns.getDnsAddress())
     .withEntrypoint(['node', '-e', 'setInterval(() => {}, 1 << 30)'])
     .withNetwork(network)
     .start();
