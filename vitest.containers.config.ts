@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ['test/containers/**/*.test.ts'],
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    hookTimeout: 240_000,
     // Ryuk (Testcontainers' reaper) is an image from a registry; the tests remove what they start.
     env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
   },

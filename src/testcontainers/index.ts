@@ -47,7 +47,8 @@ export class PrivatelinkDnsContainer extends GenericContainer {
   constructor(image: string = process.env.PRIVATELINK_DNS_IMAGE || DEFAULT_IMAGE) {
     super(image);
     this.withExposedPorts(`${DNS_PORT}/udp`, `${DNS_PORT}/tcp`, ADMIN_PORT)
-      .withWaitStrategy(Wait.forHttp('/readyz', ADMIN_PORT).forStatusCode(200))
+      // Each poll may take up to 5 s (Testcontainers' default of 1 s is too short on a busy machine).
+      .withWaitStrategy(Wait.forHttp('/readyz', ADMIN_PORT).forStatusCode(200).withReadTimeout(5000))
       .withStartupTimeout(60_000);
     // Port 53 as uid 1000: Docker sets this sysctl in every container, Podman only when asked.
     this.hostConfig.Sysctls = { ...this.hostConfig.Sysctls, 'net.ipv4.ip_unprivileged_port_start': '0' };
