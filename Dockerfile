@@ -19,22 +19,26 @@
 # Under Kubernetes the pods listen on a high port instead (see deploy/kubernetes/).
 ARG NODE_IMAGE=node:22-bookworm-slim
 ARG BUILD_IMAGE=${NODE_IMAGE}
+# Extra flags of the two `npm ci` runs, e.g. --prefer-offline with an npm cache in BUILD_IMAGE.
+ARG NPM_CI_FLAGS=
 
 # ---- build: compile src/ to dist/ --------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS build
+ARG NPM_CI_FLAGS
 WORKDIR /build
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `prepare` script (the build) runs below, once the sources are here.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund ${NPM_CI_FLAGS}
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
 # ---- deps: production dependencies only --------------------------------------------------------
 FROM ${BUILD_IMAGE} AS deps
+ARG NPM_CI_FLAGS
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund ${NPM_CI_FLAGS}
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -61,11 +65,12 @@ COPY config/endpoints.yaml /etc/privatelink-dns/endpoints.yaml
 USER 1000:1000
 
 EXPOSE 53/udp 53/tcp
+# The check is a node process: on a busy host its start alone can take over 3 s, hence --timeout=10s.
 # JSON logs go to stdout (pino). The admin API stays on loopback inside the container, where the
 # HEALTHCHECK reaches it; to publish it, bind it elsewhere and give a token:
 #   docker run … privatelink-dns serve --config /etc/privatelink-dns/endpoints.yaml \
 #     --listen 0.0.0.0:53 --admin 0.0.0.0:8053 --admin-token "$TOKEN"
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=10s --start-period=10s --retries=3 \
   CMD ["node", "/app/healthcheck.mjs", "http://127.0.0.1:8053/healthz"]
 # node is PID 1 (exec form, no shell): SIGTERM reaches the server, which stops listening, lets the
 # queries in flight finish and exits 0.

@@ -11,6 +11,12 @@
  * ```
  */
 
+export {
+  type CreateLookupOptions,
+  createLookup,
+  type DnsLookupFunction,
+  type LookupServerAddresses,
+} from './client/lookup.js';
 export { ConfigError, type ConfigProblem, formatProblem } from './config/load.js';
 export type { Config, ConfigInput } from './config/schema.js';
 export {

@@ -7,7 +7,6 @@
  */
 import { stringify } from 'yaml';
 import { ConfigError, formatProblem, parseConfigText } from '../config/load.js';
-import { ConfigSchema } from '../config/schema.js';
 import { ImportError, type ImportResult, importFromAws } from '../privatelink/import.js';
 import type { AwsSnapshot, HostedZoneSnapshot } from './aws.js';
 import { type Ec2Docs, normaliseEc2 } from './normalise.js';
@@ -27,9 +26,6 @@ export interface BuildResult extends ImportResult {
   zones: HostedZone[];
 }
 
-/** True when this build's config schema knows private hosted zones. */
-export const SERVES_HOSTED_ZONES = 'privateHostedZones' in ConfigSchema.shape;
-
 /** Builds the config. Throws ImportError when the data cannot make a valid config. */
 export function buildConfig(
   input: { ec2: Ec2Docs; zones: readonly HostedZoneSnapshot[]; extraZones?: readonly HostedZone[] },
@@ -48,10 +44,6 @@ export function buildConfig(
     comments.push('Changed to look like AWS (the source is an emulator, or answered in its shape):');
     for (const c of changes) comments.push(`  ${c}`);
   }
-  if (zones.length && !SERVES_HOSTED_ZONES)
-    zoneNotes.push(
-      `left out ${zones.length} private hosted zone${zones.length === 1 ? '' : 's'} (${zones.map((z) => z.name).join(', ')}): this version does not serve private hosted zones`,
-    );
   const result = importFromAws({
     endpoints: docs.endpoints,
     networkInterfaces: docs.networkInterfaces,
@@ -63,7 +55,7 @@ export function buildConfig(
     comments,
   });
   const out: BuildResult = { ...result, notes: [...result.notes, ...zoneNotes], changes, zones };
-  if (zones.length && SERVES_HOSTED_ZONES) {
+  if (zones.length) {
     (out.config as Record<string, unknown>).privateHostedZones = zones;
     out.yaml += stringify({ privateHostedZones: zones }, { lineWidth: 0 });
     try {

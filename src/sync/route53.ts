@@ -6,8 +6,9 @@
  *     { name, id, vpcs: [vpc ids], records: [{ name, type, ttl, values } |
  *                                          { name, type, aliasTarget: { dnsName, evaluateTargetHealth } }] }
  *
- * plus `setIdentifier`, `weight`, `failover`, `multiValueAnswer` and `healthCheck` on the
- * records that have them. Names are lower case without the final dot, with Route 53's octal
+ * plus `setIdentifier`, `weight`, `failover` and `multiValueAnswer` on the records that have
+ * them. A record's `HealthCheckId` names a Route 53 health check, whose target the record sets do
+ * not hold: it becomes a note (add a `healthCheck` probe to the record to follow it). Names are lower case without the final dot, with Route 53's octal
  * escapes undone (`\052` is `*`); values stay in presentation format as Route 53 prints them.
  *
  * The SOA and NS records Route 53 creates at the apex of every private zone are left out while
@@ -29,7 +30,6 @@ export type ZoneRecord = {
   weight?: number;
   failover?: 'PRIMARY' | 'SECONDARY';
   multiValueAnswer?: boolean;
-  healthCheck?: string;
 } & ({ ttl: number; values: string[] } | { aliasTarget: { dnsName: string; evaluateTargetHealth: boolean } });
 
 /** A private hosted zone, as the config holds it. */
@@ -196,7 +196,10 @@ export function importHostedZone(input: ZoneInput): { zone: HostedZone; notes: s
     if (typeof rs.Weight === 'number') rec.weight = rs.Weight;
     if (rs.Failover === 'PRIMARY' || rs.Failover === 'SECONDARY') rec.failover = rs.Failover;
     if (typeof rs.MultiValueAnswer === 'boolean') rec.multiValueAnswer = rs.MultiValueAnswer;
-    if (str(rs.HealthCheckId)) rec.healthCheck = str(rs.HealthCheckId);
+    if (str(rs.HealthCheckId))
+      notes.push(
+        `${label}: Route 53 health check ${str(rs.HealthCheckId)} left out (its target is not in the record sets); add a healthCheck (tcp, http or dns) to the record to follow one, until then it counts as healthy`,
+      );
     records.push(rec);
   });
   if (problems.length) throw new ImportError(problems);

@@ -246,4 +246,71 @@ void start(opts);
     );
     await exec(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
   }, 60_000);
+
+  it('createLookup and the testcontainers subpath: exported, typed, testcontainers an optional peer', async () => {
+    const pkg = JSON.parse(readFileSync(join(app, 'node_modules/privatelink-dns/package.json'), 'utf8'));
+    expect(pkg.exports['./testcontainers']).toEqual({
+      types: './dist/testcontainers/index.d.ts',
+      import: './dist/testcontainers/index.js',
+    });
+    expect(pkg.peerDependencies).toEqual({ testcontainers: expect.any(String) });
+    expect(pkg.peerDependenciesMeta).toEqual({ testcontainers: { optional: true } });
+    expect(pkg.dependencies.testcontainers).toBeUndefined();
+    for (const f of [
+      'dist/testcontainers/index.js',
+      'dist/testcontainers/index.d.ts',
+      'dist/client/lookup.js',
+    ])
+      expect(existsSync(join(app, 'node_modules/privatelink-dns', f))).toBe(true);
+    // An optional peer is not installed with the package.
+    expect(existsSync(join(app, 'node_modules/testcontainers'))).toBe(false);
+
+    // The main entry loads without it and createLookup works; the subpath says what is missing.
+    const script = join(app, 'lookup.mjs');
+    writeFileSync(
+      script,
+      `import { createLookup, startServer } from 'privatelink-dns';
+import { promisify } from 'node:util';
+const server = await startServer({ config: { vpcs: [] }, listen: '127.0.0.1:0', upstreams: ['127.0.0.1:9'], logLevel: 'silent' });
+const r = await promisify(createLookup(server))('10.0.0.1', { all: true });
+let sub;
+try { await import('privatelink-dns/testcontainers'); sub = 'loaded'; } catch (e) { sub = e.code + ' ' + e.message; }
+await server.close();
+console.log(JSON.stringify({ r, sub }));
+`,
+    );
+    const out = JSON.parse(await exec(process.execPath, [script], app)) as { r: unknown; sub: string };
+    expect(out.r).toEqual([{ address: '10.0.0.1', family: 4 }]);
+    expect(out.sub).toMatch(/^ERR_MODULE_NOT_FOUND .*'testcontainers'/);
+
+    // Types: createLookup from the main entry, the module's classes from the subpath.
+    writeFileSync(
+      join(app, 'check-lookup.ts'),
+      `import { createLookup, type DnsLookupFunction } from 'privatelink-dns';
+import type { PrivatelinkDnsContainer, StartedPrivatelinkDnsContainer } from 'privatelink-dns/testcontainers';
+export const lookup: DnsLookupFunction = createLookup({ host: '127.0.0.1', port: 53 });
+export type Both = [PrivatelinkDnsContainer, StartedPrivatelinkDnsContainer];
+`,
+    );
+    writeFileSync(
+      join(app, 'tsconfig.lookup.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['check-lookup.ts'],
+      }),
+    );
+    await exec(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.lookup.json'],
+      app,
+    );
+  }, 60_000);
 });

@@ -22,7 +22,6 @@ const EXPECTED = {
       values: ['10.20.1.10', '10.20.2.10'],
       setIdentifier: 'blue',
       weight: 70,
-      healthCheck: 'abcdef01-2345-6789-abcd-ef0123456789',
     },
     {
       name: 'api.corp.internal',
@@ -52,7 +51,9 @@ describe('Route 53 record sets → privateHostedZones', () => {
       hostedZone: z.hostedZone,
     });
     expect(zone).toEqual(EXPECTED);
-    expect(notes).toEqual([]);
+    expect(notes).toEqual([
+      'api.corp.internal A (blue): Route 53 health check abcdef01-2345-6789-abcd-ef0123456789 left out (its target is not in the record sets); add a healthCheck (tcp, http or dns) to the record to follow one, until then it counts as healthy',
+    ]);
   });
 
   it('keeps an apex SOA or NS that differs from what Route 53 creates, with a note', () => {
@@ -80,6 +81,7 @@ describe('Route 53 record sets → privateHostedZones', () => {
     });
     expect(notes).toEqual([
       'corp.internal SOA: kept, it differs from what Route 53 creates at the apex of a private zone',
+      'api.corp.internal A (blue): Route 53 health check abcdef01-2345-6789-abcd-ef0123456789 left out (its target is not in the record sets); add a healthCheck (tcp, http or dns) to the record to follow one, until then it counts as healthy',
     ]);
   });
 
@@ -133,7 +135,6 @@ describe('Route 53 record sets → privateHostedZones', () => {
         values: ['db-a.example.internal'],
         setIdentifier: 'p',
         failover: 'PRIMARY',
-        healthCheck: 'hc-1',
       },
       {
         name: 'db.example.internal',
@@ -153,6 +154,7 @@ describe('Route 53 record sets → privateHostedZones', () => {
       },
     ]);
     expect(notes).toEqual([
+      'db.example.internal CNAME (p): Route 53 health check hc-1 left out (its target is not in the record sets); add a healthCheck (tcp, http or dns) to the record to follow one, until then it counts as healthy',
       'skipped near.example.internal A (eu): its routing (Region) depends on where the query comes from, which this server does not emulate',
       'skipped x.example.internal DS: Route 53 does not serve DS records from a private hosted zone',
     ]);

@@ -64,10 +64,16 @@ describe('sync from the EC2 API (real SDK clients, fake API on loopback)', () =>
         put('s.json', { Subnets: data.subnets }),
         '--vpcs',
         put('v.json', { Vpcs: data.vpcs }),
+        // The private hosted zone, as list-resource-record-sets and get-hosted-zone JSON.
+        '--route53-records',
+        put('r.json', { ResourceRecordSets: data.zones[0].recordSets }),
+        '--hosted-zone',
+        put('z.json', data.zones[0].hostedZone),
       ],
       m.io,
     );
     expect(code, m.stderr()).toBe(0);
+    expect(data.zones).toHaveLength(1);
     expect(body(r.stdout)).toBe(body(m.stdout()));
     expect(parse(r.stdout)).toEqual(parse(m.stdout()));
 
@@ -76,11 +82,16 @@ describe('sync from the EC2 API (real SDK clients, fake API on loopback)', () =>
     expect(config.vpcs.map((v) => v.id)).toEqual([VPC]);
     expect(config.vpcs[0].enableDnsHostnames).toBe(true);
     expect(config.vpcs[0].endpoints.length).toBeGreaterThanOrEqual(4);
+    // With the private hosted zone of the VPC, which the server then serves.
+    expect(config.privateHostedZones.map((z) => `${z.name} ${z.vpcs.join(',')}`)).toEqual([
+      `corp.internal ${VPC}`,
+    ]);
+    expect(config.privateHostedZones[0].records.length).toBeGreaterThan(0);
 
     // Header: where from and when.
     const header = r.stdout.split('\n').slice(0, 2).join('\n');
     expect(header).toMatch(
-      /^# Imported by "privatelink-dns sync" from the EC2 and Route 53 APIs: \d+ interface endpoints in 1 VPC\./,
+      /^# Imported by "privatelink-dns sync" from the EC2 and Route 53 APIs: \d+ endpoints in 1 VPC\./,
     );
     expect(header).toMatch(
       /# Read at \d{4}-\d\d-\d\dT[\d:.]+Z from Region us-east-2, endpoint http:\/\/127\.0\.0\.1:\d+\./,
@@ -293,7 +304,9 @@ describe('sync from LocalStack / moto shaped answers', () => {
     expect(r.stderr).toContain(
       'changed: eni-0bb0000000000001a of vpce-1a2b3c4d5e6f70809: address 10.96.32.7 is outside its subnet 10.0.1.0/24; generated 10.0.1.',
     );
-    expect(r.stderr).toContain('note: skipped vpce-3c4d5e6f708091011: a Gateway endpoint');
+    // The gateway endpoint is kept, with no DNS names of its own.
+    const gw = config.vpcs[0].endpoints.find((e) => e.id === 'vpce-3c4d5e6f708091011');
+    expect(gw?.type).toBe('gateway');
     expect(r.stdout).toContain('# Changed to look like AWS');
     expect(r.stdout).toContain(
       '#   eni-0bb0000000000001a of vpce-1a2b3c4d5e6f70809: address 10.96.32.7 is outside',

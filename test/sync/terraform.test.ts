@@ -42,12 +42,14 @@ describe('import --terraform (terraform show -json of a state)', () => {
       'subnet-0a0000000000000b2 us-west-2b 10.50.2.0/24',
     ]);
     const byId = new Map(vpc.endpoints.map((e) => [e.id, e]));
-    // The Gateway endpoint is skipped.
+    // The Gateway endpoint is kept as one (it has no DNS names of its own).
     expect([...byId.keys()].sort()).toEqual([
       'vpce-0aaaa000000000001',
       'vpce-0bbbb000000000002',
       'vpce-0dddd000000000004',
+      'vpce-0ffff000000000005',
     ]);
+    expect(byId.get('vpce-0ffff000000000005')?.type).toBe('gateway');
     // subnet_configuration (module.endpoints.module.sqs): addresses as in the state.
     const sqs = byId.get('vpce-0aaaa000000000001')!;
     expect(sqs.dnsSuffix).toBe('ab12cd34');
@@ -77,7 +79,7 @@ describe('import --terraform (terraform show -json of a state)', () => {
       `#   vpce-0dddd000000000004 in subnet-0a0000000000000b2: IPv4 address ${b} generated`,
     );
     expect(r.stdout).toMatch(
-      /^# Imported by "privatelink-dns import" from Terraform state: 3 interface endpoints in 1 VPC\.\n# Terraform state .*state\.json \(written by Terraform 1\.9\.8\)\./,
+      /^# Imported by "privatelink-dns import" from Terraform state: 4 endpoints in 1 VPC\.\n# Terraform state .*state\.json \(written by Terraform 1\.9\.8\)\./,
     );
     // Same state, same config.
     expect((await importTf(STATE)).stdout).toBe(r.stdout);
