@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * Coverage-guided fuzzing with Jazzer.js (libFuzzer): runs each fuzz target of fuzz/targets/ for
+ * N seconds against the built code in dist/.
+ *
+ *   npm run fuzz -- --seconds 60 [--target query|relay|config]... [--no-build] [--jobs N]
+ *
+ * Seeds are read from fuzz/corpus/<target>/ (committed, never written); inputs that reach new
+ * coverage are kept in .fuzz/corpus/<target>/ (ignored by git, reused by the next run), and a
+ * crashing input is written to .fuzz/crashes/<target>-crash-<sha1>. Exits 1 when a target crashed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureFuzzerAddon } from './fuzz-addon.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Per target: extra Jazzer.js options. */
+const TARGETS = {
+  query: [],
+  relay: [],
+  // The config names list files to read: reading them is the loader's job, not a traversal.
+  config: ['--disable_bug_detectors=path-traversal'],
+};
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    target: { type: 'string', multiple: true },
+    build: { type: 'boolean', default: true },
+    'no-build': { type: 'boolean', default: false },
+    'max-len': { type: 'string', default: '4096' },
+  },
+});
+const seconds = Number(values.seconds);
+if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`--seconds must be a whole number ≥ 1`);
+const targets = values.target ?? Object.keys(TARGETS);
+for (const t of targets)
+  if (!(t in TARGETS)) throw new Error(`unknown target "${t}" (known: ${Object.keys(TARGETS).join(', ')})`);
+
+if (values.build && !values['no-build']) {
+  const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
+const note = ensureFuzzerAddon();
+if (note) console.log(`fuzz: ${note}`);
+
+const jazzer = join(root, 'node_modules', '@jazzer.js', 'core', 'dist', 'cli.js');
+const results = [];
+for (const t of targets) {
+  const work = join(root, '.fuzz', 'corpus', t);
+  const crashes = join(root, '.fuzz', 'crashes');
+  mkdirSync(work, { recursive: true });
+  mkdirSync(crashes, { recursive: true });
+  const seeds = join(root, 'fuzz', 'corpus', t);
+  const args = [
+    jazzer,
+    join('fuzz', 'targets', `${t}.mjs`),
+    work,
+    seeds,
+    '--sync',
+    '-i',
+    'dist/',
+    ...TARGETS[t],
+    '--',
+    `-max_total_time=${seconds}`,
+    `-max_len=${values['max-len']}`,
+    `-artifact_prefix=${crashes}/${t}-`,
+    '-print_final_stats=1',
+  ];
+  console.log(
+    `fuzz: ${t} for ${seconds} s (seeds ${readdirSync(seeds).length}, kept ${readdirSync(work).length})`,
+  );
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  process.stderr.write(r.stderr);
+  const stat = (k) => r.stderr.match(new RegExp(`stat::${k}:\\s+(\\d+)`))?.[1];
+  const last = [...r.stderr.matchAll(/#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/g)].pop();
+  results.push({
+    target: t,
+    ok: r.status === 0,
+    runs: stat('number_of_executed_units') ?? last?.[1] ?? '?',
+    perSecond: stat('average_exec_per_sec') ?? '?',
+    cov: last?.[2] ?? '?',
+    ft: last?.[3] ?? '?',
+    corpus: last?.[4] ?? '?',
+  });
+}
+console.log('\nfuzz: target  status  runs  exec/s  cov (edges)  ft (features)  corpus');
+for (const r of results)
+  console.log(
+    `fuzz: ${r.target.padEnd(7)} ${r.ok ? 'ok   ' : 'CRASH'}  ${r.runs}  ${r.perSecond}  ${r.cov}  ${r.ft}  ${r.corpus}`,
+  );
+process.exit(results.every((r) => r.ok) ? 0 : 1);
