@@ -9,7 +9,7 @@
  * coverage are kept in .fuzz/corpus/<target>/ (ignored by git, reused by the next run), and a
  * crashing input is written to .fuzz/crashes/<target>-crash-<sha1>. Exits 1 when a target crashed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     build: { type: 'boolean', default: true },
     'no-build': { type: 'boolean', default: false },
     'max-len': { type: 'string', default: '4096' },
+    coverage: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -62,7 +63,9 @@ for (const t of targets) {
     seeds,
     '--sync',
     '-i',
-    'dist/',
+    `${join(root, 'dist')}/`,
+    '-e',
+    'node_modules',
     ...TARGETS[t],
     '--',
     `-max_total_time=${seconds}`,
@@ -73,14 +76,45 @@ for (const t of targets) {
   console.log(
     `fuzz: ${t} for ${seconds} s (seeds ${readdirSync(seeds).length}, kept ${readdirSync(work).length})`,
   );
-  const r = spawnSync(process.execPath, args, {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'inherit', 'pipe'],
+  // libFuzzer reports on stderr: shown as it comes, and kept for the summary.
+  const r = await new Promise((done) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      stderr = (stderr + chunk).slice(-200_000);
+    });
+    child.on('close', (status) => done({ status, stderr }));
   });
-  process.stderr.write(r.stderr);
   const stat = (k) => r.stderr.match(new RegExp(`stat::${k}:\\s+(\\d+)`))?.[1];
   const last = [...r.stderr.matchAll(/#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/g)].pop();
+  if (values.coverage) {
+    // Line and branch coverage of the corpus (kept and seeds), replayed once without fuzzing.
+    const dir = join(root, '.fuzz', 'coverage', t);
+    const cov = spawnSync(
+      process.execPath,
+      [
+        ...args.slice(0, 4),
+        '--sync',
+        '-i',
+        `${join(root, 'dist')}/`,
+        '-e',
+        'node_modules',
+        ...TARGETS[t],
+      ].concat([
+        '--mode',
+        'regression',
+        '--coverage',
+        '--coverage_directory',
+        dir,
+        '--coverage_reporters=text',
+      ]),
+      { cwd: root, encoding: 'utf8' },
+    );
+    const table = cov.stdout.split('\n').filter((l) => /^(All files|-+\||File|\s+\S+\.js)/.test(l));
+    console.log(`fuzz: ${t} coverage of the corpus (${dir})\n${table.join('\n')}`);
+  }
   results.push({
     target: t,
     ok: r.status === 0,
