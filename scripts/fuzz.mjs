@@ -88,7 +88,11 @@ for (const t of targets) {
     child.on('close', (status) => done({ status, stderr }));
   });
   const stat = (k) => r.stderr.match(new RegExp(`stat::${k}:\\s+(\\d+)`))?.[1];
-  const last = [...r.stderr.matchAll(/#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/g)].pop();
+  const last = [
+    ...r.stderr.matchAll(
+      /#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)\/\S+(?: lim: \d+)? exec\/s: (\d+)/g,
+    ),
+  ].pop();
   if (values.coverage) {
     // Line and branch coverage of the corpus (kept and seeds), replayed once without fuzzing.
     const dir = join(root, '.fuzz', 'coverage', t);
@@ -119,7 +123,7 @@ for (const t of targets) {
     target: t,
     ok: r.status === 0,
     runs: stat('number_of_executed_units') ?? last?.[1] ?? '?',
-    perSecond: stat('average_exec_per_sec') ?? '?',
+    perSecond: stat('average_exec_per_sec') ?? last?.[5] ?? '?',
     cov: last?.[2] ?? '?',
     ft: last?.[3] ?? '?',
     corpus: last?.[4] ?? '?',
