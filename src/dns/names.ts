@@ -37,8 +37,9 @@ for (let i = 0; i < 256; i++) {
 
 /**
  * Reads a (possibly compressed) name at `off`, lower-cased, as presentation text without the
- * final dot (the {@link normaliseName} form, computed inline). Pointers must point backwards and past the header; loops, overlong labels/names and
- * reads past the end return null. `buf` is a whole message (pointers are message offsets).
+ * final dot (the {@link normaliseName} form, computed inline). Pointers must point backwards and
+ * past the header, to a name that ends before the pointer; loops, overlong labels/names and reads
+ * past the end return null. `buf` is a whole message (pointers are message offsets).
  */
 export function readName(buf: Buffer, off: number): NameRead | null {
   let name = '';
@@ -47,8 +48,12 @@ export function readName(buf: Buffer, off: number): NameRead | null {
   let hops = 0;
   let wireLen = 1;
   let lowest = off;
+  // After a pointer, the name read must lie before that pointer (a label reached through it must
+  // not run over it into the bytes that follow, which are the record's own fields or another
+  // record, and change when a response is relayed).
+  let limit = buf.length;
   for (;;) {
-    if (pos >= buf.length) return null;
+    if (pos >= limit) return null;
     const len = buf[pos];
     if (len === 0) {
       if (end < 0) end = pos + 1;
@@ -56,13 +61,14 @@ export function readName(buf: Buffer, off: number): NameRead | null {
     }
     const kind = len & 0xc0;
     if (kind === 0xc0) {
-      if (pos + 1 >= buf.length) return null;
+      if (pos + 1 >= limit) return null;
       const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
       if (end < 0) end = pos + 2;
       // Only strictly backwards pointers (this makes loops impossible), and never into the header:
       // a name there would read header bytes, which change when a response is built.
       if (ptr >= lowest || ptr < HEADER_SIZE || ++hops > MAX_POINTER_HOPS) return null;
       lowest = ptr;
+      limit = pos;
       pos = ptr;
       continue;
     }
@@ -71,7 +77,7 @@ export function readName(buf: Buffer, off: number): NameRead | null {
     if (wireLen > MAX_NAME_WIRE) return null;
     const start = pos + 1;
     const stop = start + len;
-    if (stop > buf.length) return null;
+    if (stop > limit) return null;
     if (name.length > 0) name += '.';
     for (let i = start; i < stop; i++) name += HEX_ESCAPE[buf[i]];
     pos = stop;
