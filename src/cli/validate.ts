@@ -1,6 +1,7 @@
 /** `privatelink-dns validate`: checks a config against the schema and AWS's rules. */
 import { parseArgs } from 'node:util';
-import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
+import { ConfigError, type ConfigProblem, formatProblem, loadConfigFile, readConfigFile } from '../config/load.js';
+import { configWarnings, formatWarning } from '../config/warnings.js';
 import { defaultConfigPath } from '../config/paths.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
@@ -49,17 +50,30 @@ export async function run(
     return 2;
   }
   const file = values.config ?? positionals[0] ?? defaultConfigPath();
+  // Warnings (services and Regions the shipped lists do not know) never make a config invalid.
+  let warnings: ConfigProblem[] = [];
+  try {
+    warnings = configWarnings(readConfigFile(file), file);
+  } catch {
+    // Unreadable: the load below reports it.
+  }
+  const printWarnings = () => {
+    for (const w of warnings) io.stderr.write(`${formatWarning(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
+  };
   try {
     const { config } = loadConfigFile(file);
+    printWarnings();
     if (!values.quiet) {
       const endpoints = config.vpcs.reduce((n, v) => n + v.endpoints.length, 0);
+      const w = warnings.length ? `; ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '';
       io.stdout.write(
-        `${file}: valid (${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'})\n`,
+        `${file}: valid (${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}${w})\n`,
       );
     }
     return 0;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    printWarnings();
     for (const p of e.problems)
       io.stderr.write(`${formatProblem(p)}${values.codes ? `  [${p.code}]` : ''}\n`);
     io.stderr.write(`${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} in ${file}\n`);

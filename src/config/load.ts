@@ -22,7 +22,9 @@ import {
   type PathSeg,
   pathText,
 } from './problems.js';
-import { type Config, ConfigSchema, EndpointSchema, VpcSchema } from './schema.js';
+import { checkRegion, regionMessage } from '../privatelink/service-list.js';
+import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
+import { plainYamlError } from './yaml-words.js';
 
 export {
   ConfigError,
@@ -37,7 +39,7 @@ export {
   type ReloadResult,
 } from './problems.js';
 
-function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Locator {
+export function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Locator {
   return (path, key = false) => {
     let node: unknown = doc.contents;
     let offset = (node as Node | null)?.range?.[0] ?? 0;
@@ -106,16 +108,14 @@ function positioned(text: string, file: string): Locator {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
   for (const e of doc.errors.slice(0, MAX_PROBLEMS)) {
-    const pos = lc.linePos(e.pos[0]);
-    problems.push({
-      code: 'config.yaml-syntax',
-      file,
-      line: pos.line,
-      col: pos.col,
-      path: '',
-      message: `YAML: ${e.message.split('\n')[0]}`,
-    });
+    const plain = plainYamlError(text, e, (o) => lc.linePos(o));
+    // Two parser errors for one mistake (an over-indented key) become one problem.
+    const key = `${plain.line}:${plain.col}:${plain.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ code: 'config.yaml-syntax', file, path: '', ...plain });
   }
   if (problems.length) throw new ConfigError(bounded(problems, doc.errors.length, file));
   return makeLocator(doc, lc);
@@ -211,12 +211,30 @@ function partialRuleProblems(raw: unknown): RuleProblem[] {
     if (!base.success || !Array.isArray(rawEndpoints)) return null;
     const endpoints = rawEndpoints.map((e) => {
       const er = EndpointSchema.safeParse(e);
-      return er.success ? er.data : null;
+      return er.success ? er.data : salvageEndpoint(e, er.error);
     });
     return { ...base.data, endpoints };
   });
   const top = ConfigSchema.safeParse({ ...obj, vpcs: [] });
   return checkRulesPartial(top.success ? top.data : null, vpcs);
+}
+
+/**
+ * An endpoint that failed the schema, without its failing fields (those that have defaults take
+ * them), so that the AWS rules still check the rest of it: a wrong type in one field does not
+ * hide a service in the wrong Region. Null when a required field failed.
+ */
+function salvageEndpoint(raw: unknown, err: z.ZodError): EndpointConfig | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const bad = new Set<PropertyKey>();
+  for (const i of err.issues) {
+    if (i.code === 'unrecognized_keys') for (const k of i.keys) bad.add(k);
+    else if (i.path.length === 0) return null;
+    else bad.add(i.path[0]);
+  }
+  const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k)));
+  const r = EndpointSchema.safeParse(rest);
+  return r.success ? r.data : null;
 }
 
 function sortProblems(p: ConfigProblem[]): ConfigProblem[] {
@@ -244,16 +262,30 @@ function zodProblems(err: z.ZodError, raw: unknown, file: string, locate: Locato
       continue;
     }
     const pos = locate(path);
+    const region = path.at(-1) === 'region' ? valueAt(raw, path) : undefined;
     out.push({
       code: issueCode(issue),
       file,
       line: pos.line,
       col: pos.col,
       path: pathText(path),
-      message: issueMessage(issue),
+      message:
+        typeof region === 'string' && issue.code === 'invalid_format'
+          ? regionMessage(checkRegion(region) as Parameters<typeof regionMessage>[0])
+          : issueMessage(issue),
     });
   }
   return sortProblems(out);
+}
+
+/** The raw value at a path (undefined where the path leads nowhere). */
+function valueAt(raw: unknown, path: readonly PathSeg[]): unknown {
+  let cur: unknown = raw;
+  for (const seg of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
 }
 
 function issueCode(issue: z.core.$ZodIssue): ConfigProblemCode {

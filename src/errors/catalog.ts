@@ -146,6 +146,18 @@ export const ERRORS = [
     fix: 'Write upstreams as `IP` or `IP:PORT` (`[IPv6]:PORT` for IPv6).',
   },
   {
+    code: 'config.unknown-service',
+    meaning:
+      'A warning: the service is not in the shipped list of services that support PrivateLink (a typo, or a service newer than the list). The config loads all the same.',
+    fix: 'Use the service the message suggests; for a service newer than the list, nothing (the list is in src/privatelink/service-list.ts).',
+  },
+  {
+    code: 'config.unknown-region',
+    meaning:
+      'A warning: the Region is well formed but not in the shipped list of Regions (a typo, or a Region newer than the list). The config loads all the same.',
+    fix: 'Use the Region the message suggests; for a Region newer than the list, nothing.',
+  },
+  {
     code: 'config.load-failed',
     meaning: 'Loading the config failed for a reason that is not a problem of its content.',
     fix: 'Read the message; fix its cause and reload.',

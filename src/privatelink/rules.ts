@@ -12,6 +12,7 @@ import type { ConfigProblemCode } from '../errors/catalog.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
 import { defaultPrivateDnsNames, endpointIdOf, parseService } from './names.js';
 import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
+import { azIdMessage, azIdNote, regionNote } from './service-list.js';
 
 /** A step of a path into the config (a key or an index), as config/load.ts locates it. */
 type PathSeg = string | number;
@@ -86,7 +87,7 @@ export function checkRulesPartial(
         add(
           'config.unknown-az',
           ['impairedAzs', i],
-          `no subnet is in Availability Zone "${az}"; use one of: ${known.join(', ') || '(no subnets defined)'}`,
+          `${azIdNote(az)}no subnet is in Availability Zone "${az}"; use one of: ${known.join(', ') || '(no subnets defined)'}`,
         );
       }
     });
@@ -133,7 +134,8 @@ function checkVpc(
       add(
         'config.unknown-az',
         [...sp, 'az'],
-        `Availability Zone "${s.az}" is not in the VPC's region ${vpc.region}; use a name such as ${vpc.region}a`,
+        azIdMessage(s.az, vpc.region) ??
+          `Availability Zone "${s.az}" is not in the VPC's region ${vpc.region}; use a name such as ${vpc.region}a`,
       );
     const info: SubnetInfo = { id: s.id, az: s.az };
     if (s.ipv4Cidr) {
@@ -278,7 +280,7 @@ function checkEndpoint(
     add(
       'config.service-name',
       [...path, 'service'],
-      `service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})`,
+      `${regionNote(svc.region)}service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})`,
     );
   }
 
