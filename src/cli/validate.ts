@@ -1,8 +1,14 @@
 /** `privatelink-dns validate`: checks a config against the schema and AWS's rules. */
 import { parseArgs } from 'node:util';
-import { ConfigError, type ConfigProblem, formatProblem, loadConfigFile, readConfigFile } from '../config/load.js';
-import { configWarnings, formatWarning } from '../config/warnings.js';
+import {
+  ConfigError,
+  type ConfigProblem,
+  formatProblem,
+  loadConfigFile,
+  readConfigFile,
+} from '../config/load.js';
 import { defaultConfigPath } from '../config/paths.js';
+import { configWarnings, formatWarning } from '../config/warnings.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 

@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'y
 import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
+import { checkRegion, regionMessage } from '../privatelink/service-list.js';
 import {
   bounded,
   ConfigError,
@@ -22,7 +23,6 @@ import {
   type PathSeg,
   pathText,
 } from './problems.js';
-import { checkRegion, regionMessage } from '../privatelink/service-list.js';
 import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
 import { plainYamlError } from './yaml-words.js';
 

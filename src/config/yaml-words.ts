@@ -32,7 +32,10 @@ export function plainYamlError(text: string, e: YamlErrorLike, linePos: LinePos)
         const open = text.lastIndexOf(q, Math.min(e.pos[0], text.length - 1));
         if (open >= 0) {
           const p = linePos(open);
-          return { ...p, message: `YAML: the quoted value opened here with ${q} is never closed; add the closing ${q}` };
+          return {
+            ...p,
+            message: `YAML: the quoted value opened here with ${q} is never closed; add the closing ${q}`,
+          };
         }
       }
       if (/without - indicator/.test(first))
@@ -62,11 +65,14 @@ export function plainYamlError(text: string, e: YamlErrorLike, linePos: LinePos)
       }
       return {
         ...at,
-        message: 'YAML: a value that already has a value on this line cannot have nested keys; put them on their own lines',
+        message:
+          'YAML: a value that already has a value on this line cannot have nested keys; put them on their own lines',
       };
     }
     case 'DUPLICATE_KEY': {
-      const key = /^\s*-?\s*("[^"]*"|'[^']*'|[^:#]+?)\s*:/.exec(text.slice(lineStart(text, e.pos[0])))?.[1]?.trim();
+      const key = /^\s*-?\s*("[^"]*"|'[^']*'|[^:#]+?)\s*:/
+        .exec(text.slice(lineStart(text, e.pos[0])))?.[1]
+        ?.trim();
       if (key) {
         const firstAt = findKeyBefore(lines, key, at.line - 1, at.col - 1);
         return {
@@ -81,11 +87,16 @@ export function plainYamlError(text: string, e: YamlErrorLike, linePos: LinePos)
     case 'BAD_INDENT':
       if (/Flow sequence/.test(first)) {
         const open = text.lastIndexOf('[', e.pos[0]);
-        if (open >= 0) return { ...linePos(open), message: 'YAML: the list opened here with [ is never closed; add the ]' };
+        if (open >= 0)
+          return {
+            ...linePos(open),
+            message: 'YAML: the list opened here with [ is never closed; add the ]',
+          };
       }
       if (/Flow map|Flow mapping/.test(first)) {
         const open = text.lastIndexOf('{', e.pos[0]);
-        if (open >= 0) return { ...linePos(open), message: 'YAML: the map opened here with { is never closed; add the }' };
+        if (open >= 0)
+          return { ...linePos(open), message: 'YAML: the map opened here with { is never closed; add the }' };
       }
       break;
   }

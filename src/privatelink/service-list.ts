@@ -16,7 +16,8 @@
 export const SERVICE_LIST_SOURCE =
   'https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html';
 /** Where the Region list comes from. */
-export const REGION_LIST_SOURCE = 'https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html';
+export const REGION_LIST_SOURCE =
+  'https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html';
 /** The day the lists were last compared with their sources (YYYY-MM-DD). */
 export const SERVICE_LIST_DATE = '2026-12-01';
 
@@ -256,9 +257,9 @@ export const REGIONAL_SERVICES: readonly string[] = [
   'servicequotas',
   'signin',
   'simspaceweaver',
-  'snow-device-management',
   'sms',
   'sms-fips',
+  'snow-device-management',
   'sns',
   'sqs',
   'ssm',
@@ -408,7 +409,10 @@ export function closest(word: string, candidates: Iterable<string>, limit = 3): 
 /** " (did you mean a or b?)" for the suggestions, or "" when there are none. */
 export function didYouMean(suggestions: readonly string[]): string {
   if (suggestions.length === 0) return '';
-  const quoted = suggestions.length === 1 ? suggestions[0] : `${suggestions.slice(0, -1).join(', ')} or ${suggestions.at(-1)}`;
+  const quoted =
+    suggestions.length === 1
+      ? suggestions[0]
+      : `${suggestions.slice(0, -1).join(', ')} or ${suggestions.at(-1)}`;
   return `; did you mean ${quoted}?`;
 }
 
@@ -439,7 +443,9 @@ export function checkServiceName(service: string): ServiceCheck {
 /** Compares a Region name with the list and the syntax. */
 export function checkRegion(
   region: string,
-): { kind: 'known' } | { kind: 'unknown-region' | 'malformed-region'; region: string; suggestions: string[] } {
+):
+  | { kind: 'known' }
+  | { kind: 'unknown-region' | 'malformed-region'; region: string; suggestions: string[] } {
   if (isKnownRegion(region)) return { kind: 'known' };
   const kind = REGION_SYNTAX.test(region) ? 'unknown-region' : 'malformed-region';
   // eu-west-01 → eu-west-1 first: the same name without the leading zero, when it is a Region.
@@ -449,7 +455,11 @@ export function checkRegion(
 }
 
 /** The sentence for a Region that is not one ("…; did you mean eu-west-1?"). */
-export function regionMessage(c: { kind: 'unknown-region' | 'malformed-region'; region: string; suggestions: string[] }): string {
+export function regionMessage(c: {
+  kind: 'unknown-region' | 'malformed-region';
+  region: string;
+  suggestions: string[];
+}): string {
   return c.kind === 'malformed-region'
     ? `"${c.region}" is not a Region name (Regions look like us-east-2)${didYouMean(c.suggestions)}`
     : `"${c.region}" is not a Region this version knows (list of ${SERVICE_LIST_DATE})${didYouMean(c.suggestions)}`;
@@ -500,7 +510,7 @@ export function serviceWarnings(config: unknown): ServiceWarning[] {
       out.push({
         code: 'config.unknown-region',
         path: ['vpcs', v, 'region'],
-        message: `${regionMessage(region)}; a newer Region works all the same`,
+        message: `${regionMessage(region)}${region.suggestions.length ? '' : '; a newer Region works all the same'}`,
       });
     const endpoints: unknown[] = Array.isArray(vpc.endpoints) ? vpc.endpoints : [];
     endpoints.forEach((ep, e) => {
