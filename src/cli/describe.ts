@@ -1,8 +1,8 @@
 /** `privatelink-dns describe`: the config as `aws ec2 describe-vpc-endpoints` would print it. */
-import { parseArgs } from 'node:util';
+import { bundledNotice, chooseConfig } from '../config/discover.js';
 import { ConfigError, formatProblem, type LoadedConfig, loadConfigFile } from '../config/load.js';
-import { defaultConfigPath } from '../config/paths.js';
 import { describeVpcEndpoints } from '../privatelink/describe.js';
+import { parseCli } from './args.js';
 
 const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...]
 
@@ -11,39 +11,38 @@ network interfaces, IP address and DNS record types, and DnsEntries (regional, z
 with their hosted zone ids.
 
 Options:
-  -c, --config FILE           config file (default: the bundled config/endpoints.yaml)
+  -c, --config FILE           config file (default: ./privatelink-dns.yaml if present, else
+                              the bundled example config/endpoints.yaml)
       --vpc-endpoint-ids IDS  only these endpoints (comma-separated)
   -h, --help                  show this help
+
+Each option can also be set in the environment (PRIVATELINK_DNS_CONFIG, …).
 `;
+
+const DESCRIBE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'vpc-endpoint-ids': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs the command; returns the exit code (0 ok, 1 invalid config, 2 usage error). */
 export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: { config?: string; 'vpc-endpoint-ids'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'vpc-endpoint-ids': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns describe: ${(e as Error).message} (see --help)\n`);
-    return 2;
-  }
+  const parsed = parseCli('describe', argv, DESCRIBE_OPTIONS, io);
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
   }
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfigFile(values.config ?? defaultConfigPath());
+    const choice = chooseConfig(values.config);
+    if (choice.source === 'bundled')
+      io.stderr.write(`privatelink-dns describe: ${bundledNotice(choice.path)}\n`);
+    loaded = loadConfigFile(choice.path);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) io.stderr.write(`${formatProblem(p)}\n`);

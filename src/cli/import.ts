@@ -1,7 +1,7 @@
 /** `privatelink-dns import`: a config that mirrors a real VPC, from AWS CLI JSON. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEFAULT_CLIENT_CIDRS, firstInvalidCidr, ImportError, importFromAws } from '../privatelink/import.js';
+import { parseCli } from './args.js';
 
 const HELP = `Usage: privatelink-dns import --endpoints FILE --network-interfaces FILE --subnets FILE
                              [--vpcs FILE] [--client-cidrs CIDR,...]
@@ -28,6 +28,15 @@ Example:
     --subnets subnets.json --vpcs vpcs.json > endpoints.yaml
 `;
 
+const IMPORT_OPTIONS = {
+  endpoints: { type: 'string' },
+  'network-interfaces': { type: 'string' },
+  subnets: { type: 'string' },
+  vpcs: { type: 'string' },
+  'client-cidrs': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Runs the command; returns the exit code (0 ok, 1 unusable input, 2 usage error). */
 export async function run(
   argv: string[],
@@ -37,24 +46,9 @@ export async function run(
     io.stderr.write(`privatelink-dns import: ${msg} (see --help)\n`);
     return 2;
   };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        endpoints: { type: 'string' },
-        'network-interfaces': { type: 'string' },
-        subnets: { type: 'string' },
-        vpcs: { type: 'string' },
-        'client-cidrs': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    return usage((e as Error).message);
-  }
+  const parsed = parseCli('import', argv, IMPORT_OPTIONS, io);
+  if (!parsed) return 2;
+  const values: Record<string, string | boolean | undefined> = parsed.values;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;

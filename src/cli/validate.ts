@@ -1,5 +1,6 @@
 /** `privatelink-dns validate`: checks a config against the schema and AWS's rules. */
-import { parseArgs } from 'node:util';
+
+import { bundledNotice, chooseConfig } from '../config/discover.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -7,8 +8,8 @@ import {
   loadConfigFile,
   readConfigFile,
 } from '../config/load.js';
-import { defaultConfigPath } from '../config/paths.js';
 import { configWarnings, formatWarning } from '../config/warnings.js';
+import { parseCli } from './args.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 
@@ -16,37 +17,32 @@ Checks the config against its schema and the rules AWS enforces for VPCs, subnet
 endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message.
 
 Options:
-  -c, --config FILE  config file (default: the bundled config/endpoints.yaml)
+  -c, --config FILE  config file (default: ./privatelink-dns.yaml if present, else the
+                     bundled example config/endpoints.yaml)
   -q, --quiet        print nothing when the config is valid
       --codes        end each problem with its code (see docs/reference/errors.md)
   -h, --help         show this help
 
-Exit status: 0 valid, 1 invalid, 2 usage error.
+Each option can also be set in the environment (PRIVATELINK_DNS_CONFIG, PRIVATELINK_DNS_QUIET=1, …).
+
+Exit status: 0 valid (warnings included), 1 invalid, 2 usage error.
 `;
+
+const VALIDATE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  quiet: { type: 'boolean', short: 'q' },
+  codes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs the command; returns the exit code (0 valid, 1 invalid, 2 usage error). */
 export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: { config?: string; quiet?: boolean; codes?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        quiet: { type: 'boolean', short: 'q' },
-        codes: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns validate: ${(e as Error).message} (see --help)\n`);
-    return 2;
-  }
+  const parsed = parseCli('validate', argv, VALIDATE_OPTIONS, io, { allowPositionals: true });
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
@@ -55,7 +51,10 @@ export async function run(
     io.stderr.write('privatelink-dns validate: give one config file, with --config FILE (see --help)\n');
     return 2;
   }
-  const file = values.config ?? positionals[0] ?? defaultConfigPath();
+  const choice = chooseConfig(values.config ?? positionals[0]);
+  if (choice.source === 'bundled')
+    io.stderr.write(`privatelink-dns validate: ${bundledNotice(choice.path)}\n`);
+  const file = choice.path;
   // Warnings (services and Regions the shipped lists do not know) never make a config invalid.
   let warnings: ConfigProblem[] = [];
   try {

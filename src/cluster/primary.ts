@@ -14,10 +14,11 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { AdminServer } from '../admin/server.js';
+import { type AdminServer, checkAdminExposure } from '../admin/server.js';
 import { ConfigError, type ReloadResult } from '../config/problems.js';
 import { type Core, createCore } from '../core/core.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
+import type { LogFormat } from '../log/logger.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { checkForwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import {
@@ -44,6 +45,8 @@ export interface ClusterOptions {
   logger: Logger;
   /** Level of the workers' loggers. @default 'info' */
   logLevel?: string;
+  /** Format of the workers' log lines. @default 'json' */
+  logFormat?: LogFormat;
   /** Reload when the config file changes. @default true */
   watch?: boolean;
   /** How long close() waits for queries in flight. @default 2000 */
@@ -102,6 +105,7 @@ const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url))
 /** Starts the primary and its workers; resolves once every worker is serving. */
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster runs in the primary process only');
+  checkAdminExposure(opts.admin, opts.adminToken || undefined);
   const log = opts.logger.child({ component: 'cluster' });
   const syncTimeout = opts.syncTimeoutMs ?? 5000;
 
@@ -114,6 +118,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     listen,
     upstreams: opts.upstreams,
     logLevel: opts.logLevel ?? 'info',
+    logFormat: opts.logFormat,
     shutdownGraceMs: opts.shutdownGraceMs,
   };
 

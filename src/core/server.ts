@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { AdminServer } from '../admin/server.js';
+import { type AdminServer, checkAdminExposure } from '../admin/server.js';
 import { ConfigError } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import type { ProbeStatus } from '../health/probes.js';
@@ -18,6 +18,7 @@ import { AccessHandler, type AccessState, allowedClientTable } from '../resolve/
 import { Chain } from '../resolve/chain.js';
 import { createForwarding, type Forwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import { LocalHandler } from '../resolve/local.js';
+import { NoViewNotice } from '../resolve/no-view-notice.js';
 import { RateLimiter } from '../resolve/rate-limit.js';
 import { QueryEngine } from '../server/engine.js';
 import { listenTcp, type TcpListener } from '../server/tcp.js';
@@ -61,6 +62,11 @@ export interface ServerOptions {
   lameDuckMs?: number;
   /** Run the configured health checks (cluster workers leave them to the primary). @default true */
   probes?: boolean;
+  /**
+   * Log the "listening on" line at info (false: at debug; cluster workers, whose primary
+   * announces the address once). @default true
+   */
+  announce?: boolean;
 }
 
 export interface Address {
@@ -96,6 +102,7 @@ function resolveListen(l: ServerOptions['listen']): { host: string; port: number
 
 /** Starts a server. Rejects with {@link ConfigError} for a bad config, or the bind error. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  checkAdminExposure(opts.admin, opts.adminToken || undefined);
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
@@ -168,7 +175,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   const fwd = forwarding;
-  chain = new Chain([accessHandler, local, fwd.cache, fwd.forward]);
+  const notice = new NoViewNotice(() => access.catalog, logger.child({ component: 'query' }));
+  chain = new Chain([accessHandler, local, notice, fwd.cache, fwd.forward]);
 
   // Reloads: the forwarder checks the new upstreams first (this server itself is refused), then
   // the access state and the forwarder switch together.
@@ -193,15 +201,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const udpAddr = { address: udp.address.address, port: udp.address.port };
   const tcpAddr = { address: tcp.address.address, port: tcp.address.port };
-  log.info(
-    {
-      udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
-      tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
-      upstreams,
-      ...core.summary(),
-    },
-    `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
-  );
 
   let closing: Promise<void> | undefined;
   const u = udp;
@@ -214,6 +213,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await Promise.all([u.close(), t.close(), fwd.close()]);
     throw e;
   }
+  // Announced once everything is up (the admin API too): a start that fails never logged it.
+  log[opts.announce === false ? 'debug' : 'info'](
+    {
+      udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
+      tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
+      upstreams,
+      ...core.summary(),
+    },
+    `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
+  );
   return {
     udp: udpAddr,
     tcp: tcpAddr,
