@@ -63,8 +63,8 @@ export interface ServerOptions {
   /** Run the configured health checks (cluster workers leave them to the primary). @default true */
   probes?: boolean;
   /**
-   * Log the "listening on" line at info (false: at debug; cluster workers, whose primary
-   * announces the address once). @default true
+   * Log "listening on ADDRESS" once started (false: "worker serving", for cluster workers, whose
+   * primary announces the address once). @default true
    */
   announce?: boolean;
 }
@@ -214,14 +214,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   // Announced once everything is up (the admin API too): a start that fails never logged it.
-  log[opts.announce === false ? 'debug' : 'info'](
+  log.info(
     {
       udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
       tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
       upstreams,
       ...core.summary(),
     },
-    `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
+    opts.announce === false
+      ? 'worker serving'
+      : `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
   );
   return {
     udp: udpAddr,

@@ -110,31 +110,41 @@ function ownersOf(holders: PortHolder[], proc: string): void {
 const CONTAINER_RUNTIMES =
   /^(dockerd|docker-proxy|containerd.*|podman|aardvark-dns|netavark|conmon|lima.*|colima)$/;
 
-/** What a holder usually is, in words. */
-export function describeHolder(h: PortHolder): string {
-  const who = h.command ? `${h.command}, pid ${h.pid}` : h.pid !== undefined ? `pid ${h.pid}` : '';
-  let what = 'a process';
-  if (h.address === '127.0.0.53' || h.address === '127.0.0.54') what = "systemd-resolved's stub listener";
-  else if (h.command === 'systemd-resolve' || h.command === 'systemd-resolved') what = 'systemd-resolved';
-  else if (h.command === 'dnsmasq') what = 'dnsmasq';
-  else if (h.command && CONTAINER_RUNTIMES.test(h.command)) what = 'a container runtime';
-  return `${what} on ${h.address.includes(':') ? `[${h.address}]` : h.address}:${h.port}/${h.proto}${who ? ` (${who})` : ''}`;
+/** What a holder usually is, in words: "systemd-resolved's stub listener", "dnsmasq", … */
+export function holderKind(h: PortHolder): string {
+  if (h.address === '127.0.0.53' || h.address === '127.0.0.54') return "systemd-resolved's stub listener";
+  if (h.command === 'systemd-resolve' || h.command === 'systemd-resolved') return 'systemd-resolved';
+  if (h.command === 'dnsmasq') return 'dnsmasq';
+  if (h.command && CONTAINER_RUNTIMES.test(h.command)) return 'a container runtime';
+  return 'a process';
+}
+
+/**
+ * The holders in words, one per address and process with its protocols:
+ * `systemd-resolved's stub listener on 127.0.0.53:53 (udp, tcp; systemd-resolve, pid 412)`.
+ */
+export function describeHolders(holders: readonly PortHolder[]): string[] {
+  const groups = new Map<string, { h: PortHolder; protos: string[] }>();
+  for (const h of holders) {
+    const key = `${h.address} ${h.pid ?? ''}`;
+    const g = groups.get(key);
+    if (g) {
+      if (!g.protos.includes(h.proto)) g.protos.push(h.proto);
+    } else groups.set(key, { h, protos: [h.proto] });
+  }
+  return [...groups.values()].map(({ h, protos }) => {
+    const who = h.command ? `; ${h.command}, pid ${h.pid}` : h.pid !== undefined ? `; pid ${h.pid}` : '';
+    const addr = h.address.includes(':') ? `[${h.address}]` : h.address;
+    return `${holderKind(h)} on ${addr}:${h.port} (${protos.join(', ')}${who})`;
+  });
 }
 
 /**
  * What to add to "address already in use" for port 53: who holds it (when /proc says), what
  * usually does, and the troubleshooting page.
  */
-export function port53Hint(holders: PortHolder[]): string {
-  const seen = new Set<string>();
-  const named: string[] = [];
-  for (const h of holders) {
-    const d = describeHolder(h);
-    if (!seen.has(d)) {
-      seen.add(d);
-      named.push(d);
-    }
-  }
+export function port53Hint(holders: readonly PortHolder[]): string {
+  const named = describeHolders(holders);
   const held = named.length ? `; held by ${named.join(', ')}` : '';
   return `${held}; port 53 is usually held by systemd-resolved's stub (127.0.0.53), dnsmasq or a container runtime: see ${troubleshooting('port-53-is-busy')}`;
 }
