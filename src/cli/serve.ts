@@ -9,7 +9,14 @@ import { DEFAULT_LISTEN, DEFAULT_PORT, startServer } from '../core/server.js';
 import { type PortHolder, port53Hint, portHolders } from '../errors/port-holders.js';
 import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
 import { troubleshooting } from '../errors/troubleshooting.js';
-import { defaultLogFormat, LOG_FORMATS, type LogFormat, stdoutLogger } from '../log/logger.js';
+import {
+  defaultLogFormat,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  stdoutLogger,
+} from '../log/logger.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { serviceWarnings } from '../privatelink/service-list.js';
 import { parseCli } from './args.js';
@@ -48,8 +55,6 @@ export const SERVE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
 /** A --listen or --admin address that names its port; the usage error otherwise. */
 function addressError(flag: string, text: string, example: string): string | undefined {
   let hp: { host: string; port: number };
@@ -75,8 +80,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`privatelink-dns serve: ${msg}\n`);
     return 2;
   };
-  const level = values['log-level'] ?? 'info';
-  if (!LEVELS.includes(level)) return usage(`${flag('log-level')} must be one of ${LEVELS.join(', ')}`);
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level))
+    return usage(`${flag('log-level')} must be one of ${LOG_LEVELS.join(', ')}`);
   const format = (values['log-format'] ?? defaultLogFormat()) as LogFormat;
   if (!LOG_FORMATS.includes(format))
     return usage(`${flag('log-format')} must be one of ${LOG_FORMATS.join(', ')}`);

@@ -18,7 +18,7 @@ import { type AdminServer, checkAdminExposure } from '../admin/server.js';
 import { ConfigError, type ReloadResult } from '../config/problems.js';
 import { type Core, createCore } from '../core/core.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
-import type { LogFormat } from '../log/logger.js';
+import type { LogFormat, LogLevel } from '../log/logger.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { checkForwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import {
@@ -35,16 +35,20 @@ import {
 export interface ClusterOptions {
   /** Number of workers (2 or more; one worker is simply {@link startServer}). */
   workers: number;
-  /** Path of the config file (watched, re-read on reload). */
+  /** Path of the config file (watched, re-read on reload). Required: there is no default. */
   config: string;
-  /** @default '127.0.0.1:1053' */
+  /** Where the workers serve UDP and TCP (port 0: a free port, picked once). @default '127.0.0.1:1053' */
   listen?: string;
+  /** Upstream resolvers; override the config's. @default config upstreams, else /etc/resolv.conf */
   upstreams?: string[];
+  /** Admin API address (served by the primary), or false. @default false */
   admin?: false | string;
+  /** Bearer token for the admin API (required off loopback). @default undefined: no token */
   adminToken?: string;
+  /** The primary's logger. Required. */
   logger: Logger;
   /** Level of the workers' loggers. @default 'info' */
-  logLevel?: string;
+  logLevel?: LogLevel;
   /** Format of the workers' log lines. @default 'json' */
   logFormat?: LogFormat;
   /** Reload when the config file changes. @default true */

@@ -27,6 +27,12 @@ export class FdDestination {
   }
 }
 
+/** pino's levels, and `silent`. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** The log levels, for `--log-level`. */
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 /** How log lines look: JSON lines, or pino-pretty's coloured lines for people. */
 export type LogFormat = 'json' | 'pretty';
 
