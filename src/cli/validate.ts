@@ -42,7 +42,10 @@ export async function run(
 ): Promise<number> {
   const parsed = parseCli('validate', argv, VALIDATE_OPTIONS, io, { allowPositionals: true });
   if (!parsed) return 2;
-  const { values, positionals } = parsed;
+  const { positionals, flag } = parsed;
+  // A file named on the command line wins over $PRIVATELINK_DNS_CONFIG.
+  const values = { ...parsed.values };
+  if (positionals.length === 1 && values.config && flag('config') !== '--config') values.config = undefined;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
