@@ -1,24 +1,29 @@
 /**
- * Soak: run a server in this process against a fake upstream on loopback and keep it busy for
- * `--seconds N` (default 60) with UDP and TCP queries, local and forwarded, while the config is
- * reloaded and Availability Zones are impaired and restored every few seconds.
+ * Soak: run the built server (`bin/privatelink-dns serve`, `npm run build` first) as a child
+ * process against a fake upstream on loopback and keep it busy for `--seconds N` (default 60) with
+ * UDP and TCP queries, local and forwarded, while the config is reloaded, Availability Zones are
+ * impaired and restored every few seconds through the admin API, and `/metrics` is scraped every
+ * second. The server process's RSS (VmRSS) is sampled every few seconds: the report gives the
+ * series and, after a warm-up (the first fifth of the run, at least 10 s), its lowest and highest
+ * value and their spread around the median.
  *
  *   npm run soak -- --seconds 60 [--udp-workers 8] [--tcp-workers 4] [--json]
  *
  * Every answer is checked precisely: the ID and question echo; a regional name answers a non-empty
  * subset of the ENIs healthy when it was asked (all of them when every AZ is impaired: fail-open);
  * a zonal name answers exactly its AZ's ENI; a forwarded name answers the fake upstream's address.
- * Prints queries sent, answered, wrong, lost and the RSS at start and end; exits 1 on any wrong or
- * lost answer.
+ * Prints queries sent, answered, wrong, lost and the RSS series; exits 1 on any wrong or lost
+ * answer, or when the server process exits.
  */
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as dnsPacket from 'dns-packet';
-import { pino } from 'pino';
-import { type RunningServer, startServer } from '../src/core/server.js';
 import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -38,7 +43,10 @@ const SECONDS = arg('seconds', 60);
 const UDP_WORKERS = arg('udp-workers', 8);
 const TCP_WORKERS = arg('tcp-workers', 4);
 const JSON_OUT = process.argv.includes('--json');
+const RSS_EVERY_MS = arg('rss-every', 5) * 1000;
 const TIMEOUT_MS = 8000;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin/privatelink-dns');
 
 // ------------------------------------------------------------------------------------------------
 // The world: one VPC (loopback inside it), one endpoint with an ENI in each of three AZs.
@@ -92,6 +100,8 @@ function config(upstream: string, ttl: number): object {
 // Health, as the soak sets it: a generation number and the impaired AZs of each generation.
 
 let generation = 0;
+/** The last generation the server has applied (its admin call returned). */
+let settledGen = 0;
 const impairedAt = new Map<number, Set<string>>([[0, new Set()]]);
 
 /** The addresses a regional answer may hold at generation `g`. */
@@ -170,7 +180,7 @@ function check(ask: Ask, id: number, res: Buffer, genAtSend: number): boolean {
     return true;
   }
   // Regional / private: a subset of the ENIs healthy at the time. When health changed while the
-  // query was in flight, either side of the change is right.
+  // query was in flight (or was being applied when it was sent), either side of the change is right.
   const ok = new Set<string>();
   for (let g = genAtSend; g <= generation; g++) for (const a of allowedRegional(g)) ok.add(a);
   for (const a of got)
@@ -194,7 +204,7 @@ async function udpWorker(port: number): Promise<void> {
   while (running) {
     const ask = pick();
     const id = nextId++ & 0xffff;
-    const g = generation;
+    const g = settledGen;
     const msg = encode(ask.name, id);
     stats.sent++;
     stats.udp++;
@@ -245,7 +255,7 @@ async function tcpWorker(port: number): Promise<void> {
     for (let i = 0; i < 200 && running && !sock.destroyed; i++) {
       const ask = pick();
       const id = nextId++ & 0xffff;
-      const g = generation;
+      const g = settledGen;
       const msg = encode(ask.name, id);
       const len = Buffer.alloc(2);
       len.writeUInt16BE(msg.length);
@@ -283,68 +293,174 @@ function encode(name: string, id: number): Buffer {
 
 // ------------------------------------------------------------------------------------------------
 
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  admin: string;
+  exited: boolean;
+}
+
+/** Starts the built server on `file` and resolves once it listens (DNS and admin API). */
+function startChild(file: string, upstream: string): Promise<Child> {
+  if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/ is missing: run npm run build first');
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      [
+        BIN,
+        'serve',
+        '--config',
+        file,
+        '--listen',
+        '127.0.0.1:0',
+        '--admin',
+        '127.0.0.1:0',
+        '--upstream',
+        upstream,
+        '--log-level',
+        'info',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    // info: the listening lines say where DNS and the admin API are; only warnings are shown.
+    let out = '';
+    let port = 0;
+    const child: Child = { proc, port: 0, admin: '', exited: false };
+    proc.on('exit', (code, signal) => {
+      child.exited = true;
+      reject(new Error(`the server exited (${signal ?? code}) before listening`));
+    });
+    proc.stdout?.on('data', (d) => {
+      out += d;
+      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        const j = JSON.parse(line) as { udp?: string; admin?: string; level?: number; msg?: string };
+        if (typeof j.udp === 'string') port = Number(j.udp.split(':').pop());
+        if (typeof j.admin === 'string') child.admin = j.admin;
+        if ((j.level ?? 0) >= 40) process.stderr.write(`server: ${j.msg}\n`);
+        if (port && child.admin && !child.port) {
+          child.port = port;
+          resolve(child);
+        }
+      }
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? +(Number(m[1]) / 1024).toFixed(1) : 0;
+}
+
+async function admin(child: Child, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`http://${child.admin}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'pldns-soak-'));
   const file = join(dir, 'config.yaml');
   let up: FakeUpstream | undefined;
-  let server: RunningServer | undefined;
+  let child: Child | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
     up = await startFakeUpstream();
     const upstream = up.hostPort;
     writeFileSync(file, JSON.stringify(config(upstream, 60)));
-    server = await startServer({
-      config: file,
-      listen: '127.0.0.1:0',
-      admin: false,
-      watch: false,
-      logger: pino({ level: 'warn' }, process.stderr),
+    child = await startChild(file, upstream);
+    const srv = child;
+    const pid = srv.proc.pid as number;
+    srv.proc.removeAllListeners('exit');
+    srv.proc.on('exit', (code, signal) => {
+      srv.exited = true;
+      if (running) wrong(`the server exited (${signal ?? code})`);
     });
-    const srv = server;
-    const rssStart = process.memoryUsage().rss;
     const started = Date.now();
+    const rss: { s: number; mib: number }[] = [{ s: 0, mib: rssMiB(pid) }];
     process.stderr.write(
-      `soak: ${SECONDS} s against 127.0.0.1:${srv.udp.port} (${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP clients)\n`,
+      `soak: ${SECONDS} s against 127.0.0.1:${srv.port} (server pid ${pid}; ${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP clients)\n`,
     );
 
-    // Reload every 3 s (alternating TTLs); impair or restore an AZ every 2 s.
+    // Reload every 3 s (alternating TTLs); impair or restore an AZ every 2 s; scrape every second.
     let ttl = 60;
     timers.push(
       setInterval(() => {
         ttl = ttl === 60 ? 30 : 60;
         writeFileSync(file, JSON.stringify(config(upstream, ttl)));
-        void srv.reload().then((r) => {
-          if (r.ok) stats.reloads++;
-          else wrong(`reload rejected: ${JSON.stringify(r.problems)}`);
-        });
+        void admin(srv, 'POST', '/v1/reload').then(
+          async (r) => {
+            if (r.ok) stats.reloads++;
+            else wrong(`reload rejected: ${await r.text()}`);
+          },
+          (e) => wrong(`reload failed: ${e}`),
+        );
       }, 3000),
     );
     let step = 0;
+    let changing = false;
     timers.push(
       setInterval(() => {
+        if (changing) return;
+        changing = true;
         const current = new Set(impairedAt.get(generation));
         const az = AZS[step % AZS.length];
+        const calls: [string, boolean][] = [];
         // Impair one AZ, then a second one, then restore both (and now and then all three).
         if (step % 4 === 3) {
-          for (const a of current) srv.health.setAzImpaired(a, false);
+          for (const a of current) calls.push([a, false]);
           current.clear();
         } else if (step % 11 === 10) {
           for (const a of AZS) {
-            srv.health.setAzImpaired(a, true);
+            calls.push([a, true]);
             current.add(a);
           }
         } else {
-          srv.health.setAzImpaired(az, true);
+          calls.push([az, true]);
           current.add(az);
         }
         step++;
         stats.impairs++;
-        impairedAt.set(++generation, current);
+        const gen = ++generation;
+        impairedAt.set(gen, current);
+        void (async () => {
+          try {
+            for (const [a, impaired] of calls) {
+              const r = await admin(srv, 'PUT', `/v1/azs/${a}`, { impaired });
+              if (!r.ok) wrong(`PUT /v1/azs/${a}: ${r.status}`);
+            }
+            settledGen = gen;
+          } catch (e) {
+            wrong(`PUT /v1/azs: ${e}`);
+          } finally {
+            changing = false;
+          }
+        })();
       }, 2000),
     );
+    let scrapes = 0;
+    timers.push(
+      setInterval(() => {
+        void admin(srv, 'GET', '/metrics').then(
+          async (r) => {
+            await r.text();
+            if (r.ok) scrapes++;
+          },
+          () => undefined,
+        );
+      }, 1000),
+    );
+    timers.push(
+      setInterval(() => {
+        if (!srv.exited) rss.push({ s: Math.round((Date.now() - started) / 1000), mib: rssMiB(pid) });
+      }, RSS_EVERY_MS),
+    );
 
-    // The fake upstream logs every query it gets: forget them as we go (count them first), so the
-    // RSS figures are the server's and not the log's.
+    // The fake upstream logs every query it gets: forget them as we go (count them first).
     let upstreamSeen = 0;
     const fake = up;
     timers.push(
@@ -354,12 +470,12 @@ async function main(): Promise<number> {
       }, 1000),
     );
     const workers = [
-      ...Array.from({ length: UDP_WORKERS }, () => udpWorker(srv.udp.port)),
-      ...Array.from({ length: TCP_WORKERS }, () => tcpWorker(srv.tcp.port)),
+      ...Array.from({ length: UDP_WORKERS }, () => udpWorker(srv.port)),
+      ...Array.from({ length: TCP_WORKERS }, () => tcpWorker(srv.port)),
     ];
     const progress = setInterval(() => {
       process.stderr.write(
-        `soak: ${Math.round((Date.now() - started) / 1000)} s: ${stats.sent} sent, ${stats.answered} answered, ${stats.wrong} wrong, ${stats.lost} lost, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
+        `soak: ${Math.round((Date.now() - started) / 1000)} s: ${stats.sent} sent, ${stats.answered} answered, ${stats.wrong} wrong, ${stats.lost} lost, server RSS ${rss[rss.length - 1].mib} MiB\n`,
       );
     }, 10_000);
     timers.push(progress);
@@ -368,7 +484,13 @@ async function main(): Promise<number> {
     for (const t of timers) clearInterval(t);
     await Promise.all(workers);
     const seconds = (Date.now() - started) / 1000;
-    const rssEnd = process.memoryUsage().rss;
+    if (!srv.exited) rss.push({ s: Math.round(seconds), mib: rssMiB(pid) });
+    const warmup = Math.max(10, seconds / 5);
+    const after = rss.filter((r) => r.s >= warmup).map((r) => r.mib);
+    const sorted = [...after].sort((a, b) => a - b);
+    const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+    const low = sorted[0] ?? 0;
+    const high = sorted[sorted.length - 1] ?? 0;
     const report = {
       seconds: Math.round(seconds),
       sent: stats.sent,
@@ -382,9 +504,12 @@ async function main(): Promise<number> {
       upstreamQueries: upstreamSeen + up.count(),
       reloads: stats.reloads,
       healthChanges: stats.impairs,
+      scrapes,
       qps: Math.round(stats.sent / seconds),
-      rssStartMiB: +(rssStart / 2 ** 20).toFixed(1),
-      rssEndMiB: +(rssEnd / 2 ** 20).toFixed(1),
+      rssStartMiB: rss[0].mib,
+      rssAfterWarmup: { fromSecond: Math.round(warmup), lowMiB: low, highMiB: high, medianMiB: median },
+      rssSpreadPercent: median ? +((100 * Math.max(high - median, median - low)) / median).toFixed(1) : 0,
+      rssSeries: rss,
     };
     if (JSON_OUT) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
@@ -395,20 +520,26 @@ async function main(): Promise<number> {
           `  answered  ${report.answered} (local ${report.local}, forwarded ${report.forwarded}; upstream saw ${report.upstreamQueries})`,
           `  wrong     ${report.wrong}`,
           `  lost      ${report.lost}`,
-          `  reloads   ${report.reloads}, health changes ${report.healthChanges}`,
-          `  RSS       ${report.rssStartMiB} MiB at start, ${report.rssEndMiB} MiB at end`,
+          `  reloads   ${report.reloads}, health changes ${report.healthChanges}, /metrics scrapes ${report.scrapes}`,
+          `  RSS       ${report.rssStartMiB} MiB at start; after ${report.rssAfterWarmup.fromSecond} s ${low}–${high} MiB (median ${median}, ±${report.rssSpreadPercent}%)`,
+          `  series    ${rss.map((r) => `${r.s}s:${r.mib}`).join(' ')}`,
           '',
         ].join('\n'),
       );
     }
     for (const p of problems) process.stderr.write(`soak: ${p}\n`);
-    const failed = stats.wrong > 0 || stats.lost > 0 || stats.answered === 0;
-    if (failed) process.stderr.write('soak: FAILED (wrong or lost answers)\n');
+    const failed = stats.wrong > 0 || stats.lost > 0 || stats.answered === 0 || srv.exited;
+    if (failed) process.stderr.write('soak: FAILED (wrong or lost answers, or the server exited)\n');
     return failed ? 1 : 0;
   } finally {
     running = false;
     for (const t of timers) clearInterval(t);
-    await server?.close();
+    if (child && !child.exited) {
+      const proc = child.proc;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await gone;
+    }
     await up?.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,12 +19,20 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'write a config from AWS CLI JSON (describe-vpc-endpoints, -network-interfaces, -subnets)',
     load: async () => (await import('./cli/import.js')).run,
   },
+  sync: {
+    summary: 'write a config from the EC2 and Route 53 APIs (AWS, LocalStack, moto)',
+    load: async () => (await import('./cli/sync.js')).run,
+  },
   query: {
     summary: 'ask a DNS server one question (a small dig)',
     load: async () => (await import('./cli/query.js')).run,
   },
   az: { summary: 'impair or restore an AZ (admin API)', load: async () => (await import('./cli/az.js')).run },
   interface: { summary: 'set an ENI health', load: async () => (await import('./cli/interface.js')).run },
+  firewall: {
+    summary: 'firewall test NAME [--client IP]: the DNS Firewall verdict, offline from the config',
+    load: async () => (await import('./cli/firewall.js')).run,
+  },
 };
 
 export const USAGE = () => `Usage: privatelink-dns <command> [options]

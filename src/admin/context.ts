@@ -5,6 +5,7 @@ import type { ProbeStatus } from '../health/probes.js';
 import type { HealthState } from '../health/state.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Catalog } from '../privatelink/catalog.js';
+import type { Firewall } from '../route53/firewall/model.js';
 
 /** The server state the admin API works on. */
 export interface AdminContext {
@@ -25,4 +26,10 @@ export interface AdminContext {
   settled?(): Promise<void>;
   /** What the probe of an interface (by health key) has seen, when it has one. */
   probes?(key: string): ProbeStatus | undefined;
+  /** The DNS Firewall in effect (null without one). */
+  firewall?(): Firewall | null;
+  /** Whether a client is over `resolverLimits.packetsPerSecondPerInterface` right now. */
+  throttled?(client: string): boolean;
+  /** The state of `serve --sync-from-aws` (last success, last error, next poll), when it runs. */
+  sync?(): { state: string; lastSuccess: string | null; lastError: unknown; nextPoll: string | null };
 }

@@ -9,9 +9,12 @@ import { parseType, RcodeName, RRClass, RRType, typeName } from '../dns/constant
 import { normaliseName, readName, skipName } from '../dns/names.js';
 import type { RRset } from '../dns/response.js';
 import { formatAddress } from '../net/cidr.js';
-import type { LookupResult } from '../privatelink/catalog.js';
+import type { Catalog, LookupResult, WithheldName } from '../privatelink/catalog.js';
+import type { NameForm } from '../privatelink/record-types.js';
+import { UNCONFIRMED } from '../privatelink/service-kinds.js';
 import { allowedClientTable } from '../resolve/access.js';
 import { answerOwned } from '../resolve/local.js';
+import { verdictSentence, verdictView } from '../route53/firewall/view.js';
 import type { AdminContext } from './context.js';
 import { AdminError } from './errors.js';
 
@@ -38,8 +41,15 @@ export interface ExplainedInterface {
 export interface Explanation {
   question: { name: string; type: string; client: string };
   client: { allowed: boolean; view: string | null };
-  /** local = answered from the catalog; forwarded = sent upstream; refused = client not allowed. */
-  outcome: 'local' | 'forwarded' | 'refused';
+  /**
+   * local = answered from the catalog; forwarded = sent upstream; refused = client not allowed;
+   * firewall = answered by a DNS Firewall BLOCK (or SERVFAIL while it fails closed).
+   */
+  outcome: 'local' | 'forwarded' | 'refused' | 'firewall';
+  /** The DNS Firewall verdict, when the client's VPC has rule groups (null: no rule matched). */
+  firewall?: Record<string, unknown> | null;
+  /** True when the client is over resolverLimits.packetsPerSecondPerInterface right now. */
+  throttled?: boolean;
   /** The rcode of a local answer (null when forwarded: the upstream decides). */
   rcode: string | null;
   answer: ExplainedRecord[];
@@ -48,19 +58,28 @@ export interface Explanation {
     endpoint: string | null;
     vpc: string | null;
     service: string | null;
-    form: 'regional' | 'zonal' | 'private' | null;
+    form: NameForm | null;
     /** The owned name that matched (a wildcard like *.s3.… when it matched through one). */
     name: string | null;
     wildcard: boolean;
     az: string | null;
     zone: string | null;
   } | null;
+  /** The private hosted zone that answered (Route 53 records), or null. */
+  hostedZone: { name: string; id: string; vpcs: string[] } | null;
+  /** A CNAME target outside our names that the forwarder resolves for the rest of the chain. */
+  chase: string | null;
   interfaces: ExplainedInterface[];
   /** Interfaces left out of the answer because they are unhealthy. */
   leftOut: ExplainedInterface[];
   whenAllUnhealthy: 'fail-open' | 'servfail' | null;
   /** The reasoning, one sentence per step. */
   explanation: string[];
+  /**
+   * Choices this answer rests on that AWS does not document (cross-Region and region-less names,
+   * resource endpoint names, inbound-only private DNS …), one sentence each; [] when none.
+   */
+  unconfirmed: string[];
 }
 
 /** Decodes the records of pre-encoded RRsets (owners are either a pointer to the question or a full name). */
@@ -82,7 +101,10 @@ export function decodeRRsets(sets: readonly RRset[], qname: string): ExplainedRe
       let data: string;
       if (type === RRType.A) data = [...rdata].join('.');
       else if (type === RRType.AAAA) data = formatAddress(rdata);
-      else if (type === RRType.NS || type === RRType.SOA) data = readName(rdata, 0)?.name ?? '';
+      else if (type === RRType.NS || type === RRType.SOA || type === RRType.CNAME || type === RRType.PTR)
+        data = readName(rdata, 0)?.name ?? '';
+      else if (type === RRType.MX && rdata.length > 2)
+        data = `${rdata.readUInt16BE(0)} ${readName(rdata, 2)?.name ?? ''}`;
       else data = rdata.toString('hex');
       out.push({ name: owner, type: typeName(type), ttl, data });
     }
@@ -138,10 +160,13 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
     answer: [],
     authority: [],
     match: null,
+    hostedZone: null,
+    chase: null,
     interfaces: [],
     leftOut: [],
     whenAllUnhealthy: null,
     explanation: [],
+    unconfirmed: [],
   };
   const say = (s: string) => ex.explanation.push(s);
 
@@ -155,10 +180,39 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
   const view = catalog.viewFor(client);
   ex.client.view = view?.vpc.id ?? null;
   say(
-    view
-      ? `client ${client} is inside ${view.vpc.id} (its private DNS names apply)`
-      : `client ${client} is in no VPC view`,
+    view?.inbound
+      ? `client ${client} reaches ${view.vpc.id} through a Resolver inbound endpoint (inboundResolverCidrs: its private DNS names apply, inbound-only ones included)`
+      : view
+        ? `client ${client} is inside ${view.vpc.id} (its private DNS names apply)`
+        : `client ${client} is in no VPC view`,
   );
+
+  if (ctx.throttled?.(client)) {
+    ex.throttled = true;
+    say(
+      `client ${client} is over resolverLimits.packetsPerSecondPerInterface right now: its queries are dropped unanswered (as the VPC resolver drops them past 1,024 packets/s per interface)`,
+    );
+  }
+  // The DNS Firewall comes before every other answer (AWS: it filters private hosted zone and
+  // VPC endpoint names too). evaluate() counts nothing; only real queries do.
+  const fw = ctx.firewall?.() ?? null;
+  if (fw && view && fw.byVpc.has(view.vpc.id)) {
+    const v = fw.evaluate(view.vpc.id, qname, qtype);
+    ex.firewall = v ? verdictView(v) : null;
+    say(verdictSentence(v, view.vpc.id, qname));
+    if (v?.kind === 'fail-closed') {
+      ex.outcome = 'firewall';
+      ex.rcode = 'SERVFAIL';
+      return ex;
+    }
+    if (v?.kind === 'rule' && v.action === 'BLOCK') {
+      ex.outcome = 'firewall';
+      ex.rcode = v.blockResponse === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR';
+      if (v.blockResponse === 'OVERRIDE' && v.overrideDomain)
+        ex.answer = [{ name: qname, type: 'CNAME', ttl: v.overrideTtl, data: v.overrideDomain }];
+      return ex;
+    }
+  }
 
   const r = catalog.lookup(qname, view);
   if (!r) {
@@ -167,7 +221,11 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
       .filter((v) => v !== view)
       .map((v) => ({ v, r: catalog.lookup(qname, v) }))
       .find((x) => x.r !== null);
-    if (elsewhere) {
+    const held = withheldFor(catalog.withheld, qname);
+    if (held) {
+      say(`${qname}: ${held.reason}`);
+      ex.unconfirmed = (held.endpoint.unconfirmed ?? []).map((k) => UNCONFIRMED[k]);
+    } else if (elsewhere) {
       say(
         `${qname} is private to ${elsewhere.v.vpc.id}; outside that VPC it resolves publicly, so it is forwarded upstream`,
       );
@@ -177,15 +235,49 @@ export function explain(ctx: AdminContext, params: URLSearchParams): Explanation
     return ex;
   }
 
-  const a = answerOwned(r, qtype, RRClass.IN);
+  const trace: string[] = [];
+  const a = answerOwned(r, qtype, RRClass.IN, qname, view, trace);
   ex.rcode = RcodeName[a.rcode] ?? String(a.rcode);
   ex.answer = decodeRRsets(a.answer, qname);
   ex.authority = decodeRRsets(a.authority, qname);
+  if (r.kind === 'phz') {
+    const z = r.zone;
+    ex.hostedZone = { name: z.name, id: z.id, vpcs: z.vpcs };
+    ex.match = {
+      endpoint: null,
+      vpc: view?.vpc.id ?? null,
+      service: null,
+      form: null,
+      name: null,
+      wildcard: false,
+      az: null,
+      zone: z.name,
+    };
+    ex.chase = a.chase ?? null;
+    say(
+      `the most specific private hosted zone of ${view?.vpc.id} holding ${qname} is ${z.name} (${z.id}): it alone decides the answer`,
+    );
+    for (const t of trace) say(t);
+    return ex;
+  }
   describeMatch(ctx, ex, r, qname);
   if (ex.rcode === 'NOERROR' && ex.answer.length === 0 && r.kind !== 'nxdomain') {
     say(`no ${typeName(qtype)} records at this name: NODATA (NOERROR, SOA in the authority section)`);
   }
   return ex;
+}
+
+/** The withheld private name `qname` falls under (itself or an ancestor), if any. */
+function withheldFor(map: Catalog['withheld'], qname: string): WithheldName | undefined {
+  if (!map?.size) return undefined;
+  let name = qname;
+  for (;;) {
+    const w = map.get(name);
+    if (w) return w;
+    const dot = name.indexOf('.');
+    if (dot < 0) return undefined;
+    name = name.slice(dot + 1);
+  }
 }
 
 function describeMatch(
@@ -195,6 +287,7 @@ function describeMatch(
   qname: string,
 ): void {
   const say = (s: string) => ex.explanation.push(s);
+  if (r.kind === 'phz') return;
   if (r.kind !== 'name') {
     ex.match = {
       endpoint: null,
@@ -230,6 +323,8 @@ function describeMatch(
     zone: o.zone.apex,
   };
   ex.whenAllUnhealthy = ep.whenAllUnhealthy;
+  ex.unconfirmed = (ep.unconfirmed ?? []).map((k) => UNCONFIRMED[k]);
+  if (ep.serviceRegion) say(`${ep.id} is a cross-Region endpoint to ${ep.serviceRegion}`);
   const via = o.wildcard ? ` through the wildcard ${o.name}` : '';
   say(`${qname} is the ${o.form} name of ${ep.id} (${ep.service.name}, ${ep.vpcId})${via}`);
 

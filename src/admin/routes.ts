@@ -5,8 +5,10 @@
  * next DNS query) by the time the reply is sent.
  */
 import { healthKey } from '../health/state.js';
+import { firewallView } from '../route53/firewall/view.js';
 import type { AdminContext } from './context.js';
 import { AdminError, listForMessage } from './errors.js';
+import { hostedZonesView } from './hosted-zones.js';
 import { explain } from './resolve.js';
 import { azView, endpointView, interfaceView, knownAzs } from './views.js';
 
@@ -74,11 +76,22 @@ function findEndpoints(ctx: AdminContext, id: string) {
 /** Every route of the admin API, in the order they are matched. */
 export const ROUTES: Route[] = [
   { method: 'GET', path: '/healthz', open: true, handler: () => ok({ status: 'ok' }) },
+  { method: 'GET', path: '/v1/firewall', handler: (ctx) => ok(firewallView(ctx.firewall?.() ?? null)) },
   {
     method: 'GET',
     path: '/readyz',
     open: true,
-    handler: (ctx) => (ctx.ready() ? ok({ ready: true }) : { status: 503, json: { ready: false } }),
+    handler: (ctx) => {
+      // Sync failures keep the last good config serving: still ready, with the detail.
+      const s = ctx.sync?.();
+      const sync = s ? { sync: { state: s.state, lastSuccess: s.lastSuccess, lastError: s.lastError } } : {};
+      return ctx.ready() ? ok({ ready: true, ...sync }) : { status: 503, json: { ready: false, ...sync } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/sync',
+    handler: (ctx) => ok(ctx.sync?.() ?? { state: 'off' }),
   },
   {
     method: 'GET',
@@ -148,6 +161,7 @@ export const ROUTES: Route[] = [
     },
   },
   { method: 'GET', path: '/v1/resolve', handler: (ctx, req) => ok(explain(ctx, req.query)) },
+  { method: 'GET', path: '/v1/hosted-zones', handler: (ctx) => ok({ hostedZones: hostedZonesView(ctx) }) },
   {
     method: 'POST',
     path: '/v1/reload',

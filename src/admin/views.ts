@@ -33,7 +33,21 @@ export interface EndpointView {
   privateDnsEnabled: boolean;
   privateDnsActive: boolean;
   whenAllUnhealthy: 'fail-open' | 'servfail';
-  names: { regional: string; zonal: Record<string, string>; private: string[] };
+  names: {
+    regional: string;
+    zonal: Record<string, string>;
+    private: string[];
+    /** Resource and service-network endpoints: one name per resource configuration. */
+    resource?: string[];
+  };
+  /** interface, gateway, resource or service-network. */
+  kind: string;
+  /** Cross-Region endpoints: the service's Region. */
+  serviceRegion: string | null;
+  /** The private names answer only clients of the VPC's inboundResolverCidrs. */
+  inboundOnly: boolean;
+  /** Choices AWS does not document that the names rest on (keys of privatelink/service-kinds.ts UNCONFIRMED). */
+  unconfirmed: string[];
   /** What the regional and private names answer with right now. */
   answering:
     | 'healthy interfaces'
@@ -77,7 +91,12 @@ export function endpointView(ctx: AdminContext, ep: EndpointInfo): EndpointView 
       regional: ep.regionalName,
       zonal: Object.fromEntries(ep.zonalNames),
       private: ep.privateDnsActive ? ep.privateDnsNames : [],
+      ...(ep.resourceNames ? { resource: ep.resourceNames.map((r) => r.name) } : {}),
     },
+    kind: ep.kind ?? 'interface',
+    serviceRegion: ep.serviceRegion ?? null,
+    inboundOnly: ep.inboundOnly ?? false,
+    unconfirmed: ep.unconfirmed ?? [],
     answering:
       healthy > 0
         ? 'healthy interfaces'

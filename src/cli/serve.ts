@@ -20,6 +20,7 @@ import {
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { serviceWarnings } from '../privatelink/service-list.js';
 import { parseCli } from './args.js';
+import { AWS_OPTIONS } from './aws-options.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_USAGE = `Usage: privatelink-dns serve [options]
@@ -39,7 +40,17 @@ Options (each also from the environment: --log-level ← $PRIVATELINK_DNS_LOG_LE
                         auto: one per core); health, admin and reloads stay in one place
   --lame-duck DURATION  on SIGTERM, keep answering this long after /readyz turns 503
                         (e.g. 5s or 500ms; default 0: SIGINT never waits)
-  -h, --help            this help`;
+  --query-log FILE|stdout  write Resolver query logs there (over queryLogs.destination);
+                        SIGUSR1 reopens the file (logrotate)
+  -h, --help            this help
+
+Following AWS (instead of --config; SIGHUP reads the APIs at once):
+  --sync-from-aws       build the config from the EC2 and Route 53 APIs (as "sync" does) and
+                        read them again every --sync-interval, swapping changes in like a reload;
+                        a failed read keeps the last good config serving
+  --sync-interval DURATION  time between reads (e.g. 60s, 5m, 500ms; default 60s; at least 100ms)
+  --region REGION, --vpc-id VPC (repeatable), --profile PROFILE, --endpoint-url URL,
+  --client-cidrs CIDRS, --no-hosted-zones   as for "sync"`;
 
 /** The options of `serve`, as parseArgs takes them. */
 export const SERVE_OPTIONS = {
@@ -52,6 +63,10 @@ export const SERVE_OPTIONS = {
   'log-format': { type: 'string' },
   workers: { type: 'string' },
   'lame-duck': { type: 'string' },
+  'query-log': { type: 'string' },
+  'sync-from-aws': { type: 'boolean' },
+  'sync-interval': { type: 'string' },
+  ...AWS_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -111,13 +126,44 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`privatelink-dns: ${(e as Error).message}\n`);
     return 1;
   }
-  if (choice.source === 'bundled') logger.info({ config: configPath }, bundledNotice(configPath));
+  const follow = values['sync-from-aws'] === true;
+  // AWS flags without --sync-from-aws are a mistake on the command line; from the environment
+  // (set for "sync") they are left unused.
+  const awsFlags = ([...Object.keys(AWS_OPTIONS), 'sync-interval'] as (keyof typeof SERVE_OPTIONS)[]).filter(
+    (k) => values[k] !== undefined,
+  );
+  let intervalMs = 60_000;
+  let clientCidrs: string[] = [];
+  if (!follow) {
+    const given = awsFlags.find((k) => flag(k) === `--${k}`);
+    if (given) return usage(`--${given} goes with --sync-from-aws`);
+  }
+  if (follow) {
+    const { clientCidrsOf, endpointUrlProblem } = await import('./sync.js');
+    // A config named on the command line contradicts the flag; $PRIVATELINK_DNS_CONFIG is left unused.
+    if (values.config !== undefined && flag('config') === '--config')
+      return usage('--sync-from-aws builds the config from AWS; it does not take --config');
+    if (workers > 1) return usage(`--sync-from-aws runs one process; leave out ${flag('workers')}`);
+    const interval = parseInterval(values['sync-interval'] ?? '60s');
+    if (interval === null)
+      return usage(
+        `${flag('sync-interval')} must be a duration such as 60s, 5m or 500ms (at least 100ms, at most 24h)`,
+      );
+    intervalMs = interval;
+    const cidrs = clientCidrsOf(values['client-cidrs']);
+    if (typeof cidrs === 'string') return usage(cidrs);
+    clientCidrs = cidrs;
+    const urlProblem = endpointUrlProblem(values['endpoint-url']);
+    if (urlProblem) return usage(urlProblem);
+  } else if (choice.source === 'bundled') logger.info({ config: configPath }, bundledNotice(configPath));
   let server:
     | {
         close(how?: { lameDuckMs?: number }): Promise<void>;
         reload(): Promise<unknown>;
+        reopenQueryLog(): Promise<void>;
       }
     | undefined;
+  let syncError: ((e: unknown) => string | null) | undefined;
   // SIGHUP reloads; registered before startup so that an early one does not end the process.
   let hupWhileStarting = false;
   const reload = () => {
@@ -129,6 +175,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   process.on('SIGHUP', reload);
   let started: Config;
+  // SIGUSR1 reopens the query log (logrotate); also keeps Node from starting its inspector.
+  process.on('SIGUSR1', () => {
+    server
+      ?.reopenQueryLog()
+      .catch((err) => logger.error({ err: (err as Error).message }, 'query log reopen failed'));
+  });
   try {
     const common = {
       config: configPath,
@@ -138,8 +190,30 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       adminToken,
       logger,
       lameDuckMs,
+      queryLog: values['query-log'],
     } as const;
-    if (workers > 1) {
+    if (follow) {
+      const { startSyncedServer } = await import('../sync/server.js');
+      const { SyncError } = await import('../sync/aws.js');
+      const { ImportError } = await import('../privatelink/import.js');
+      syncError = (e) =>
+        e instanceof SyncError ? e.message : e instanceof ImportError ? e.problems.join('; ') : null;
+      const { config: _c, ...rest } = common;
+      const synced = await startSyncedServer({
+        ...rest,
+        aws: {
+          region: values.region,
+          vpcIds: values['vpc-id'] ?? [],
+          profile: values.profile,
+          endpointUrl: values['endpoint-url'],
+          hostedZones: values['no-hosted-zones'] !== true,
+        },
+        clientCidrs,
+        intervalMs,
+      });
+      started = synced.config();
+      server = synced;
+    } else if (workers > 1) {
       const c = await startCluster({ ...common, workers, logLevel: level, logFormat: format });
       started = c.control.config();
       server = c;
@@ -150,6 +224,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (e) {
     process.off('SIGHUP', reload);
+    const fromAws = syncError?.(e);
+    if (fromAws) {
+      io.stderr.write(`privatelink-dns serve: --sync-from-aws: ${fromAws}\n`);
+      return 1;
+    }
     if (e instanceof ConfigError) {
       io.stderr.write(`${e.message}\n`);
       io.stderr.write(`privatelink-dns: the config has ${e.problems.length} problem(s); not starting\n`);
@@ -217,6 +296,15 @@ export function describeStartError(
     return message;
   }
   return err?.message ?? String(e);
+}
+
+/** A poll interval: `500ms`, `60s`, `5m`, `1h` or plain milliseconds; 100 ms to 24 h. Null otherwise. */
+export function parseInterval(text: string): number | null {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1;
+  const ms = Number(m[1]) * unit;
+  return ms >= 100 && ms <= 86_400_000 ? ms : null;
 }
 
 /** A duration: `500ms`, `5s`, or plain milliseconds; at most a minute. Null when it is not one. */

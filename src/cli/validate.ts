@@ -1,5 +1,4 @@
 /** `privatelink-dns validate`: checks a config against the schema and AWS's rules. */
-
 import { bundledNotice, chooseConfig } from '../config/discover.js';
 import {
   ConfigError,
@@ -10,11 +9,15 @@ import {
 } from '../config/load.js';
 import { configWarnings, formatWarning } from '../config/warnings.js';
 import { parseCli } from './args.js';
+import { configWarnings as loadedWarnings } from './warnings.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 
 Checks the config against its schema and the rules AWS enforces for VPCs, subnets and
-endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message.
+endpoints, and prints every problem as FILE:LINE:COL  path.to.field  message. Warnings (a valid
+config that does not answer as one might expect, such as an endpoint-service name that is not
+verified yet, or settings that invite abuse, such as maxUdpSize above 4096 with clients beyond
+loopback) are printed the same way with "warning:" and do not change the exit status.
 
 Options:
   -c, --config FILE  config file (default: ./privatelink-dns.yaml if present, else the
@@ -69,8 +72,13 @@ export async function run(
     for (const w of warnings) io.stderr.write(`${formatWarning(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
   };
   try {
-    const { config } = loadConfigFile(file);
+    const loaded = loadConfigFile(file);
+    const { config } = loaded;
+    // Warnings go to stderr even with --quiet; they never change the exit status.
     printWarnings();
+    const more = loadedWarnings(loaded);
+    for (const w of more) io.stderr.write(`${formatProblem(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
+    warnings = [...warnings, ...more];
     if (!values.quiet) {
       const endpoints = config.vpcs.reduce((n, v) => n + v.endpoints.length, 0);
       const w = warnings.length ? `; ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '';

@@ -21,6 +21,8 @@ export interface WorkerOptions {
   /** How the worker writes its log lines. @default 'json' */
   logFormat?: LogFormat;
   shutdownGraceMs?: number;
+  /** --query-log: every worker appends whole lines to this destination. */
+  queryLog?: string;
 }
 
 export type ToWorker =

@@ -54,6 +54,7 @@ async function handle(m: ToWorker): Promise<void> {
           watch: false,
           probes: false,
           shutdownGraceMs: m.options.shutdownGraceMs,
+          queryLog: m.options.queryLog,
           logger,
           // The primary says where the cluster listens, once.
           announce: false,
@@ -90,6 +91,8 @@ process.on('message', (m: ToWorker) => {
 // stop, and it reloads the config and pushes it (a worker that took SIGHUP's default would die).
 process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
+// SIGUSR1 (from the primary, or logrotate to the process group): reopen the query log file.
+process.on('SIGUSR1', () => void server?.reopenQueryLog());
 process.on('SIGTERM', () => void stop(0));
 // The primary went away: nobody is left to coordinate.
 process.on('disconnect', () => void stop(0));

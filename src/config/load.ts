@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
 import { checkRegion, regionMessage } from '../privatelink/service-list.js';
+import { type Compiled, compileFirewall, listFilePath } from '../route53/firewall/compile.js';
+import { positioned } from './positions.js';
 import {
   bounded,
   ConfigError,
@@ -24,7 +26,6 @@ import {
   pathText,
 } from './problems.js';
 import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
-import { plainYamlError } from './yaml-words.js';
 
 export {
   ConfigError,
@@ -38,37 +39,6 @@ export {
   pathText,
   type ReloadResult,
 } from './problems.js';
-
-export function makeLocator(doc: ReturnType<typeof parseDocument>, lc: LineCounter): Locator {
-  return (path, key = false) => {
-    let node: unknown = doc.contents;
-    let offset = (node as Node | null)?.range?.[0] ?? 0;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) break;
-        const last = i === path.length - 1;
-        const k = pair.key as Node;
-        if (last && key && k.range) {
-          offset = k.range[0];
-          node = undefined;
-          break;
-        }
-        node = pair.value;
-        const r = (pair.value as Node | null)?.range ?? k.range;
-        if (r) offset = r[0];
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg] as Node | undefined;
-        if (!item) break;
-        node = item;
-        if (item.range) offset = item.range[0];
-      } else break;
-    }
-    const pos = lc.linePos(offset);
-    return { line: pos.line, col: pos.col };
-  };
-}
 
 /** Parses and checks YAML text. Throws {@link ConfigError} listing every problem. */
 export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
@@ -100,25 +70,8 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
   };
   // The server keeps the text, not a parsed document (several times larger: over 100 MB for
   // 10,000 endpoints); positions asked for later parse the text again.
-  return { config: validate(raw, file, locate), file, locate, digest: textDigest(text) };
-}
-
-/** Parses with positions; throws {@link ConfigError} for syntax errors, else returns a locator. */
-function positioned(text: string, file: string): Locator {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = [];
-  const seen = new Set<string>();
-  for (const e of doc.errors.slice(0, MAX_PROBLEMS)) {
-    const plain = plainYamlError(text, e, (o) => lc.linePos(o));
-    // Two parser errors for one mistake (an over-indented key) become one problem.
-    const key = `${plain.line}:${plain.col}:${plain.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    problems.push({ code: 'config.yaml-syntax', file, path: '', ...plain });
-  }
-  if (problems.length) throw new ConfigError(bounded(problems, doc.errors.length, file));
-  return makeLocator(doc, lc);
+  const config = validate(raw, file, locate);
+  return { config, file, locate, digest: textDigest(text), firewall: checkFirewall(config, file, locate) };
 }
 
 /** Checks a plain object (no positions: line and column are 1). */
@@ -126,7 +79,36 @@ export function parseConfigObject(obj: unknown, file = '<inline>'): LoadedConfig
   const locate: Locator = () => ({ line: 1, col: 1 });
   const checked = checkedConfig(obj, file);
   if (checked) return checked;
-  return { config: validate(obj, file, locate), file, locate };
+  const config = validate(obj, file, locate);
+  return { config, file, locate, firewall: checkFirewall(config, file, locate) };
+}
+
+/**
+ * Compiles the DNS Firewall (reading its list files) and throws {@link ConfigError} for its
+ * problems: config paths located in the config, list file lines in the list file. List file
+ * paths are made absolute (from the config file's directory), so the config means the same in
+ * every process it is sent to.
+ */
+function checkFirewall(config: Config, file: string, locate: Locator): Compiled['firewall'] {
+  const baseDir = file === '<inline>' ? process.cwd() : dirname(resolve(file));
+  const { firewall, problems } = compileFirewall(config, { baseDir });
+  if (problems.length) {
+    const out: ConfigProblem[] = problems.slice(0, MAX_PROBLEMS).map((p) => {
+      const pos = p.at ?? { file, ...locate(p.path) };
+      return {
+        code: p.code,
+        file: pos.file,
+        line: pos.line,
+        col: pos.col,
+        path: pathText(p.path),
+        message: p.message,
+      };
+    });
+    throw new ConfigError(bounded(out, problems.length, file));
+  }
+  for (const l of config.firewall?.domainLists ?? [])
+    if (l.file !== undefined) l.file = listFilePath(l.file, baseDir);
+  return firewall;
 }
 
 /** SHA-256 of a config text. */
@@ -224,6 +206,8 @@ function partialRuleProblems(raw: unknown): RuleProblem[] {
  * them), so that the AWS rules still check the rest of it: a wrong type in one field does not
  * hide a service in the wrong Region. Null when a required field failed.
  */
+const KIND_FIELDS = ['type', 'service', 'resourceConfigurationId', 'serviceNetworkId', 'interfaces'];
+
 function salvageEndpoint(raw: unknown, err: z.ZodError): EndpointConfig | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const bad = new Set<PropertyKey>();
@@ -232,6 +216,8 @@ function salvageEndpoint(raw: unknown, err: z.ZodError): EndpointConfig | null {
     else if (i.path.length === 0) return null;
     else bad.add(i.path[0]);
   }
+  // Without these the kind rules would report a missing field that is there, only malformed.
+  if (KIND_FIELDS.some((k) => bad.has(k))) return null;
   const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k)));
   const r = EndpointSchema.safeParse(rest);
   return r.success ? r.data : null;

@@ -5,6 +5,7 @@
  * load.ts (and with it zod and the YAML parsers).
  */
 import type { ConfigProblemCode } from '../errors/catalog.js';
+import type { Firewall } from '../route53/firewall/model.js';
 import type { Config } from './schema.js';
 
 export interface ConfigProblem {
@@ -52,6 +53,13 @@ export interface LoadedConfig {
   locate: Locator;
   /** SHA-256 of the text it was parsed from (absent for objects): an unchanged file is not parsed again. */
   digest?: string;
+  /** The DNS Firewall compiled while checking (null without one; absent for configs checked elsewhere). */
+  firewall?: Firewall | null;
+  /**
+   * The checked config as JSON bytes, when it was checked in a worker thread (see
+   * `load-thread.ts`): the cluster sends these bytes to its workers as they are.
+   */
+  json?: Uint8Array;
 }
 
 /** Configs that were checked already (see {@link markChecked}). */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { addressFamily, parseCidr } from '../net/cidr.js';
+import { FirewallSchema, QueryLogsSchema, ResolverLimitsSchema } from './resolver-schema.js';
 
 const ipv4 = z
   .string()
@@ -87,6 +88,35 @@ export const InterfaceSchema = z.strictObject({
   healthCheck: HealthCheckSchema.optional(),
 });
 
+export const EndpointType = z.enum(['interface', 'gateway', 'resource', 'service-network']);
+export const PrivateDnsPreference = z.enum([
+  'ALL_DOMAINS',
+  'VERIFIED_DOMAINS_ONLY',
+  'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS',
+  'SPECIFIED_DOMAINS_ONLY',
+]);
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d+$/, 'a region looks like us-east-2');
+const hostedZoneId = z
+  .string()
+  .regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits');
+const rcfgId = z
+  .string()
+  .regex(
+    /^rcfg-[0-9a-z]{17}$/,
+    'a resource configuration id is rcfg- followed by 17 lowercase letters and digits',
+  );
+const domainName = z.string().min(1).max(253);
+
+export const ServiceNetworkResourceSchema = z.strictObject({
+  associationId: z
+    .string()
+    .regex(/^snra-[0-9a-f]{17}$/, 'an association id is snra- followed by 17 hex digits')
+    .describe('The service network resource association (snra-…), part of the DNS name'),
+  resourceConfigurationId: rcfgId.describe('The resource configuration (rcfg-…)'),
+  customDomainName: domainName.optional().describe('The custom domain name of the resource configuration'),
+  customDomainVerified: z.boolean().default(true).describe('Whether the custom domain name is verified'),
+});
+
 export const EndpointSchema = z.strictObject({
   id: z
     .string()
@@ -105,10 +135,69 @@ export const EndpointSchema = z.strictObject({
     .describe(
       'The 8-character suffix of the regional and zonal names (vpce-<id>-<suffix>.…); derived from the id, VPC and service if absent',
     ),
+  type: EndpointType.default('interface').describe(
+    'interface: ENIs with regional, zonal and private DNS names; gateway: a route-table endpoint (S3, DynamoDB) with no DNS names; resource: a VPC Lattice resource configuration (resourceConfigurationId); service-network: a VPC Lattice service network (serviceNetworkId, resources)',
+  ),
   service: z
     .string()
+    .optional()
     .describe(
-      'Service name: com.amazonaws.<region>.<service> (e.g. com.amazonaws.us-east-2.monitoring) or an endpoint service, com.amazonaws.vpce.<region>.vpce-svc-<id>',
+      'Service name (interface and gateway endpoints): com.amazonaws.<region>.<service> (e.g. com.amazonaws.us-east-2.monitoring), a region-less service (com.amazonaws.iam, com.amazonaws.route53) or an endpoint service, com.amazonaws.vpce.<region>.vpce-svc-<id>',
+    ),
+  serviceRegion: region
+    .optional()
+    .describe(
+      "Cross-Region endpoint: the service's Region (different from the VPC's); the service name then names that Region. Only for services AWS lists as cross-Region capable and for endpoint services",
+    ),
+  resourceConfigurationId: rcfgId
+    .optional()
+    .describe('Resource endpoints: the VPC Lattice resource configuration, rcfg- followed by 17 characters'),
+  serviceNetworkId: z
+    .string()
+    .regex(/^sn-[0-9a-z]{17}$/, 'a service network id is sn- followed by 17 lowercase letters and digits')
+    .optional()
+    .describe('Service-network endpoints: the VPC Lattice service network, sn- followed by 17 characters'),
+  resources: z
+    .array(ServiceNetworkResourceSchema)
+    .optional()
+    .describe('Service-network endpoints: the resource configurations reachable through the service network'),
+  customDomainName: domainName
+    .optional()
+    .describe("Resource endpoints: the resource configuration's custom domain name (a private DNS name)"),
+  customDomainVerified: z
+    .boolean()
+    .default(true)
+    .describe('Resource endpoints: whether the custom domain name is verified by its owner'),
+  resourceDnsLabel: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/, 'a DNS label of a-z, 0-9 and hyphens')
+    .optional()
+    .describe(
+      'The label before vpc-lattice-rsc in resource endpoint names; default 4232ccc (the one in every published name)',
+    ),
+  resourceHostedZoneId: hostedZoneId
+    .optional()
+    .describe('Hosted zone id of vpc-lattice-rsc.<region>.on.aws shown by describe --associations'),
+  privateDnsPreference: PrivateDnsPreference.optional().describe(
+    'Resource and service-network endpoints: which custom domain names become private DNS names (default VERIFIED_DOMAINS_ONLY)',
+  ),
+  privateDnsSpecifiedDomains: z
+    .array(domainName)
+    .optional()
+    .describe(
+      'Domains for VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS and SPECIFIED_DOMAINS_ONLY (exact names or *.domain)',
+    ),
+  privateDnsOnlyForInboundResolverEndpoint: z
+    .boolean()
+    .default(false)
+    .describe(
+      "S3 interface endpoints (with an S3 gateway endpoint in the VPC): the private names answer only clients in the VPC's inboundResolverCidrs; VPC clients get the public answer",
+    ),
+  privateDnsNameVerification: z
+    .enum(['verified', 'pendingVerification', 'failed'])
+    .default('verified')
+    .describe(
+      "Endpoint services: the state of the provider's private DNS name; only a verified name answers (the others are forwarded)",
     ),
   privateDnsEnabled: z
     .boolean()
@@ -134,8 +223,10 @@ export const EndpointSchema = z.strictObject({
   whenAllUnhealthy: WhenAllUnhealthy.optional().describe('Overrides the top-level setting for this endpoint'),
   interfaces: z
     .array(InterfaceSchema)
-    .min(1)
-    .describe('One network interface per subnet (at most one subnet per AZ); zonal names follow this order'),
+    .default([])
+    .describe(
+      'One network interface per subnet (at most one subnet per AZ); zonal names follow this order. At least one, except for gateway endpoints (none)',
+    ),
 });
 
 export const SubnetSchema = z.strictObject({
@@ -169,6 +260,12 @@ export const VpcSchema = z.strictObject({
     .default([])
     .describe(
       'Client source ranges that count as inside this VPC: they see its private DNS names (everyone sees the vpce.amazonaws.com names). Add 127.0.0.0/8 and ::1/128 to be inside on the machine that runs the server',
+    ),
+  inboundResolverCidrs: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'Client ranges that reach this VPC through a Route 53 Resolver inbound endpoint (on-premises): they see its private DNS names, and also the names of privateDnsOnlyForInboundResolverEndpoint endpoints',
     ),
   enableDnsSupport: z.boolean().default(true).describe('The VPC attribute; private DNS needs it'),
   enableDnsHostnames: z.boolean().default(true).describe('The VPC attribute; private DNS needs it'),
@@ -235,6 +332,14 @@ export const CacheSchema = z.strictObject({
     .max(10_000_000)
     .default(10_000)
     .describe('Answers kept at most; the least recently used go first'),
+  maxBytes: z
+    .int()
+    .min(65_536)
+    .max(2 ** 40)
+    .default(16 * 1024 * 1024)
+    .describe(
+      'Bytes the cached answers may take at most (each counted as its reply plus its bookkeeping; privatelink_dns_memory_bytes{part="cache"}); the least recently used go first',
+    ),
   minTtl: z.int().min(0).max(86_400).default(0).describe('Positive answers are kept at least this long (s)'),
   maxTtl: z
     .int()
@@ -285,6 +390,14 @@ export const LimitsSchema = z.strictObject({
     .max(10_000)
     .default(64)
     .describe('Unanswered queries one TCP connection may have at once'),
+  tcpMaxPendingBytes: z
+    .int()
+    .min(65_536)
+    .max(1_073_741_824)
+    .default(16_777_216)
+    .describe(
+      'Bytes of received TCP queries not yet answered (and not yet read out of the receive buffers), over all connections at most; a connection whose data would go over it is closed',
+    ),
   maxUdpSize: z
     .int()
     .min(512)
@@ -302,6 +415,105 @@ export const RateLimitSchema = z.strictObject({
     .describe(
       'refuse: REFUSED; drop: no answer; slip: every other one truncated (TC) so clients retry over TCP',
     ),
+});
+
+const dnsName = z.string().min(1).max(255);
+
+export const AliasTargetSchema = z.strictObject({
+  dnsName: dnsName.describe(
+    'The target name: an endpoint regional or zonal name (vpce-….vpce.amazonaws.com), an S3 wildcard endpoint name (*.vpce-….s3.<r>.vpce.amazonaws.com), or a record of a private hosted zone',
+  ),
+  evaluateTargetHealth: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The alias counts as unhealthy when its target is (no healthy interface, an impaired AZ, an unhealthy record); used by failover, weighted and multivalue records',
+    ),
+  hostedZoneId: z
+    .string()
+    .optional()
+    .describe(
+      'The hosted zone of the target (Route 53 AliasTarget.HostedZoneId); informational, the name decides',
+    ),
+});
+
+export const HostedZoneRecordSchema = z.strictObject({
+  name: dnsName.describe('Owner name, inside the zone; `*.` as the first label makes a wildcard'),
+  type: z
+    .enum(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'PTR', 'CAA', 'NAPTR', 'SPF', 'NS', 'SOA'])
+    .describe('Record type (NS below the apex is answered as an NS set, without referral)'),
+  ttl: z
+    .int()
+    .min(0)
+    .max(2_147_483_647)
+    .optional()
+    .describe('TTL in seconds; default 300. Not allowed on aliases, which answer with the target TTL'),
+  values: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('Route 53 ResourceRecords values in presentation format ("10 mail.corp.internal" for MX)'),
+  aliasTarget: AliasTargetSchema.optional().describe(
+    "Alias record: answered as the target's records under this name, never as a CNAME",
+  ),
+  setIdentifier: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Identifies one record of a weighted, failover or multivalue set; required with those'),
+  weight: z
+    .int()
+    .min(0)
+    .max(255)
+    .optional()
+    .describe('Weighted routing: answered in proportion to the weight; 0 only when every weight is 0'),
+  failover: z
+    .enum(['PRIMARY', 'SECONDARY'])
+    .optional()
+    .describe('Failover routing: the primary while healthy, else the secondary'),
+  multiValueAnswer: z
+    .boolean()
+    .optional()
+    .describe('Multivalue answer routing: up to 8 healthy records, in random order'),
+  healthCheck: HealthCheckSchema.optional().describe(
+    'Health check of this record (the kind interfaces have); unhealthy records are left out of routing policies',
+  ),
+  region: z
+    .string()
+    .optional()
+    .describe('Latency routing: not supported (it depends on where AWS sees the query from)'),
+  geoLocation: z
+    .unknown()
+    .optional()
+    .describe('Geolocation routing: not supported (it depends on where AWS sees the query from)'),
+  geoProximityLocation: z
+    .unknown()
+    .optional()
+    .describe('Geoproximity routing: not supported (it depends on where AWS sees the query from)'),
+  cidrRoutingConfig: z
+    .unknown()
+    .optional()
+    .describe('IP-based routing: not supported (it depends on where AWS sees the query from)'),
+});
+
+export const PrivateHostedZoneSchema = z.strictObject({
+  name: dnsName.describe(
+    'Zone apex, e.g. corp.internal or sqs.us-east-1.amazonaws.com; trailing dot optional',
+  ),
+  id: z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/, 'a hosted zone id is Z followed by capital letters and digits')
+    .optional()
+    .describe('Hosted zone id; derived from the name and associations when omitted'),
+  vpcs: z
+    .array(z.string())
+    .min(1)
+    .describe('Associated VPCs (ids of VPCs of this config): only their clients see the zone'),
+  records: z
+    .array(HostedZoneRecordSchema)
+    .default([])
+    .describe('Record sets; the apex SOA and NS exist without being declared (declare them to override)'),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -355,6 +567,13 @@ export const ConfigSchema = z.strictObject({
     ),
   rateLimit: RateLimitSchema.optional().describe('Per-client rate limit; off when absent'),
   vpcs: z.array(VpcSchema).default([]).describe('The emulated VPCs, their subnets and interface endpoints'),
+  privateHostedZones: z
+    .array(PrivateHostedZoneSchema)
+    .default([])
+    .describe('Route 53 private hosted zones of your own, each associated with VPCs of this config'),
+  firewall: FirewallSchema.optional().describe('Route 53 Resolver DNS Firewall; off when absent'),
+  queryLogs: QueryLogsSchema.optional().describe('Resolver query logs; off when absent'),
+  resolverLimits: ResolverLimitsSchema.optional().describe('Limits of the Amazon-provided DNS server'),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -366,3 +585,8 @@ export type InterfaceConfig = EndpointConfig['interfaces'][number];
 export type HealthCheckConfig = z.output<typeof HealthCheckSchema>;
 export type IpAddressTypeT = z.output<typeof IpAddressType>;
 export type DnsRecordIpTypeT = z.output<typeof DnsRecordIpType>;
+export type PrivateHostedZoneConfig = z.output<typeof PrivateHostedZoneSchema>;
+export type HostedZoneRecordConfig = z.output<typeof HostedZoneRecordSchema>;
+export type EndpointTypeT = z.output<typeof EndpointType>;
+export type FirewallConfigT = NonNullable<Config['firewall']>;
+export type QueryLogsConfig = NonNullable<Config['queryLogs']>;

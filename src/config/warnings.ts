@@ -5,7 +5,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { serviceWarnings } from '../privatelink/service-list.js';
-import { makeLocator } from './load.js';
+import { makeLocator } from './positions.js';
 import { type ConfigProblem, pathText } from './problems.js';
 
 /** The warnings of a config text, located; [] when the text does not even parse. */

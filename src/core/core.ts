@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
 import { type AdminServer, startAdmin } from '../admin/server.js';
+import { loadInThread, threadLoading } from '../config/load-thread.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -25,8 +26,10 @@ import type { Config } from '../config/schema.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import { Prober, type ProbeStatus } from '../health/probes.js';
 import { HealthState } from '../health/state.js';
+import { memorySamples } from '../metrics/memory.js';
 import { Metrics } from '../metrics/metrics.js';
 import { buildCatalog, type Catalog, hasHealthChecks, healthEntriesOf } from '../privatelink/catalog.js';
+import { readsListFiles } from '../route53/firewall/of-config.js';
 
 export type { ReloadResult } from '../config/problems.js';
 
@@ -63,6 +66,8 @@ export interface CoreOptions {
   settled?: () => Promise<void>;
   /** Runs after every reload, before its caller gets the result (cluster: push to workers). */
   afterReload?: () => Promise<void>;
+  /** The state of `serve --sync-from-aws`, for `/readyz` and `/v1/sync`. */
+  sync?: AdminContext['sync'];
 }
 
 export interface Core {
@@ -96,6 +101,12 @@ export interface Core {
 async function loadSource(src: string | object): Promise<LoadedConfig> {
   const checked = typeof src === 'object' ? checkedConfig(src) : null;
   if (checked) return checked;
+  // Files and texts are parsed and checked in a worker thread (off the event loop; the parse's
+  // memory goes with the thread).
+  if (typeof src === 'string' && threadLoading()) {
+    const inline = src.includes('\n');
+    return (await loadInThread(inline ? { file: '<inline>', text: src } : { file: src })) as LoadedConfig;
+  }
   const { loadConfigFile, parseConfigObject, parseConfigText } = await import('../config/load.js');
   if (typeof src === 'string') return src.includes('\n') ? parseConfigText(src) : loadConfigFile(src);
   return parseConfigObject(src);
@@ -106,6 +117,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const { logger } = opts;
   const log = logger.child({ component: 'server' });
   const metrics = new Metrics();
+  // The process's memory; a server's forwarding adds what its cache and queries in flight hold.
+  metrics.gauge('memory_bytes', () => memorySamples());
   const health = new HealthState();
   const steps: ReloadStep[] = [];
 
@@ -162,12 +175,24 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     let next: CoreState;
     try {
       let loaded: LoadedConfig;
-      if (source === undefined && isFile) {
+      if (source === undefined && isFile && threadLoading()) {
+        // The file again, read, compared and checked in a worker thread: answers go on meanwhile.
+        const l = await loadInThread({ file: opts.config as string, unchangedDigest: state.loaded.digest });
+        if (!l) {
+          log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
+          return { ok: true, changed: false };
+        }
+        loaded = l;
+      } else if (source === undefined && isFile) {
         // The file again: when its text is what is serving already, there is nothing to do (a
         // burst of SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
         const load = await import('../config/load.js');
         const text = load.readConfigFile(opts.config as string);
-        if (state.loaded.digest !== undefined && load.textDigest(text) === state.loaded.digest) {
+        if (
+          state.loaded.digest !== undefined &&
+          !readsListFiles(state.loaded.config) && // list files may have changed
+          load.textDigest(text) === state.loaded.digest
+        ) {
           log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
           return { ok: true, changed: false };
         }
@@ -237,6 +262,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ready: () => !closed,
     settled: opts.settled,
     probes: probeStatus,
+    firewall: () => state.loaded.firewall ?? null,
+    sync: opts.sync,
   };
 
   return {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { AdminContext } from '../admin/context.js';
 import { type AdminServer, checkAdminExposure } from '../admin/server.js';
 import { ConfigError } from '../config/problems.js';
 import type { Config, ConfigInput } from '../config/schema.js';
@@ -17,10 +18,15 @@ import type { Catalog } from '../privatelink/catalog.js';
 import { type NameInfo, ownedNames } from '../privatelink/owned-names.js';
 import { AccessHandler, type AccessState, allowedClientTable } from '../resolve/access.js';
 import { Chain } from '../resolve/chain.js';
+import { chaseThrough } from '../resolve/chase.js';
+import { FirewallHandler } from '../resolve/firewall.js';
 import { createForwarding, type Forwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import { LocalHandler } from '../resolve/local.js';
 import { NoViewNotice } from '../resolve/no-view-notice.js';
 import { RateLimiter } from '../resolve/rate-limit.js';
+import { firewallOf } from '../route53/firewall/of-config.js';
+import { queryLogSettings } from '../route53/query-log/settings.js';
+import { QueryLog } from '../route53/query-log/writer.js';
 import { QueryEngine } from '../server/engine.js';
 import { listenTcp, type TcpListener } from '../server/tcp.js';
 import { listenUdp, type UdpListener } from '../server/udp.js';
@@ -75,6 +81,10 @@ export interface ServerOptions {
    * primary announces the address once). @default true
    */
   announce?: boolean;
+  /** Query log destination (`stdout` or a file) over the config's `queryLogs.destination`. */
+  queryLog?: string;
+  /** The state of `serve --sync-from-aws`, shown by `/readyz` and `/v1/sync`. */
+  sync?: AdminContext['sync'];
 }
 
 export interface Address {
@@ -106,6 +116,8 @@ export interface RunningServer {
   config(): Config;
   /** What the health check of an interface has seen (undefined without a check). */
   probeStatus(key: string): ProbeStatus | undefined;
+  /** Reopens the query log file (SIGUSR1, after logrotate); resolves once it is open. */
+  reopenQueryLog(): Promise<void>;
 }
 
 function resolveListen(l: ServerOptions['listen']): { host: string; port: number } {
@@ -120,15 +132,51 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
-  const core = await createCore({ config: opts.config, logger, probes: opts.probes, watch: opts.watch });
+  const core = await createCore({
+    config: opts.config,
+    logger,
+    probes: opts.probes,
+    watch: opts.watch,
+    sync: opts.sync,
+  });
   const { metrics } = core;
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
 
   const rateLimiter = new RateLimiter(core.config().rateLimit);
-  const accessHandler = new AccessHandler(() => access, { rateLimiter, metrics });
+  const packetLimit = (c: Config) => {
+    const pps = c.resolverLimits?.packetsPerSecondPerInterface;
+    return pps ? { queriesPerSecond: pps, burst: pps, action: 'drop' as const } : null;
+  };
+  const packetLimiter = new RateLimiter(packetLimit(core.config()));
+  core.admin.throttled = (client) => packetLimiter.throttled(client);
+  const accessHandler = new AccessHandler(() => access, { rateLimiter, packetLimiter, metrics });
   const local = new LocalHandler(() => access.catalog);
-  let chain = new Chain([accessHandler, local]);
+  let firewall: ReturnType<typeof firewallOf>;
+  try {
+    firewall = firewallOf(core.state().loaded);
+  } catch (e) {
+    core.close();
+    throw e;
+  }
+  let rest = new Chain([local]);
+  const firewallHandler = new FirewallHandler({ firewall: () => firewall, rest: () => rest, metrics });
+  let chain = new Chain([accessHandler, firewallHandler, local]);
+  const qlog = logger.child({ component: 'query-log' });
+  const openQueryLog = (config: Config, current: QueryLog | null): QueryLog | null => {
+    const s = queryLogSettings(config, opts.queryLog);
+    if (!s) return null;
+    if (current && current.destination === s.destination) return current;
+    return new QueryLog(s.destination, { config: s, metrics, logger: qlog });
+  };
+  let queryLog: QueryLog | null;
+  try {
+    queryLog = openQueryLog(core.config(), null);
+  } catch (e) {
+    core.close();
+    throw e;
+  }
   const engine = new QueryEngine({
+    onAnswer: (ctx, res) => queryLog?.record(ctx, res),
     chain: () => chain,
     metrics,
     logger: logger.child({ component: 'query' }),
@@ -190,7 +238,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const fwd = forwarding;
   const notice = new NoViewNotice(() => access.catalog, logger.child({ component: 'query' }));
-  chain = new Chain([accessHandler, local, notice, fwd.cache, fwd.forward]);
+  rest = new Chain([local, notice, fwd.cache, fwd.forward]);
+  chain = new Chain([accessHandler, firewallHandler, ...rest.handlers]);
+  local.chase = chaseThrough(() => [fwd.cache, fwd.forward]);
 
   // Reloads: the forwarder checks the new upstreams first (this server itself is refused), then
   // the access state and the forwarder switch together.
@@ -204,9 +254,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         throw new ConfigError([forwardingProblem(next.loaded, e)]);
       }
       const allowed = allowedClientTable(config);
+      const nextFirewall = firewallOf(next.loaded);
+      let nextLog: QueryLog | null;
+      try {
+        nextLog = openQueryLog(config, queryLog);
+      } catch (e) {
+        throw new ConfigError([
+          {
+            code: 'config.load-failed',
+            file: next.loaded.file,
+            line: 1,
+            col: 1,
+            path: 'queryLogs.destination',
+            message: `cannot open the query log: ${(e as Error).message}`,
+          },
+        ]);
+      }
       return () => {
+        const settings = queryLogSettings(config, opts.queryLog);
+        if (nextLog && settings) nextLog.configure(settings);
+        if (queryLog && queryLog !== nextLog) void queryLog.close();
+        queryLog = nextLog;
         access = { catalog: next.catalog, allowed };
+        firewall = nextFirewall;
         rateLimiter.configure(config.rateLimit);
+        packetLimiter.configure(packetLimit(config));
         commitForwarding();
       };
     },
@@ -250,6 +322,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     catalog: core.catalog,
     config: core.config,
     probeStatus: core.probeStatus,
+    reopenQueryLog: async () => {
+      await queryLog?.reopen();
+    },
     close: (how) => {
       closing ??= (async () => {
         const grace = opts.shutdownGraceMs ?? 2000;
@@ -262,6 +337,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await admin?.close();
         await Promise.all([u.close(grace), t.close(grace)]);
         await fwd.close();
+        await queryLog?.close();
         log.info('stopped');
       })();
       return closing;

@@ -55,6 +55,12 @@ export const ERRORS = [
     fix: 'Fix the problems shown and run `validate` again; often one mistake causes many.',
   },
   {
+    code: 'config.udp-amplification',
+    meaning:
+      'A warning, not an error: limits.maxUdpSize is above 4096 while clients outside loopback are allowed, so a forged-source query can be answered with a large UDP response (amplification).',
+    fix: 'Keep maxUdpSize at 4096 or below (1232 is the default), or allow only loopback clients in allowedClients.',
+  },
+  {
     code: 'config.yaml-syntax',
     meaning: 'The file is not valid YAML (bad indentation, an unclosed quote, a duplicate key).',
     fix: 'Fix the YAML at the line and column shown.',
@@ -113,6 +119,30 @@ export const ERRORS = [
     fix: 'Use `com.amazonaws.<region>.<service>` in the region of the VPC, or `com.amazonaws.vpce.<region>.vpce-svc-<id>`.',
   },
   {
+    code: 'config.cross-region',
+    meaning:
+      'A cross-Region endpoint (`serviceRegion`) names its own Region, a service of another Region, or a service AWS does not list as cross-Region capable; or a region-less service is used from another Region without `serviceRegion`.',
+    fix: 'Give `serviceRegion` the Region the service name names (us-east-1 for com.amazonaws.iam and com.amazonaws.route53), or create the endpoint in that Region.',
+  },
+  {
+    code: 'config.endpoint-kind',
+    meaning:
+      'A field does not fit the endpoint `type` (interface, gateway, resource, service-network), or a field the type needs is missing.',
+    fix: 'Give resource endpoints `resourceConfigurationId`, service-network endpoints `serviceNetworkId`, interface and gateway endpoints `service`, and remove the fields of other kinds.',
+  },
+  {
+    code: 'config.inbound-resolver',
+    meaning:
+      '`privateDnsOnlyForInboundResolverEndpoint` is set on an endpoint that is not an S3 interface endpoint with private DNS and an S3 gateway endpoint in its VPC, or (a warning) its VPC has no `inboundResolverCidrs`.',
+    fix: 'Add a `type: gateway` endpoint for S3 to the VPC and `inboundResolverCidrs` with the ranges that query through the Resolver inbound endpoint, or remove the option.',
+  },
+  {
+    code: 'config.private-dns-unverified',
+    meaning:
+      "A warning: the endpoint service's private DNS name is `pendingVerification` or `failed`, so it is forwarded instead of answered.",
+    fix: 'Set `privateDnsNameVerification: verified` once the provider has verified the domain.',
+  },
+  {
     code: 'config.ip-address-type',
     meaning:
       'The `ipAddressType` of an endpoint does not fit its `dnsRecordIpType`, its subnets or the addresses of its interfaces.',
@@ -158,11 +188,110 @@ export const ERRORS = [
     fix: 'Use the Region the message suggests; for a Region newer than the list, nothing.',
   },
   {
+    code: 'config.hosted-zone-vpc',
+    meaning:
+      'A private hosted zone is associated with a VPC the config does not have, or two zones of the same name are associated with one VPC.',
+    fix: 'Associate the zone with VPCs of `vpcs:` only, and each name with a VPC once (merge the two zones).',
+  },
+  {
+    code: 'config.hosted-zone-record',
+    meaning:
+      'A record of a private hosted zone is outside its zone, has a value that is not in presentation format for its type, has both or neither of `values` and `aliasTarget`, or is declared twice.',
+    fix: 'Put the record in the zone of its name, write its values as the message shows, and give `values` or `aliasTarget`.',
+  },
+  {
+    code: 'config.hosted-zone-cname',
+    meaning:
+      'A CNAME sits beside other records of the same name, or at the zone apex (Route 53 refuses both).',
+    fix: 'Remove the other records, or use an alias record (allowed at the apex and beside other types).',
+  },
+  {
+    code: 'config.hosted-zone-alias',
+    meaning:
+      'An alias points at a name nothing answers (no endpoint, no record of its type), or aliases form a loop.',
+    fix: 'Point the alias at an endpoint regional or zonal name, or at a record of the same type that exists.',
+  },
+  {
+    code: 'config.hosted-zone-routing',
+    meaning:
+      'Records of one name and type mix routing policies, share a set identifier, lack one, or use a policy that depends on where AWS sees the query from (latency, geolocation, geoproximity, IP-based).',
+    fix: 'Use one of simple, weighted, failover or multivalue per name and type, each record with its own `setIdentifier`.',
+  },
+  {
+    code: 'config.private-dns-conflict',
+    meaning:
+      'An endpoint has private DNS enabled for a name that is also a private hosted zone associated with its VPC (AWS: "private-dns-enabled cannot be set because there is already a conflicting DNS domain").',
+    fix: 'Set `privateDnsEnabled: false` on the endpoint (the centralized-endpoint pattern), or remove the zone from that VPC.',
+  },
+  {
     code: 'config.load-failed',
     meaning: 'Loading the config failed for a reason that is not a problem of its content.',
     fix: 'Read the message; fix its cause and reload.',
   },
 
+  {
+    code: 'config.firewall-duplicate-name',
+    meaning:
+      'Two DNS Firewall domain lists or rule groups have the same name, or a rule group has two rules of one name.',
+    fix: 'Give each its own name (rules and associations refer to lists and groups by name).',
+  },
+  {
+    code: 'config.firewall-list-source',
+    meaning: 'A domain list gives both `domains` and `file`, or neither.',
+    fix: 'Give the domains inline (`domains: [...]`) or in a file (`file: PATH`), one of the two.',
+  },
+  {
+    code: 'config.firewall-bad-domain',
+    meaning:
+      'A domain of a list (inline or a line of a list file), or a blockOverrideDomain, is not a domain AWS accepts.',
+    fix: "Use labels of A-Z, a-z, 0-9 and '-', 1 to 255 characters, with an optional leading `*.` (or `*` alone); the position shown is the bad character.",
+  },
+  {
+    code: 'config.firewall-list-file',
+    meaning: 'A domain list file cannot be read: missing, not a regular file, unreadable or too large.',
+    fix: "Check the path; relative paths are read from the config file's directory.",
+  },
+  {
+    code: 'config.firewall-unknown-domain-list',
+    meaning: 'A rule names a domain list that is not defined.',
+    fix: 'Use the `name` of an entry of `firewall.domainLists` (the message suggests the closest one).',
+  },
+  {
+    code: 'config.firewall-unknown-rule-group',
+    meaning: 'An association names a rule group that is not defined.',
+    fix: 'Use the `name` of an entry of `firewall.ruleGroups`.',
+  },
+  {
+    code: 'config.firewall-unknown-vpc',
+    meaning: 'A firewall association, firewall config or `queryLogs.vpcs` names a VPC that is not in `vpcs`.',
+    fix: 'Use the id of a VPC of `vpcs`.',
+  },
+  {
+    code: 'config.firewall-duplicate-priority',
+    meaning: 'Two rules of one rule group, or two associations of one VPC, have the same priority.',
+    fix: 'Give each its own priority: it decides the order of evaluation.',
+  },
+  {
+    code: 'config.firewall-duplicate-association',
+    meaning: 'A rule group is associated with one VPC twice, or a VPC has two firewall configs.',
+    fix: 'Remove or merge the duplicate.',
+  },
+  {
+    code: 'config.firewall-block-response',
+    meaning: 'A BLOCK rule has no `blockResponse`, or a rule that is not BLOCK has one.',
+    fix: 'Give BLOCK rules `blockResponse: NODATA`, `NXDOMAIN` or `OVERRIDE`, and no other rule.',
+  },
+  {
+    code: 'config.firewall-override-domain',
+    meaning:
+      'An OVERRIDE rule has no `blockOverrideDomain`, or a rule that is not OVERRIDE has override settings.',
+    fix: 'Give OVERRIDE rules `blockOverrideDomain` (and optionally `blockOverrideTtl`); remove them elsewhere.',
+  },
+  {
+    code: 'config.firewall-unknown-qtype',
+    meaning: "A rule's `qtype` is not a DNS record type.",
+    fix: 'Use a type name (A, AAAA, TXT, MX, …) or TYPE<number>.',
+  },
   // Admin API errors: the JSON error body carries the `wire` code.
   {
     code: 'admin.not-found',

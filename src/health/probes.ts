@@ -194,13 +194,15 @@ export class Prober {
   update(catalog: Catalog): void {
     if (this.closed) return;
     this.catalog = catalog;
-    const wanted = new Map<string, InterfaceInfo & { healthCheck: HealthCheckConfig }>();
+    const wanted = new Map<string, { healthCheck: HealthCheckConfig }>();
     for (const ep of catalog.endpoints) {
       for (const itf of ep.interfaces) {
         if (itf.healthCheck)
           wanted.set(itf.healthKey, itf as InterfaceInfo & { healthCheck: HealthCheckConfig });
       }
     }
+    // Health checks of private hosted zone records (failover, weighted, multivalue).
+    for (const c of catalog.recordChecks ?? []) wanted.set(c.healthKey, c);
     for (const [key, p] of this.probes) {
       const w = wanted.get(key);
       if (w && fingerprint(w.healthCheck) === p.fingerprint) continue;

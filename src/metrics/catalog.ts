@@ -59,7 +59,7 @@ export const METRICS = [
     labels: {
       type: QUERY_TYPE_LABELS,
       transport: TRANSPORT,
-      source: ['local', 'cache', 'forward', 'access', 'error'],
+      source: ['local', 'cache', 'forward', 'access', 'error', 'firewall'],
     },
     perQuery: true,
   },
@@ -95,6 +95,18 @@ export const METRICS = [
     type: 'counter',
     help: 'Config reloads, by result',
     labels: { result: ['success', 'failure'] },
+  },
+  {
+    name: 'aws_sync_polls',
+    type: 'counter',
+    help: 'Reads of the EC2 and Route 53 APIs by serve --sync-from-aws, by result (changed: swapped in; unchanged; failure: the last good config keeps serving)',
+    labels: { result: ['changed', 'unchanged', 'failure'] },
+  },
+  {
+    name: 'aws_sync_last_success_timestamp_seconds',
+    type: 'gauge',
+    help: 'When serve --sync-from-aws last read the APIs successfully (Unix time; 0 before the first)',
+    labels: {},
   },
   {
     name: 'upstream_queries',
@@ -158,6 +170,12 @@ export const METRICS = [
     labels: {},
   },
   {
+    name: 'forward_scrubbed',
+    type: 'counter',
+    help: 'Records left out of upstream answers: off the CNAME chain, outside the zone of the answer, or for names we own',
+    labels: {},
+  },
+  {
     name: 'cache_hits',
     type: 'counter',
     help: 'Queries answered from the cache',
@@ -176,6 +194,14 @@ export const METRICS = [
     labels: {},
   },
   {
+    name: 'memory_bytes',
+    type: 'gauge',
+    help: 'Memory of this process by part: rss, V8 heap used and total, external and array buffers (process.memoryUsage), the forwarding cache as counted against cache.maxBytes, forwarded queries in flight (estimated)',
+    labels: {
+      part: ['rss', 'heap_used', 'heap_total', 'external', 'array_buffers', 'cache', 'in_flight'],
+    },
+  },
+  {
     name: 'refused_clients',
     type: 'counter',
     help: 'Queries refused because the client is not allowed',
@@ -186,6 +212,36 @@ export const METRICS = [
     type: 'counter',
     help: 'UDP queries over the per-client rate limit, by action',
     labels: { action: ['refuse', 'drop', 'slip'] },
+  },
+  {
+    name: 'firewall_matches',
+    type: 'counter',
+    help: 'Queries a DNS Firewall rule matched, by rule group, rule and action',
+    labels: { rule_group: null, rule: null, action: ['ALLOW', 'ALERT', 'BLOCK'] },
+  },
+  {
+    name: 'firewall_unavailable',
+    type: 'counter',
+    help: 'Queries of VPCs with rule groups while the firewall is unavailable, by fail mode',
+    labels: { mode: ['fail-open', 'fail-closed'] },
+  },
+  {
+    name: 'resolver_limit_dropped',
+    type: 'counter',
+    help: 'Queries dropped over resolverLimits.packetsPerSecondPerInterface (per client address)',
+    labels: { transport: TRANSPORT },
+  },
+  {
+    name: 'query_log_lines',
+    type: 'counter',
+    help: 'Query log lines written',
+    labels: {},
+  },
+  {
+    name: 'query_log_dropped',
+    type: 'counter',
+    help: 'Query log lines dropped because the destination was too slow (buffer full) or failed',
+    labels: { reason: ['buffer-full', 'write-error'] },
   },
   {
     name: 'malformed_queries',
@@ -215,8 +271,8 @@ export const METRICS = [
   {
     name: 'tcp_connections_closed',
     type: 'counter',
-    help: 'TCP connections closed by the server, by reason',
-    labels: { reason: ['idle', 'slow'] },
+    help: 'TCP connections closed by the server, by reason (memory: the pending-bytes cap over all connections)',
+    labels: { reason: ['idle', 'slow', 'memory'] },
   },
 ] as const satisfies readonly MetricDef[];
 

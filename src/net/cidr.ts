@@ -182,19 +182,36 @@ export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
   return inner.family === outer.family && inner.prefix >= outer.prefix && cidrContains(outer, inner.bytes);
 }
 
-/** A set of ranges answering "which range holds this address" with the longest prefix. */
+/**
+ * A set of ranges answering "which range holds this address" with the longest prefix. Ranges are
+ * kept in one Map per prefix length (keyed by the masked network), so adding n ranges costs
+ * O(n) plus sorting the distinct prefix lengths, and a lookup costs one Map probe per prefix
+ * length present (at most 33 + 129), never a scan of the ranges.
+ */
 export class CidrTable<T> {
-  private readonly entries: { cidr: Cidr; value: T }[] = [];
+  /** prefix length → family → masked network → first value added for it and its order. */
+  private readonly byPrefix = new Map<number, Map<string, { value: T; order: number }>[]>();
+  /** Distinct prefix lengths, longest first (rebuilt after an add). */
+  private prefixes: number[] | null = null;
+  private count = 0;
   private readonly memo = new Map<string, T | null>();
 
   add(cidr: Cidr, value: T): void {
-    this.entries.push({ cidr, value });
-    this.entries.sort((a, b) => b.cidr.prefix - a.cidr.prefix);
+    let group = this.byPrefix.get(cidr.prefix);
+    if (!group) {
+      group = [new Map(), new Map()];
+      this.byPrefix.set(cidr.prefix, group);
+      this.prefixes = null;
+    }
+    const m = group[cidr.family === 4 ? 0 : 1];
+    const key = networkKey(cidr.bytes, cidr.prefix);
+    if (!m.has(key)) m.set(key, { value, order: this.count });
+    this.count++;
     this.memo.clear();
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.count;
   }
 
   /** Longest-prefix match; earlier entries win ties. Results are memoised per address string. */
@@ -204,9 +221,16 @@ export class CidrTable<T> {
     const bytes = parseAddress(address);
     let found: T | null = null;
     if (bytes) {
-      for (const e of this.entries) {
-        if (cidrContains(e.cidr, bytes)) {
-          found = e.value;
+      const v4 = bytes.length === 4 ? bytes : isV4Mapped(bytes) ? bytes.subarray(12) : null;
+      const v6 = bytes.length === 16 ? bytes : null;
+      this.prefixes ??= [...this.byPrefix.keys()].sort((a, b) => b - a);
+      for (const prefix of this.prefixes) {
+        const group = this.byPrefix.get(prefix) as Map<string, { value: T; order: number }>[];
+        const a = v4 && prefix <= 32 && group[0].size ? group[0].get(networkKey(v4, prefix)) : undefined;
+        const b = v6 && group[1].size ? group[1].get(networkKey(v6, prefix)) : undefined;
+        const best = a && b ? (a.order < b.order ? a : b) : (a ?? b);
+        if (best) {
+          found = best.value;
           break;
         }
       }
@@ -215,6 +239,16 @@ export class CidrTable<T> {
     this.memo.set(address, found);
     return found;
   }
+}
+
+/** The first `prefix` bits of `b` (the rest zero) as a string key. */
+function networkKey(b: Uint8Array, prefix: number): string {
+  let s = '';
+  const full = prefix >> 3;
+  for (let i = 0; i < full; i++) s += String.fromCharCode(b[i]);
+  const rem = prefix & 7;
+  if (rem) s += String.fromCharCode(b[full] & ((0xff << (8 - rem)) & 0xff));
+  return s;
 }
 
 /** Formats 4 or 16 bytes as an address (IPv6 compressed like RFC 5952). */

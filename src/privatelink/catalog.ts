@@ -20,6 +20,9 @@ import type { RRset } from '../dns/response.js';
 import { type HealthEntry, type HealthState, healthKey } from '../health/state.js';
 
 import { CidrTable, parseAddress, parseCidr } from '../net/cidr.js';
+import type { PhzDeps } from '../route53/answer.js';
+import { buildHostedZones, type HostedZone, recordHealthEntries } from '../route53/zones.js';
+import { type ResourceName, resourceNames, targetOf, unconfirmedFor } from './endpoint-kinds.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
 import {
   defaultPrivateDnsNames,
@@ -28,13 +31,13 @@ import {
   derivePrivateHostedZoneId,
   endpointIdOf,
   hasEndpointWildcards,
-  parseService,
   regionalName,
   type ServiceInfo,
   vpceZoneApex,
   zonalName,
 } from './names.js';
 import { type NameForm, recordTypes } from './record-types.js';
+import { resourceHostedZoneId, resourceZoneApex, type UnconfirmedKey } from './service-kinds.js';
 
 /** Route 53's SOA for private hosted zones (and what we use for the vpce zones). */
 export const R53_SOA = {
@@ -98,6 +101,20 @@ export interface EndpointInfo {
   whenAllUnhealthy: 'fail-open' | 'servfail';
   ttl: number;
   pool: AnswerPool;
+  /** The endpoint kind (interface when the config does not say). */
+  kind?: EndpointConfig['type'];
+  /** Cross-Region endpoints: the service's Region (also in `region`). */
+  serviceRegion?: string;
+  /** Resource and service-network endpoints: their names, one per resource configuration. */
+  resourceNames?: ResourceName[];
+  /** Hosted zone id of the resource names (describe --associations). */
+  resourceHostedZoneId?: string;
+  /** The private names answer only clients of the VPC's inboundResolverCidrs. */
+  inboundOnly?: boolean;
+  /** Endpoint services: the state of the provider's private DNS name. */
+  privateDnsNameVerification?: EndpointConfig['privateDnsNameVerification'];
+  /** Unconfirmed choices the endpoint's names rest on (privatelink-dns.md §7.2). */
+  unconfirmed?: UnconfirmedKey[];
 }
 
 /** What a name resolves to. `wildcard` names match any sub-name. */
@@ -121,13 +138,28 @@ export interface View {
   wildcards: Map<string, OwnedName>;
   /** Private hosted zone apexes: a sub-name we do not hold is NXDOMAIN in the view. */
   apexes: Map<string, Zone>;
+  /** The Route 53 private hosted zones associated with this VPC, by apex. */
+  zones: Map<string, HostedZone>;
+  /** True for the view of the VPC's inboundResolverCidrs (queries through a Resolver inbound endpoint). */
+  inbound?: boolean;
+}
+
+/** A private name that does not answer in a view, and why (for /v1/resolve). */
+export interface WithheldName {
+  endpoint: EndpointInfo;
+  vpcId: string;
+  reason: string;
 }
 
 export type LookupResult =
   | { kind: 'name'; owned: OwnedName }
   | { kind: 'apex'; zone: Zone }
   | { kind: 'nxdomain'; zone: Zone }
+  | { kind: 'phz'; zone: HostedZone; deps: PhzBase }
   | null;
+
+/** What answers from private hosted zones read (the local handler adds the endpoint answer). */
+export type PhzBase = Omit<PhzDeps, 'endpoint'>;
 
 export interface Catalog {
   ttl: number;
@@ -140,8 +172,14 @@ export interface Catalog {
   healthKeys: Set<string>;
   /** Every interface's health registration (key, endpoint, AZ, static health from the config). */
   healthEntries: readonly HealthEntry[];
+  /** Private names (wildcards without `*.`) that are configured but do not answer in some view. */
+  withheld?: Map<string, WithheldName>;
   lookup(qname: string, view: View | null): LookupResult;
   viewFor(address: string): View | null;
+  /** The private hosted zones of the config, in config order. */
+  hostedZones: HostedZone[];
+  /** Record health checks (the prober runs them like interface checks). */
+  recordChecks: { healthKey: string; healthCheck: HealthCheckConfig }[];
 }
 
 function encodeSoaRdata(): Buffer {
@@ -399,7 +437,7 @@ export function healthEntriesOf(config: Config): HealthEntry[] {
   for (const vpc of config.vpcs) {
     const azOf = new Map(vpc.subnets.map((s) => [s.id, s.az]));
     for (const ep of vpc.endpoints) {
-      if (!parseService(ep.service)) continue;
+      if (!targetOf(ep, vpc)) continue;
       const id = endpointIdOf(vpc.id, ep);
       for (const itf of ep.interfaces) {
         const az = azOf.get(itf.subnet) ?? 'unknown';
@@ -407,12 +445,21 @@ export function healthEntriesOf(config: Config): HealthEntry[] {
       }
     }
   }
+  out.push(...recordHealthEntries(config.privateHostedZones ?? []));
   return out;
 }
 
 /** Whether any interface of the config has a health check. */
 export function hasHealthChecks(config: Config): boolean {
-  return config.vpcs.some((v) => v.endpoints.some((e) => e.interfaces.some((i) => i.healthCheck)));
+  return (
+    config.vpcs.some((v) => v.endpoints.some((e) => e.interfaces.some((i) => i.healthCheck))) ||
+    (config.privateHostedZones ?? []).some((z) => z.records.some((r) => r.healthCheck))
+  );
+}
+
+/** The private DNS names an endpoint is configured with (explicit, else the service defaults). */
+function defaultOrExplicit(ep: EndpointConfig, svc: ServiceInfo): string[] {
+  return (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(normaliseName);
 }
 
 /**
@@ -428,7 +475,17 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
   const endpoints: EndpointInfo[] = [];
   const healthKeys = new Set<string>();
   const healthEntries: HealthEntry[] = [];
+  const withheld = new Map<string, WithheldName>();
   const vpceZones = new Map<string, Zone>();
+  const resourceZones = new Map<string, Zone>();
+  const resourceZone = (region: string): Zone => {
+    let z = resourceZones.get(region);
+    if (!z) {
+      z = makeZone(resourceZoneApex(region), 'vpce');
+      resourceZones.set(region, z);
+    }
+    return z;
+  };
   const vpceZone = (region: string): Zone => {
     let z = vpceZones.get(region);
     if (!z) {
@@ -439,18 +496,37 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
   };
 
   for (const vpc of config.vpcs) {
-    const view: View = { vpc, names: new Map(), wildcards: new Map(), apexes: new Map() };
+    const view: View = { vpc, names: new Map(), wildcards: new Map(), apexes: new Map(), zones: new Map() };
     views.push(view);
     for (const c of vpc.cidrs) {
       const cidr = parseCidr(c);
       if (cidr) viewTable.add(cidr, view);
     }
+    // Clients that reach the VPC through a Resolver inbound endpoint: the VPC's private names,
+    // and also those of endpoints whose private DNS is only for the inbound endpoint.
+    let inboundView: View | null = null;
+    if (vpc.inboundResolverCidrs?.length) {
+      inboundView = {
+        vpc,
+        names: new Map(),
+        wildcards: new Map(),
+        apexes: new Map(),
+        zones: new Map(),
+        inbound: true,
+      };
+      views.push(inboundView);
+      for (const c of vpc.inboundResolverCidrs) {
+        const cidr = parseCidr(c);
+        if (cidr) viewTable.add(cidr, inboundView);
+      }
+    }
     const subnets = new Map(vpc.subnets.map((s) => [s.id, s]));
     for (const ep of vpc.endpoints) {
-      const svc = parseService(ep.service);
+      const svc = targetOf(ep, vpc);
       if (!svc) continue; // rejected by validation; skip defensively
+      const kind = ep.type ?? 'interface';
       const id = endpointIdOf(vpc.id, ep);
-      const suffix = ep.dnsSuffix ?? deriveDnsSuffix(id, vpc.id, ep.service);
+      const suffix = ep.dnsSuffix ?? deriveDnsSuffix(id, vpc.id, svc.name);
       const interfaces: InterfaceInfo[] = ep.interfaces.map((itf) => {
         const az = subnets.get(itf.subnet)?.az ?? 'unknown';
         const key = healthKey(id, az);
@@ -459,7 +535,14 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
         return new CatalogInterface(id, itf.subnet, az, itf.ipv4, itf.ipv6, key, itf.healthCheck, itf.id);
       });
       const dnsRecordIpType = ep.dnsRecordIpType ?? ep.ipAddressType;
-      const privateDnsActive = ep.privateDnsEnabled && vpc.enableDnsSupport && vpc.enableDnsHostnames;
+      const verified = !svc.endpointService || (ep.privateDnsNameVerification ?? 'verified') === 'verified';
+      const privateDnsActive =
+        kind !== 'gateway' &&
+        ep.privateDnsEnabled &&
+        vpc.enableDnsSupport &&
+        vpc.enableDnsHostnames &&
+        verified;
+      const lattice = kind === 'resource' || kind === 'service-network';
       const info: EndpointInfo = {
         id,
         suffix,
@@ -470,7 +553,9 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
         dnsRecordIpType,
         privateDnsEnabled: ep.privateDnsEnabled,
         privateDnsActive,
-        privateDnsNames: (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(normaliseName),
+        privateDnsNames: lattice
+          ? []
+          : (ep.privateDnsNames ?? defaultPrivateDnsNames(svc)).map(normaliseName),
         privateHostedZoneId: ep.privateHostedZoneId ?? derivePrivateHostedZoneId(id, vpc.id),
         vpceHostedZoneId: vpceHostedZoneId(svc.region, config.hostedZoneIds),
         regionalName: regionalName(id, suffix, svc),
@@ -479,8 +564,84 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
         whenAllUnhealthy: ep.whenAllUnhealthy ?? config.whenAllUnhealthy,
         ttl: config.ttl,
         pool: new AnswerPool(interfaces, config.ttl, health),
+        kind,
+        serviceRegion: ep.serviceRegion,
+        inboundOnly: ep.privateDnsOnlyForInboundResolverEndpoint === true,
+        privateDnsNameVerification: svc.endpointService
+          ? (ep.privateDnsNameVerification ?? 'verified')
+          : undefined,
+        unconfirmed: unconfirmedFor(ep, svc, vpc.region),
       };
       endpoints.push(info);
+      if (kind === 'gateway') {
+        // Gateway endpoints have no names: S3 and DynamoDB keep their public names (routed by the route table).
+        info.regionalName = '';
+        info.zonalNames = new Map();
+        continue;
+      }
+      if (!verified && ep.privateDnsEnabled) {
+        for (const n of defaultOrExplicit(ep, svc))
+          withheld.set(n.replace(/^\*\./, ''), {
+            endpoint: info,
+            vpcId: vpc.id,
+            reason: `the private DNS name of ${svc.name} is ${ep.privateDnsNameVerification}, not verified: it does not resolve privately, so it is forwarded`,
+          });
+      }
+      const privTypes = recordTypes(dnsRecordIpType, 'private');
+      const addPrivate = (target: View, name: string) => {
+        const wildcard = name.startsWith('*.');
+        const apex = wildcard ? name.slice(2) : name;
+        let zone = target.apexes.get(apex);
+        if (!zone) {
+          zone = makeZone(apex, 'private');
+          target.apexes.set(apex, zone);
+        }
+        const owned: OwnedName = {
+          name,
+          form: 'private',
+          wildcard,
+          endpoint: info,
+          zone,
+          a: privTypes.a,
+          aaaa: privTypes.aaaa,
+        };
+        const map = wildcard ? target.wildcards : target.names;
+        if (!map.has(apex)) map.set(apex, owned);
+      };
+
+      if (lattice) {
+        // Resource names: public, one per resource configuration, every interface (no zonal names).
+        info.regionalName = '';
+        info.zonalNames = new Map();
+        info.resourceHostedZoneId = resourceHostedZoneId(vpc.region, ep.resourceHostedZoneId);
+        info.resourceNames = resourceNames(ep, id, vpc.region, privateDnsActive);
+        const rz = resourceZone(vpc.region);
+        const types = recordTypes(dnsRecordIpType, 'regional');
+        for (const r of info.resourceNames) {
+          if (!publicNames.has(r.name))
+            publicNames.set(r.name, {
+              name: r.name,
+              form: 'resource',
+              wildcard: false,
+              endpoint: info,
+              zone: rz,
+              a: types.a,
+              aaaa: types.aaaa,
+            });
+          if (r.customDomainName && r.customDomainActive) {
+            info.privateDnsNames.push(r.customDomainName);
+            addPrivate(view, r.customDomainName);
+            if (inboundView) addPrivate(inboundView, r.customDomainName);
+          } else if (r.customDomainName && privateDnsActive) {
+            withheld.set(r.customDomainName.replace(/^\*\./, ''), {
+              endpoint: info,
+              vpcId: vpc.id,
+              reason: `custom domain ${r.customDomainName} of ${r.resourceConfigurationId} is ${r.customDomainVerified ? 'verified' : 'not verified'} and privateDnsPreference is ${ep.privateDnsPreference ?? 'VERIFIED_DOMAINS_ONLY (the default)'}${ep.privateDnsSpecifiedDomains?.length ? ` with privateDnsSpecifiedDomains ${ep.privateDnsSpecifiedDomains.join(', ')}` : ''}: no private hosted zone, so it is forwarded`,
+            });
+          }
+        }
+        continue;
+      }
 
       // Public vpce names: regional and zonal (and S3's wildcard forms of both).
       const vz = vpceZone(svc.region);
@@ -504,31 +665,63 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
       addPublic(info.regionalName, 'regional');
       for (const [az, name] of info.zonalNames) addPublic(name, 'zonal', az);
 
-      // Private names live in the VPC's view only.
+      // Private names live in the VPC's view only (and in its inbound-resolver view).
       if (!privateDnsActive) continue;
-      const privTypes = recordTypes(dnsRecordIpType, 'private');
       for (const name of info.privateDnsNames) {
-        const wildcard = name.startsWith('*.');
-        const apex = wildcard ? name.slice(2) : name;
-        let zone = view.apexes.get(apex);
-        if (!zone) {
-          zone = makeZone(apex, 'private');
-          view.apexes.set(apex, zone);
-        }
-        const owned: OwnedName = {
-          name,
-          form: 'private',
-          wildcard,
-          endpoint: info,
-          zone,
-          a: privTypes.a,
-          aaaa: privTypes.aaaa,
-        };
-        const map = wildcard ? view.wildcards : view.names;
-        if (!map.has(apex)) map.set(apex, owned);
+        if (inboundView) addPrivate(inboundView, name);
+        if (info.inboundOnly) {
+          withheld.set(name.replace(/^\*\./, ''), {
+            endpoint: info,
+            vpcId: vpc.id,
+            reason: `${info.id} has privateDnsOnlyForInboundResolverEndpoint: its private names answer only clients in inboundResolverCidrs of ${vpc.id}; other clients get the public answer (forwarded)`,
+          });
+        } else addPrivate(view, name);
       }
     }
   }
+
+  // Private hosted zones: built once the endpoint names are known (aliases point at them), then
+  // associated with the views of their VPCs.
+  const publicLookup = (name: string): OwnedName | null => {
+    if (name.startsWith('*.')) return publicWildcards.get(name.slice(2)) ?? null;
+    const exact = publicNames.get(name);
+    if (exact) return exact;
+    let dot = name.indexOf('.');
+    while (dot >= 0) {
+      const w = publicWildcards.get(name.slice(dot + 1));
+      if (w) return w;
+      dot = name.indexOf('.', dot + 1);
+    }
+    return null;
+  };
+  const hostedZones = buildHostedZones(config.privateHostedZones ?? [], publicLookup);
+  const recordChecks: Catalog['recordChecks'] = [];
+  if (hostedZones.length > 0) {
+    // A VPC may have two views (its own clients, and those of its Resolver inbound endpoint):
+    // its zones answer in both.
+    const viewsById = new Map<string, View[]>();
+    for (const v of views) {
+      const list = viewsById.get(v.vpc.id);
+      if (list) list.push(v);
+      else viewsById.set(v.vpc.id, [v]);
+    }
+    for (const z of hostedZones) {
+      for (const id of z.vpcs) {
+        for (const v of viewsById.get(id) ?? []) if (!v.zones.has(z.name)) v.zones.set(z.name, z);
+      }
+    }
+    for (const e of recordHealthEntries(config.privateHostedZones)) {
+      healthKeys.add(e.key);
+      healthEntries.push(e);
+    }
+    for (const z of hostedZones)
+      for (const node of z.nodes.values())
+        for (const set of [...node.sets, ...(node.cname ? [node.cname] : [])])
+          for (const r of set.records)
+            if (r.healthKey && r.healthCheck)
+              recordChecks.push({ healthKey: r.healthKey, healthCheck: r.healthCheck });
+  }
+  let phz: PhzBase;
 
   const lookup = (qname: string, view: View | null): LookupResult => {
     if (view) {
@@ -538,6 +731,12 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     const pub = publicNames.get(qname);
     if (pub) return { kind: 'name', owned: pub };
     if (view?.apexes.has(qname)) return { kind: 'apex', zone: view.apexes.get(qname)! };
+    // The most specific private hosted zone decides (no fall-back to a parent zone or upstream).
+    const zones = view?.zones;
+    if (zones?.size) {
+      const z = zones.get(qname);
+      if (z) return { kind: 'phz', zone: z, deps: phz };
+    }
     // Walk up the ancestors: the closest wildcard or private apex decides.
     let dot = qname.indexOf('.');
     while (dot >= 0) {
@@ -551,12 +750,17 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
       if (view) {
         const z = view.apexes.get(anc);
         if (z) return { kind: 'nxdomain', zone: z };
+        if (zones?.size) {
+          const hz = zones.get(anc);
+          if (hz) return { kind: 'phz', zone: hz, deps: phz };
+        }
       }
       dot = qname.indexOf('.', dot + 1);
     }
     return null;
   };
 
+  phz = { health, lookup, random: Math.random };
   return {
     ttl: config.ttl,
     endpoints,
@@ -566,7 +770,10 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     viewTable,
     healthKeys,
     healthEntries,
+    withheld,
     lookup,
     viewFor: (address) => (viewTable.size ? viewTable.lookup(address) : null),
+    hostedZones,
+    recordChecks,
   };
 }

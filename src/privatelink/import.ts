@@ -15,6 +15,7 @@ import { normaliseName } from '../dns/names.js';
 import { parseCidr } from '../net/cidr.js';
 import { VPCE_HOSTED_ZONE_IDS } from './hosted-zones.js';
 import { defaultPrivateDnsNames, parseService } from './names.js';
+import { DEFAULT_RESOURCE_DNS_LABEL, parseResourceName, RESOURCE_HOSTED_ZONE_IDS } from './service-kinds.js';
 
 /** The parsed JSON documents (as printed by the AWS CLI, or their bare arrays). */
 export interface ImportInput {
@@ -31,10 +32,21 @@ export interface ImportInput {
    */
   vpcs?: unknown;
   /**
+   * `aws ec2 describe-vpc-endpoint-associations` output: `{ "VpcEndpointAssociations": [...] }`.
+   * The names of resource and service-network endpoints (and their custom domain names) come
+   * from it; without it a resource endpoint gets the default label and a service-network
+   * endpoint no resources.
+   */
+  associations?: unknown;
+  /**
    * Ranges added to every VPC's `cidrs`, so that the private names answer for these clients.
    * @default ['127.0.0.0/8', '::1/128']
    */
   clientCidrs?: readonly string[];
+  /** Where the JSON came from, for the header comment. @default '"privatelink-dns import" from AWS CLI JSON' */
+  source?: string;
+  /** More comment lines for the header (without the leading "# "). */
+  comments?: readonly string[];
 }
 
 /** The imported config: a plain object, its YAML text, and notes on what was left out. */
@@ -86,7 +98,7 @@ function associated(set: unknown, key: string): string[] {
 }
 
 /** A vpce DNS name split into its parts, or null for other names (private DNS names). */
-const VPCE_NAME =
+export const VPCE_NAME =
   /^(vpce-[0-9a-f]{8,17})-([a-z0-9]{8})(?:-([a-z0-9-]+))?\.([a-z0-9.-]+)\.vpce\.amazonaws\.com$/;
 
 interface ParsedEntries {
@@ -155,19 +167,56 @@ export function importFromAws(input: ImportInput): ImportResult {
   const problems: string[] = [];
   const vpcs = new Map<string, VpcOut>();
   const hostedZoneIds: Record<string, string> = {};
+  const assocs = new Map<string, Json[]>();
+  if (input.associations !== undefined)
+    for (const a of list(input.associations, 'VpcEndpointAssociations', '--associations')) {
+      const epId = str(a.VpcEndpointId);
+      if (epId) assocs.set(epId, [...(assocs.get(epId) ?? []), a]);
+    }
+  const vpcOf = (vpcId: string): VpcOut => {
+    let vpc = vpcs.get(vpcId);
+    if (!vpc) {
+      vpc = { id: vpcId, endpoints: [], region: regionOfSubnets(vpcId, subnetList) };
+      vpcs.set(vpcId, vpc);
+    }
+    return vpc;
+  };
 
   for (const ep of endpoints) {
     const id = str(ep.VpcEndpointId) ?? '(no VpcEndpointId)';
     const type = str(ep.VpcEndpointType) ?? 'Interface';
-    if (type !== 'Interface') {
-      notes.push(
-        `skipped ${id}: a ${type} endpoint has no DNS names of its own${type === 'Gateway' ? ' (S3 and DynamoDB keep their public names, routed by the route table)' : ''}`,
-      );
+    if (type !== 'Interface' && type !== 'Gateway' && type !== 'Resource' && type !== 'ServiceNetwork') {
+      notes.push(`skipped ${id}: a ${type} endpoint has no DNS names of its own`);
       continue;
     }
     const state = str(ep.State) ?? 'available';
     if (state.toLowerCase() !== 'available') {
       notes.push(`skipped ${id}: its state is ${state}, so its names do not resolve`);
+      continue;
+    }
+    if (type === 'Gateway') {
+      const gwService = str(ep.ServiceName);
+      const gwVpc = str(ep.VpcId);
+      const gsvc = gwService ? parseService(gwService) : null;
+      if (!gwService || !gwVpc || !gsvc) {
+        problems.push(
+          `${id}: a Gateway endpoint needs VpcId and a ServiceName such as com.amazonaws.<region>.s3`,
+        );
+        continue;
+      }
+      const vpc = vpcOf(gwVpc);
+      vpc.region ??= gsvc.region;
+      vpc.endpoints.push({ id, type: 'gateway', service: gwService });
+      continue;
+    }
+    if (type === 'Resource' || type === 'ServiceNetwork') {
+      const out = importLattice(ep, id, type, assocs.get(id) ?? [], enis, subnets, problems, notes);
+      const lvpc = str(ep.VpcId);
+      if (!out || !lvpc) {
+        if (!lvpc) problems.push(`${id}: no VpcId`);
+        continue;
+      }
+      vpcOf(lvpc).endpoints.push(out);
       continue;
     }
     const service = str(ep.ServiceName) ?? '';
@@ -192,56 +241,36 @@ export function importFromAws(input: ImportInput): ImportResult {
     if (parsed.vpceZoneId && VPCE_HOSTED_ZONE_IDS[svc.region] !== parsed.vpceZoneId)
       hostedZoneIds[svc.region] = parsed.vpceZoneId;
 
-    const ipAddressType = str(ep.IpAddressType) ?? 'ipv4';
-    const interfaces: { az: string; order: number; itf: Json }[] = [];
-    const eniIds = Array.isArray(ep.NetworkInterfaceIds) ? (ep.NetworkInterfaceIds as unknown[]) : [];
-    eniIds.forEach((raw, k) => {
-      const eniId = str(raw);
-      const eni = eniId ? enis.get(eniId) : undefined;
-      if (!eni) {
-        problems.push(`${id}: network interface ${String(raw)} is not in --network-interfaces`);
-        return;
-      }
-      const subnetId = str(eni.SubnetId);
-      const subnet = subnetId ? subnets.get(subnetId) : undefined;
-      if (!subnet) {
-        problems.push(`${id}: subnet ${subnetId ?? '(none)'} of ${eniId} is not in --subnets`);
-        return;
-      }
-      const az = str(eni.AvailabilityZone) ?? str(subnet.AvailabilityZone) ?? '';
-      const v6 =
-        str(eni.Ipv6Address) ??
-        (Array.isArray(eni.Ipv6Addresses)
-          ? str((eni.Ipv6Addresses[0] as Json | undefined)?.Ipv6Address)
-          : undefined);
-      const itf: Json = { subnet: subnetId, id: eniId };
-      if (ipAddressType !== 'ipv6' && str(eni.PrivateIpAddress)) itf.ipv4 = eni.PrivateIpAddress;
-      if (ipAddressType !== 'ipv4' && v6) itf.ipv6 = v6;
-      const pos = parsed.azOrder.indexOf(az);
-      interfaces.push({ az, order: pos >= 0 ? pos : parsed.azOrder.length + k, itf });
-    });
+    const ipAddressType = str(ep.IpAddressType)?.toLowerCase() ?? 'ipv4';
     // Zonal DnsEntries come in interface order: keep AWS's order.
-    interfaces.sort((a, b) => a.order - b.order);
+    const interfaces = interfacesOf(ep, id, ipAddressType, parsed.azOrder, enis, subnets, problems);
 
     const out: Json = { id, dnsSuffix: parsed.suffix, service };
+    const serviceRegion = str(ep.ServiceRegion);
+    const vpcRegion = regionOfSubnets(vpcId, subnetList);
+    if (serviceRegion && (vpcRegion ? serviceRegion !== vpcRegion : serviceRegion !== svc.region))
+      out.serviceRegion = serviceRegion;
+    else if (svc.regionless && vpcRegion && vpcRegion !== svc.region) out.serviceRegion = svc.region;
     const privateDnsEnabled = ep.PrivateDnsEnabled === true;
     out.privateDnsEnabled = privateDnsEnabled;
     out.ipAddressType = ipAddressType;
     const recType = str((ep.DnsOptions as Json | undefined)?.DnsRecordIpType);
     if (recType && recType !== 'not-specified' && recType !== ipAddressType) out.dnsRecordIpType = recType;
+    if ((ep.DnsOptions as Json | undefined)?.PrivateDnsOnlyForInboundResolverEndpoint === true) {
+      out.privateDnsOnlyForInboundResolverEndpoint = true;
+      notes.push(
+        `${id} answers its private names only through a Resolver inbound endpoint: add the on-premises ranges that use it as inboundResolverCidrs of ${vpcId}`,
+      );
+    }
     if (privateDnsEnabled) {
       const defaults = defaultPrivateDnsNames(svc);
       if (parsed.privateNames.join(' ') !== defaults.join(' ')) out.privateDnsNames = parsed.privateNames;
       if (parsed.privateZoneId) out.privateHostedZoneId = parsed.privateZoneId;
     }
-    out.interfaces = interfaces.map((i) => i.itf);
+    out.interfaces = interfaces;
 
-    let vpc = vpcs.get(vpcId);
-    if (!vpc) {
-      vpc = { id: vpcId, endpoints: [] };
-      vpcs.set(vpcId, vpc);
-    }
-    if (!svc.endpointService || !vpc.region) vpc.region ??= svc.region;
+    const vpc = vpcOf(vpcId);
+    if (!out.serviceRegion && !svc.endpointService) vpc.region ??= svc.region;
     vpc.endpoints.push(out);
   }
   if (problems.length) throw new ImportError(problems);
@@ -251,7 +280,8 @@ export function importFromAws(input: ImportInput): ImportResult {
   config.vpcs = [...vpcs.values()].map((v) => buildVpc(v, subnetList, vpcDocs, clientCidrs, notes));
 
   const n = config.vpcs.reduce((k, v) => k + (v.endpoints?.length ?? 0), 0);
-  const header = `# Imported by "privatelink-dns import" from AWS CLI JSON: ${n} interface endpoint${n === 1 ? '' : 's'} in ${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}.\n`;
+  const source = input.source ?? '"privatelink-dns import" from AWS CLI JSON';
+  const header = `# Imported by ${source}: ${n} endpoint${n === 1 ? '' : 's'} in ${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}.\n${(input.comments ?? []).map((c) => `# ${c}\n`).join('')}`;
   const yaml = header + stringify(config, { lineWidth: 0 });
   try {
     parseConfigText(yaml, '<import>');
@@ -261,6 +291,135 @@ export function importFromAws(input: ImportInput): ImportResult {
     throw e;
   }
   return { config, yaml, notes };
+}
+
+/** The Region of a VPC, from the AZ of one of its subnets (a cross-Region endpoint names another). */
+function regionOfSubnets(vpcId: string, subnetList: Json[]): string | undefined {
+  for (const s of subnetList) {
+    if (str(s.VpcId) !== vpcId) continue;
+    const m = /^([a-z]{2}(?:-gov)?-[a-z]+-\d+)/.exec(str(s.AvailabilityZone) ?? '');
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** The interfaces of an endpoint from its NetworkInterfaceIds, in the given AZ order. */
+function interfacesOf(
+  ep: Json,
+  id: string,
+  ipAddressType: string,
+  azOrder: readonly string[],
+  enis: Map<string | undefined, Json>,
+  subnets: Map<string | undefined, Json>,
+  problems: string[],
+): Json[] {
+  const interfaces: { az: string; order: number; itf: Json }[] = [];
+  const eniIds = Array.isArray(ep.NetworkInterfaceIds) ? (ep.NetworkInterfaceIds as unknown[]) : [];
+  eniIds.forEach((raw, k) => {
+    const eniId = str(raw);
+    const eni = eniId ? enis.get(eniId) : undefined;
+    if (!eni) {
+      problems.push(`${id}: network interface ${String(raw)} is not in --network-interfaces`);
+      return;
+    }
+    const subnetId = str(eni.SubnetId);
+    const subnet = subnetId ? subnets.get(subnetId) : undefined;
+    if (!subnet) {
+      problems.push(`${id}: subnet ${subnetId ?? '(none)'} of ${eniId} is not in --subnets`);
+      return;
+    }
+    const az = str(eni.AvailabilityZone) ?? str(subnet.AvailabilityZone) ?? '';
+    const v6 =
+      str(eni.Ipv6Address) ??
+      (Array.isArray(eni.Ipv6Addresses)
+        ? str((eni.Ipv6Addresses[0] as Json | undefined)?.Ipv6Address)
+        : undefined);
+    const itf: Json = { subnet: subnetId, id: eniId };
+    if (ipAddressType !== 'ipv6' && str(eni.PrivateIpAddress)) itf.ipv4 = eni.PrivateIpAddress;
+    if (ipAddressType !== 'ipv4' && v6) itf.ipv6 = v6;
+    const pos = azOrder.indexOf(az);
+    interfaces.push({ az, order: pos >= 0 ? pos : azOrder.length + k, itf });
+  });
+  interfaces.sort((a, b) => a.order - b.order);
+  return interfaces.map((i) => i.itf);
+}
+
+/** The id at the end of a VPC Lattice ARN (…/rcfg-…, …/sn-…), or the value itself when it is an id. */
+function arnId(v: unknown): string | undefined {
+  const s = str(v);
+  return s?.slice(s.lastIndexOf('/') + 1);
+}
+
+/** A resource or service-network endpoint, with its names from the associations. */
+function importLattice(
+  ep: Json,
+  id: string,
+  type: 'Resource' | 'ServiceNetwork',
+  associations: Json[],
+  enis: Map<string | undefined, Json>,
+  subnets: Map<string | undefined, Json>,
+  problems: string[],
+  notes: string[],
+): Json | null {
+  const ipAddressType = str(ep.IpAddressType)?.toLowerCase() ?? 'ipv4';
+  const out: Json = { id, type: type === 'Resource' ? 'resource' : 'service-network' };
+  const target = arnId(type === 'Resource' ? ep.ResourceConfigurationArn : ep.ServiceNetworkArn);
+  if (!target) {
+    problems.push(
+      `${id}: a ${type} endpoint without ${type === 'Resource' ? 'ResourceConfigurationArn' : 'ServiceNetworkArn'}`,
+    );
+    return null;
+  }
+  if (type === 'Resource') out.resourceConfigurationId = target;
+  else out.serviceNetworkId = target;
+  out.privateDnsEnabled = ep.PrivateDnsEnabled === true;
+  out.ipAddressType = ipAddressType;
+  const dns = ep.DnsOptions as Json | undefined;
+  const recType = str(dns?.DnsRecordIpType);
+  if (recType && recType !== 'not-specified' && recType !== ipAddressType) out.dnsRecordIpType = recType;
+  if (str(dns?.PrivateDnsPreference)) out.privateDnsPreference = dns!.PrivateDnsPreference;
+  if (Array.isArray(dns?.PrivateDnsSpecifiedDomains))
+    out.privateDnsSpecifiedDomains = dns!.PrivateDnsSpecifiedDomains;
+
+  const resources: Json[] = [];
+  let label: string | undefined;
+  let zone: string | undefined;
+  let privateZone: string | undefined;
+  for (const a of associations) {
+    const entry = a.DnsEntry as Json | undefined;
+    const parsed = parseResourceName(str(entry?.DnsName) ?? '');
+    if (!parsed) {
+      problems.push(`${id}: association ${str(a.Id) ?? '?'} has no vpc-lattice-rsc DnsEntry`);
+      continue;
+    }
+    label ??= parsed.label;
+    zone ??= str(entry?.HostedZoneId);
+    const priv = a.PrivateDnsEntry as Json | undefined;
+    const custom = str(priv?.DnsName);
+    privateZone ??= str(priv?.HostedZoneId);
+    if (type === 'Resource') {
+      if (custom) out.customDomainName = normaliseName(custom);
+    } else {
+      const r: Json = { associationId: parsed.snra, resourceConfigurationId: parsed.rcfg };
+      if (custom) r.customDomainName = normaliseName(custom);
+      resources.push(r);
+    }
+  }
+  if (type === 'ServiceNetwork') out.resources = resources;
+  if (!associations.length)
+    notes.push(
+      type === 'Resource'
+        ? `${id}: no --associations given; its name uses the label ${DEFAULT_RESOURCE_DNS_LABEL}`
+        : `${id}: no --associations given; its service network has no resources here`,
+    );
+  if (label && label !== DEFAULT_RESOURCE_DNS_LABEL) out.resourceDnsLabel = label;
+  const region = /vpc-lattice-rsc\.([a-z0-9-]+)\.on\.aws$/.exec(
+    str((associations[0]?.DnsEntry as Json | undefined)?.DnsName) ?? '',
+  )?.[1];
+  if (zone && (!region || RESOURCE_HOSTED_ZONE_IDS[region] !== zone)) out.resourceHostedZoneId = zone;
+  if (privateZone) out.privateHostedZoneId = privateZone;
+  out.interfaces = interfacesOf(ep, id, ipAddressType, [], enis, subnets, problems);
+  return out;
 }
 
 function buildVpc(

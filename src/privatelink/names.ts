@@ -3,6 +3,7 @@
  * derived for endpoints that omit them (stable: they depend only on the endpoint's content).
  */
 import * as crypto from 'node:crypto';
+import { REGIONLESS_SERVICES } from './service-kinds.js';
 
 export interface ServiceInfo {
   /** The service name as configured. */
@@ -14,6 +15,8 @@ export interface ServiceInfo {
   serviceId: string;
   /** True for endpoint services of other accounts (com.amazonaws.vpce.<region>.vpce-svc-…). */
   endpointService: boolean;
+  /** True for services whose name has no Region (com.amazonaws.iam); `region` is then its home Region. */
+  regionless?: boolean;
 }
 
 const AWS_SERVICE = /^com\.amazonaws\.([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.([a-z0-9][a-z0-9.-]*[a-z0-9])$/;
@@ -21,6 +24,16 @@ const VPCE_SERVICE = /^com\.amazonaws\.vpce\.([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.(vp
 
 /** Parses a service name; null when it is neither an AWS service nor an endpoint service. */
 export function parseService(name: string): ServiceInfo | null {
+  const rl = REGIONLESS_SERVICES.get(name);
+  if (rl)
+    return {
+      name,
+      region: rl.homeRegion,
+      short: rl.serviceId,
+      serviceId: rl.serviceId,
+      endpointService: false,
+      regionless: true,
+    };
   const v = VPCE_SERVICE.exec(name);
   if (v) return { name, region: v[1], short: v[2], serviceId: v[2], endpointService: true };
   const m = AWS_SERVICE.exec(name);
@@ -38,6 +51,7 @@ export function parseService(name: string): ServiceInfo | null {
 /** The private DNS names AWS gives a service by default (wildcards included). */
 export function defaultPrivateDnsNames(svc: ServiceInfo): string[] {
   if (svc.endpointService) return [];
+  if (svc.regionless) return [...(REGIONLESS_SERVICES.get(svc.name)?.privateDnsNames ?? [])];
   const r = svc.region;
   switch (svc.short) {
     case 's3':
@@ -102,20 +116,36 @@ export function deriveEndpointId(vpcId: string, service: string, subnets: readon
   return ['vpce-', hex17(digest(['endpoint', vpcId, service, ...[...subnets].sort()]))].join('');
 }
 
+/** The fields that name what an endpoint connects to. */
+export interface EndpointTargetFields {
+  id?: string;
+  service?: string;
+  resourceConfigurationId?: string;
+  serviceNetworkId?: string;
+}
+
+/**
+ * What an endpoint connects to, as one string: its service name, else its resource configuration
+ * or service network id (resource and service-network endpoints have no service name).
+ */
+export function endpointTarget(ep: EndpointTargetFields): string {
+  return ep.service ?? ep.resourceConfigurationId ?? ep.serviceNetworkId ?? '';
+}
+
 /** Derived ids by endpoint config object: the rules and the catalog both need them. */
 const derivedIds = new WeakMap<object, string>();
 
 /** The id of an endpoint: its own, else derived (once per config object; configs are not mutated). */
 export function endpointIdOf(
   vpcId: string,
-  ep: { id?: string; service: string; interfaces: { subnet: string }[] },
+  ep: EndpointTargetFields & { interfaces: { subnet: string }[] },
 ): string {
   if (ep.id) return ep.id;
   let id = derivedIds.get(ep);
   if (id === undefined) {
     id = deriveEndpointId(
       vpcId,
-      ep.service,
+      endpointTarget(ep),
       ep.interfaces.map((i) => i.subnet),
     );
     derivedIds.set(ep, id);

@@ -6,7 +6,8 @@
 import type { DnsRecordIpTypeT, IpAddressTypeT } from '../config/schema.js';
 
 /** The forms of an endpoint's names. */
-export type NameForm = 'regional' | 'zonal' | 'private';
+/** `resource`: the names of resource and service-network endpoints (answered like regional names). */
+export type NameForm = 'regional' | 'zonal' | 'private' | 'resource';
 
 /**
  * Which DnsRecordIpType each IpAddressType allows (privatelink-dns.md §2: ipv4 with ipv4 and

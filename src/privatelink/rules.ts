@@ -10,9 +10,11 @@ import type { Config, EndpointConfig, VpcConfig } from '../config/schema.js';
 import { normaliseName } from '../dns/names.js';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { type Cidr, cidrContains, cidrWithin, formatAddress, parseAddress, parseCidr } from '../net/cidr.js';
-import { defaultPrivateDnsNames, endpointIdOf, parseService } from './names.js';
+import { checkHostedZones } from '../route53/rules.js';
+import { checkEndpointKind } from './kind-rules.js';
+import { defaultPrivateDnsNames, endpointIdOf } from './names.js';
 import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
-import { azIdMessage, azIdNote, regionNote } from './service-list.js';
+import { azIdMessage, azIdNote } from './service-list.js';
 
 /** A step of a path into the config (a key or an index), as config/load.ts locates it. */
 type PathSeg = string | number;
@@ -43,7 +45,7 @@ function azBelongsTo(az: string, region: string): boolean {
  * closest field written in the file).
  */
 export function checkRules(config: Config): RuleProblem[] {
-  return checkRulesPartial(config, config.vpcs);
+  return [...checkRulesPartial(config, config.vpcs), ...checkHostedZones(config)];
 }
 
 /**
@@ -269,20 +271,9 @@ function checkEndpoint(
   eniIds: Map<string, PathSeg[]>,
   add: Add,
 ): void {
-  const svc = parseService(ep.service);
-  if (!svc) {
-    add(
-      'config.service-name',
-      [...path, 'service'],
-      `"${ep.service}" is not a service name; use com.amazonaws.<region>.<service> (e.g. com.amazonaws.${vpc.region}.monitoring) or com.amazonaws.vpce.<region>.vpce-svc-<id>`,
-    );
-  } else if (svc.region !== vpc.region && !svc.endpointService) {
-    add(
-      'config.service-name',
-      [...path, 'service'],
-      `${regionNote(svc.region)}service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})`,
-    );
-  }
+  // What it connects to, and the fields of its kind (cross-Region, region-less, gateway, Lattice).
+  const svc = checkEndpointKind(vpc, ep, path, add);
+  const kind = ep.type ?? 'interface';
 
   const label = ep.id ?? `endpoints[${index}]`;
   const id = ep.id ?? (svc ? endpointIdOf(vpc.id, ep) : undefined);
@@ -446,7 +437,7 @@ function checkEndpoint(
         `an endpoint service has at most one private DNS name (the provider's); keep one`,
       );
   }
-  if (!ep.privateDnsEnabled) return;
+  if (!ep.privateDnsEnabled || kind === 'gateway') return;
   if (!vpc.enableDnsSupport || !vpc.enableDnsHostnames) {
     const off = [!vpc.enableDnsSupport && 'enableDnsSupport', !vpc.enableDnsHostnames && 'enableDnsHostnames']
       .filter(Boolean)
@@ -458,7 +449,12 @@ function checkEndpoint(
     );
   }
   if (!svc) return;
-  const names = ep.privateDnsNames ?? defaultPrivateDnsNames(svc);
+  const lattice = kind === 'resource' || kind === 'service-network';
+  const names = lattice
+    ? [ep.customDomainName, ...(ep.resources ?? []).map((r) => r.customDomainName)].filter(
+        (n): n is string => n !== undefined,
+      )
+    : (ep.privateDnsNames ?? defaultPrivateDnsNames(svc));
   names.forEach((raw, k) => {
     const n = normaliseName(raw);
     const prev = privateNames.get(n);

@@ -11,6 +11,7 @@
  * pages, add what is new, and move the date (test/privatelink/service-list.test.ts checks that
  * every service named in the README, docs, examples and bundled configs is listed).
  */
+import { REGIONLESS_SERVICES as KIND_REGIONLESS } from './service-kinds.js';
 
 /** Where the service list comes from. */
 export const SERVICE_LIST_SOURCE =
@@ -296,7 +297,7 @@ export const REGIONAL_SERVICES: readonly string[] = [
  * Services whose endpoint service has no Region in its name (`com.amazonaws.iam`,
  * `com.amazonaws.route53`): created in one Region (us-east-1), used from any.
  */
-export const REGIONLESS_SERVICES: readonly string[] = ['iam', 'route53'];
+export const REGIONLESS_SERVICES: readonly string[] = [...KIND_REGIONLESS.values()].map((s) => s.serviceId);
 
 /** The AWS Regions (commercial, GovCloud and China), sorted. */
 export const REGIONS: readonly string[] = [

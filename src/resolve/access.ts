@@ -49,6 +49,11 @@ export interface AccessOptions {
   rateLimiter?: RateLimiter;
   /** Counts `rate_limited{action}` and `refused_clients`. */
   metrics?: Metrics;
+  /**
+   * `resolverLimits.packetsPerSecondPerInterface`: queries (UDP and TCP) per client address over
+   * it are dropped unanswered, as the VPC resolver drops them per network interface.
+   */
+  packetLimiter?: RateLimiter;
 }
 
 /** The access handler: allowed clients, rate limit, then the client's VPC view. */
@@ -71,6 +76,12 @@ export class AccessHandler implements Handler {
         maxSize: ctx.maxSize,
         ede: { code: EdeCode.PROHIBITED, text: 'client not in allowedClients' },
       });
+    }
+    const pl = this.opts.packetLimiter;
+    if (pl?.enabled && !pl.allow(ctx.clientAddress)) {
+      this.opts.metrics?.inc('resolver_limit_dropped', { transport: ctx.transport });
+      ctx.source = 'access';
+      return null;
     }
     const rl = this.opts.rateLimiter;
     if (rl?.enabled && ctx.transport === 'udp' && !rl.allow(ctx.clientAddress)) {

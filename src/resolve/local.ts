@@ -5,20 +5,48 @@
  */
 import { Rcode, RRClass, RRType } from '../dns/constants.js';
 import { buildResponse, type RRset } from '../dns/response.js';
-import type { Catalog, LookupResult, OwnedName } from '../privatelink/catalog.js';
+import type { Catalog, LookupResult, OwnedName, PhzBase, View } from '../privatelink/catalog.js';
+import { answerZone, type PhzDeps, type Trace } from '../route53/answer.js';
 import type { Handler, QueryContext } from './types.js';
 
 export interface LocalAnswer {
   rcode: number;
   answer: RRset[];
   authority: RRset[];
+  /** A CNAME target outside our names (private hosted zones): resolved through the forwarder. */
+  chase?: string;
+}
+
+/**
+ * Completes a local answer whose CNAME chain leaves our names (`chase`): the forwarder's answer
+ * for the target is appended. Without one, the chain is answered as far as it is ours.
+ */
+export type ChaseFn = (ctx: QueryContext, a: LocalAnswer) => Promise<Buffer | null>;
+
+/** Private hosted zone answers read the catalog's health and lookup, and answer endpoint aliases here. */
+const phzDeps = new WeakMap<PhzBase, PhzDeps>();
+function depsOf(base: PhzBase): PhzDeps {
+  let d = phzDeps.get(base);
+  if (!d) {
+    d = { ...base, endpoint: answerName };
+    phzDeps.set(base, d);
+  }
+  return d;
 }
 
 /** Decides the answer for an owned name (shared by the handler and the admin API's resolve). */
-export function answerOwned(r: NonNullable<LookupResult>, qtype: number, qclass: number): LocalAnswer {
+export function answerOwned(
+  r: NonNullable<LookupResult>,
+  qtype: number,
+  qclass: number,
+  qname = '',
+  view: View | null = null,
+  trace?: Trace,
+): LocalAnswer {
   if (qclass !== RRClass.IN || qtype === RRType.AXFR || qtype === RRType.IXFR) {
     return { rcode: Rcode.REFUSED, answer: [], authority: [] };
   }
+  if (r.kind === 'phz') return answerZone(depsOf(r.deps), r.zone, qname, qtype, view, trace);
   if (r.kind === 'nxdomain') return { rcode: Rcode.NXDOMAIN, answer: [], authority: [r.zone.soa] };
   if (r.kind === 'apex') {
     if (qtype === RRType.SOA) return { rcode: Rcode.NOERROR, answer: [r.zone.soaAnswer], authority: [] };
@@ -69,9 +97,11 @@ function answerName(o: OwnedName, qtype: number): LocalAnswer {
 
 export class LocalHandler implements Handler {
   readonly name = 'local';
+  /** Set by the server once the forwarder exists: follows CNAME chains that leave our names. */
+  chase: ChaseFn | null = null;
   constructor(private readonly catalog: () => Catalog) {}
 
-  handle(ctx: QueryContext): Buffer | undefined {
+  handle(ctx: QueryContext): Buffer | undefined | Promise<Buffer | null> {
     const q = ctx.q;
     // Other classes (CHAOS version.bind, hostname.bind, id.server; Hesiod) and zone transfers
     // are answered here for every name, ours or not: REFUSED, never forwarded upstream.
@@ -81,8 +111,9 @@ export class LocalHandler implements Handler {
     }
     const r = this.catalog().lookup(q.qname, ctx.view);
     if (!r) return undefined;
-    const a = answerOwned(r, ctx.q.qtype, ctx.q.qclass);
+    const a = answerOwned(r, ctx.q.qtype, ctx.q.qclass, q.qname, ctx.view);
     ctx.source = 'local';
+    if (a.chase !== undefined && this.chase) return this.chase(ctx, a);
     return buildResponse(ctx.msg, ctx.q, {
       rcode: a.rcode,
       answer: a.answer,

@@ -63,6 +63,15 @@ export class RateLimiter {
     return this.buckets.size;
   }
 
+  /** True when the next query of `client` would be over the limit (takes no token). */
+  throttled(client: string): boolean {
+    const o = this.opts;
+    const b = o ? this.buckets.get(client) : undefined;
+    if (!o || b === undefined) return false;
+    const elapsed = this.now() - b.at;
+    return Math.min(o.burst, b.tokens + (Math.max(0, elapsed) * o.queriesPerSecond) / 1000) < 1;
+  }
+
   /** Takes one token for `client`. Returns true when the query may go ahead. */
   allow(client: string): boolean {
     const o = this.opts;

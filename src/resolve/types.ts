@@ -4,10 +4,11 @@
  */
 import type { Query } from '../dns/query.js';
 import type { View } from '../privatelink/catalog.js';
+import type { Verdict } from '../route53/firewall/model.js';
 import type { UpstreamGroup } from '../upstream/groups.js';
 
 export type Transport = 'udp' | 'tcp';
-export type AnswerSource = 'local' | 'cache' | 'forward' | 'access' | 'error';
+export type AnswerSource = 'local' | 'cache' | 'forward' | 'access' | 'error' | 'firewall';
 
 export interface QueryContext {
   /** The raw query message. */
@@ -26,6 +27,8 @@ export interface QueryContext {
   key: string;
   /** The forwarding rule group of this query, set with {@link key}. */
   group: UpstreamGroup | null;
+  /** The DNS Firewall verdict (set by the firewall handler when a rule matched), for the query log. */
+  firewall?: Verdict | null;
   /** Set when the caller has gone away (server shutting down, TCP closed). */
   signal?: AbortSignal;
 }

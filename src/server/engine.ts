@@ -9,6 +9,7 @@ import { buildErrorResponse, buildResponse } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Chain } from '../resolve/chain.js';
 import type { QueryContext, Transport } from '../resolve/types.js';
+import { COMPACT_OVER, compactQuery } from './compact.js';
 
 /** Largest DNS message over TCP (the 2-byte length prefix). */
 export const TCP_MAX_MESSAGE = 65535;
@@ -20,6 +21,8 @@ export interface EngineOptions {
   logger: Logger;
   /** Largest UDP response we send (limits.maxUdpSize). */
   maxUdpSize: () => number;
+  /** Called with every response sent (the query log); must not throw or block. */
+  onAnswer?: (ctx: QueryContext, response: Buffer) => void;
 }
 
 /** A response to send, or null to send nothing. */
@@ -75,9 +78,12 @@ export class QueryEngine {
         this.opts.metrics.query(0, transport, 'error', q.respond ?? 0, (performance.now() - start) / 1000);
       return res;
     }
+    // A long (padded) message is copied down to what answering needs: an answer may take a
+    // while upstream, and thousands of pipelined 64 KiB queries must not be held whole.
+    const small = msg.length > COMPACT_OVER ? compactQuery(msg, q) : null;
     const ctx: QueryContext = {
-      msg,
-      q,
+      msg: small ? small.msg : msg,
+      q: small ? small.q : q,
       clientAddress: address,
       clientPort: port,
       transport,
@@ -86,6 +92,7 @@ export class QueryEngine {
       source: 'error',
       key: '',
       group: null,
+      firewall: null,
       signal,
     };
     let r: ReturnType<Chain['run']>;
@@ -124,6 +131,7 @@ export class QueryEngine {
       );
       res = truncated(ctx, res);
     }
+    this.opts.onAnswer?.(ctx, res);
     const seconds = (performance.now() - start) / 1000;
     const rcode = res[3] & 0xf;
     this.opts.metrics.query(ctx.q.qtype, ctx.transport, ctx.source, rcode, seconds);

@@ -12,6 +12,11 @@
  *   connection, and so does a started message that is not complete `tcpIdleTimeoutMs` after its
  *   first byte, however slowly it trickles;
  * - after `tcpMaxQueriesPerConnection` queries the connection is closed once they are answered.
+ *
+ * Over all connections: the bytes of queries received and not yet answered (counted as received,
+ * framed or not) stay under `tcpMaxPendingBytes`; a connection whose data would go over it is
+ * closed (`tcp_connections_closed{reason="memory"}`). The engine keeps only the header,
+ * question and EDNS options of a query it is answering, not the whole (possibly padded) message.
  */
 import cluster from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -28,6 +33,8 @@ export interface TcpLimits {
   tcpIdleTimeoutMs: number;
   tcpMaxQueriesPerConnection: number;
   tcpMaxPendingPerConnection: number;
+  /** Bytes received and not answered, over all connections (unlimited when absent). */
+  tcpMaxPendingBytes?: number;
 }
 
 /** A listening TCP server. */
@@ -60,6 +67,8 @@ export function listenTcp(
   /** Per-connection hooks the listener calls when it starts draining. */
   const onDrain = new Set<() => void>();
   let pendingTotal = 0;
+  /** Bytes received and not yet answered, over all connections. */
+  let heldTotal = 0;
   let draining = false;
 
   // allowHalfOpen: a client may send its queries then shut down its side; we still answer.
@@ -85,6 +94,12 @@ export function listenTcp(
     const reader = new FrameReader();
     let queries = 0;
     let pending = 0;
+    /** This connection's share of heldTotal: its unread bytes plus the queries being answered. */
+    let held = 0;
+    const hold = (n: number) => {
+      held += n;
+      heldTotal += n;
+    };
     let ended = false;
     let done = false;
     /** Deadline timer of the message that has started arriving, if any. */
@@ -118,6 +133,7 @@ export function listenTcp(
       if (partial) clearTimeout(partial);
       partial = null;
       reader.clear();
+      hold(-held);
       ac.abort();
     });
     sock.on('end', () => {
@@ -143,9 +159,10 @@ export function listenTcp(
       sock.write(res);
       sock.uncork();
     };
-    const settled = () => {
+    const settled = (size: number) => {
       pending--;
       pendingTotal--;
+      if (!sock.destroyed) hold(-size);
       pump();
     };
 
@@ -162,7 +179,9 @@ export function listenTcp(
         !sock.writableNeedDrain
       ) {
         // A copy: the (possibly large) read buffer is not retained by a query.
+        const before = reader.buffered;
         const msg = reader.next() as Buffer;
+        const size = before - reader.buffered;
         queries++;
         // This message made it in time; the next one gets its own deadline.
         if (partial) {
@@ -176,14 +195,18 @@ export function listenTcp(
           r.then(
             (res) => {
               write(res);
-              settled();
+              settled(size);
             },
-            () => settled(),
+            () => settled(size),
           );
-        } else write(r);
+        } else {
+          hold(-size);
+          write(r);
+        }
       }
       if (!wantsMore()) {
         // Past the query limit or shutting down: whatever else arrives is not read.
+        hold(-reader.buffered);
         reader.clear();
       }
       // A started message must be complete within the idle timeout of its first byte.
@@ -205,6 +228,11 @@ export function listenTcp(
         maybeFinish();
         return;
       }
+      if (heldTotal + chunk.length > (limits().tcpMaxPendingBytes ?? Number.POSITIVE_INFINITY)) {
+        cut('memory');
+        return;
+      }
+      hold(chunk.length);
       reader.push(chunk);
       pump();
     });

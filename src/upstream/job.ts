@@ -10,12 +10,12 @@ import type { Query } from '../dns/query.js';
 import { type ScannedMessage, scanMessage } from '../dns/relay.js';
 import type { Ede } from '../dns/response.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Deadlines } from './deadlines.js';
+import type { Deadlines, Timed } from './deadlines.js';
 import { UpstreamTimeoutError } from './errors.js';
 import type { UpstreamGroup } from './groups.js';
 import { buildUpstreamQuery, withoutEdns } from './query.js';
 import type { TcpExchange } from './tcp.js';
-import type { UdpExchange, UdpWaiter } from './udp.js';
+import type { UdpExchange, UdpPending, UdpWaiter } from './udp.js';
 import type { FailureReason, Upstream } from './upstream.js';
 
 export type ForwarderSettings = Config['forwarder'];
@@ -87,13 +87,30 @@ export interface JobHost {
   done(job: Job): void;
 }
 
+/**
+ * Retransmission of the last upstream's UDP query every `attemptTimeoutMs` until the deadline
+ * (the same ID from the same socket, so a slow answer to the first copy still counts).
+ */
+class Retransmit implements Timed {
+  settled = false;
+  constructor(
+    readonly job: Job,
+    readonly pending: UdpPending,
+    public deadline: number,
+  ) {}
+  expire(): void {
+    this.job.retransmit(this);
+  }
+}
+
 /** A plain object driven by exchange callbacks (no promise per try): it is the UDP waiter. */
 export class Job implements UdpWaiter {
   readonly promise: Promise<Outcome>;
   private resolveOutcome!: (o: Outcome) => void;
   private rejectOutcome!: (e: unknown) => void;
   private settled = false;
-  private readonly allDown: boolean;
+  /** Every upstream of the group was down when the job started (one is tried anyway). */
+  private readonly downAtStart: boolean;
   private readonly deadline: number;
   private readonly ednsQuery: Buffer;
   private readonly qend: number;
@@ -106,6 +123,8 @@ export class Job implements UdpWaiter {
   private tcp = false;
   private query!: Buffer;
   private last: FailureReason = 'timeout';
+  /** The retransmission due next, if any. */
+  private retry: Retransmit | null = null;
 
   constructor(
     private readonly r: JobHost,
@@ -117,7 +136,7 @@ export class Job implements UdpWaiter {
       this.resolveOutcome = resolve;
       this.rejectOutcome = reject;
     });
-    this.allDown = order.length === 1 && order[0].down;
+    this.downAtStart = order.length === 1 && order[0].down;
     this.deadline = r.deadlines.now() + r.settings.deadlineMs;
     this.qend = req.q.questionEnd;
     this.ednsQuery = buildUpstreamQuery(req.msg, req.q, {
@@ -140,7 +159,8 @@ export class Job implements UdpWaiter {
     const r = this.r;
     const now = r.deadlines.now();
     if (++this.index >= this.order.length || now >= this.deadline) {
-      if (this.allDown) this.finish(fail('all-down'));
+      const noAnswer = this.last === 'timeout' || this.last === 'network';
+      if (noAnswer && this.downAtStart && this.groupDown()) this.finish(fail('all-down'));
       else this.finish(fail(this.last === 'timeout' ? 'timeout' : 'all-failed'));
       return;
     }
@@ -156,11 +176,18 @@ export class Job implements UdpWaiter {
 
   private attempt(): void {
     const r = this.r;
+    this.stopRetry();
     if (this.step++ >= 4) {
       this.failed('malformed');
       return;
     }
-    const timeout = Math.min(r.settings.attemptTimeoutMs, this.deadline - r.deadlines.now());
+    const now = r.deadlines.now();
+    const remaining = this.deadline - now;
+    const every = r.settings.attemptTimeoutMs;
+    // The last upstream to try waits for the rest of the deadline (its UDP query sent again
+    // every attemptTimeoutMs): a slow single upstream is answered if it answers in time.
+    const lastUp = this.index === this.order.length - 1;
+    const timeout = lastUp ? remaining : Math.min(every, remaining);
     if (timeout <= 0) {
       this.failed('timeout');
       return;
@@ -175,7 +202,43 @@ export class Job implements UdpWaiter {
         (reply) => this.onReply(reply),
         (e: Error) => this.onError(e),
       );
-    } else r.udp.send(up, this.query, this.qend, timeout, this);
+    } else {
+      const p = r.udp.send(up, this.query, this.qend, timeout, this);
+      if (p !== null && lastUp && remaining > every) {
+        const t = new Retransmit(this, p, now + every);
+        this.retry = t;
+        r.deadlines.add(t);
+      }
+    }
+  }
+
+  /** A retransmission fell due: send the query again if it is still the one in flight. */
+  retransmit(t: Retransmit): void {
+    const r = this.r;
+    if (this.settled || this.retry !== t || r.closed) return;
+    if (!r.udp.resend(t.pending)) return;
+    r.metrics.inc('upstream_queries', { upstream: this.up.key, transport: 'udp' });
+    const next = r.deadlines.now() + r.settings.attemptTimeoutMs;
+    if (next < this.deadline) {
+      const again = new Retransmit(this, t.pending, next);
+      this.retry = again;
+      r.deadlines.add(again);
+    }
+  }
+
+  /**
+   * Every upstream of the name's group (other than this server itself) is still marked down:
+   * "all upstreams are down" is said only when this holds at the start and at the end and the
+   * last try got no answer (a SERVFAIL or REFUSED is an answer).
+   */
+  private groupDown(): boolean {
+    let any = false;
+    for (const u of this.req.group.upstreams) {
+      if (u.isSelf) continue;
+      if (!u.down) return false;
+      any = true;
+    }
+    return any;
   }
 
   onError(e: Error): void {
@@ -263,9 +326,17 @@ export class Job implements UdpWaiter {
     this.next();
   }
 
+  private stopRetry(): void {
+    if (this.retry) {
+      this.retry.settled = true;
+      this.retry = null;
+    }
+  }
+
   private finish(o: Outcome): void {
     if (this.settled) return;
     this.settled = true;
+    this.stopRetry();
     this.r.done(this);
     this.resolveOutcome(o);
   }
@@ -274,6 +345,7 @@ export class Job implements UdpWaiter {
   private crash(e: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    this.stopRetry();
     this.r.done(this);
     this.rejectOutcome(e);
   }

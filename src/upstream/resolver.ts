@@ -29,7 +29,7 @@ export interface UpstreamResolverOptions {
   metrics: Metrics;
   /** Our loop-marker token. */
   token: Buffer;
-  /** UDP sockets per family. @default 16 */
+  /** UDP sockets per upstream. @default 16 */
   poolSize?: number;
 }
 
@@ -95,6 +95,11 @@ export class UpstreamResolver {
     return this.udp.ports();
   }
 
+  /** Local and remote addresses of the UDP sockets in use (tests, diagnostics). */
+  udpSockets(): { address: string; port: number; remote: string }[] {
+    return this.udp.locals();
+  }
+
   /**
    * Resolves a request; identical requests in flight (same `key`) share one upstream query.
    * Never rejects.
@@ -135,8 +140,9 @@ export class UpstreamResolver {
     this.deadlines.clear();
   }
 
-  /** Stops the background probe of an upstream that is no longer used. */
+  /** Stops the background probe of an upstream that is no longer used and closes its sockets. */
   stopProbe(u: Upstream): void {
     this.health.stopProbe(u);
+    this.udp.release(u);
   }
 }

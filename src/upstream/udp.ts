@@ -1,14 +1,18 @@
 /**
- * UDP exchange with upstreams: a pool of sockets on OS-chosen random ports, each with a map of
- * pending queries by random ID. A reply is accepted only from the address and port the query
- * went to, with the same ID and the same question (RFC 5452); anything else is dropped, counted
- * and the query keeps waiting for the real answer. Sockets are replaced after a number of uses
- * so source ports keep changing.
+ * UDP exchange with upstreams: per upstream a small pool of sockets, each on an OS-chosen random
+ * port and connected to that upstream, each with a map of pending queries by random ID. A
+ * connected socket takes its source address from the route to the upstream, and the kernel
+ * drops datagrams from any other address or port before they reach us; a reply is then accepted
+ * only with the same ID and the same question (RFC 5452), anything else is dropped, counted and
+ * the query keeps waiting for the real answer. A socket is replaced after a few queries
+ * ({@link UdpExchangeOptions.recycleAfter}, default 64), so a source port is short-lived: about
+ * 15 bits of port (Linux's ephemeral range 32768-60999) on top of the 16-bit random ID.
  *
- * Hot path: sockets are bound (port 0, exclusive) when they are created, so a send never waits
- * for an implicit bind; addresses are IP literals, so the socket's lookup answers synchronously
- * (dgram's default goes through dns.lookup and a nextTick on every send); a query in flight is
- * one object that calls its {@link UdpWaiter} back, with no promise or closure of its own.
+ * Hot path: sockets are bound (port 0, exclusive) and connected when they are created, so a send
+ * never waits for an implicit bind; addresses are IP literals, so the socket's lookup answers
+ * synchronously (dgram's default goes through dns.lookup and a nextTick on every send); a query
+ * in flight is one object that calls its {@link UdpWaiter} back, with no promise or closure of
+ * its own.
  */
 import dgram from 'node:dgram';
 import { literalLookup } from '../net/lookup.js';
@@ -29,13 +33,13 @@ export interface UdpExchangeOptions {
   ids: RandomIds;
   onDrop: DropListener;
   /**
-   * Sockets per address family.
+   * Sockets per upstream.
    * @default 16
    */
   poolSize?: number;
   /**
    * Queries sent from one socket before it is replaced by a fresh one (new random port).
-   * @default 1000
+   * @default 64
    */
   recycleAfter?: number;
 }
@@ -65,7 +69,7 @@ class Slot {
  * waiter: the whole per-query graph (client message, job, reply) can then die young instead of
  * being kept for the attempt timeout and promoted to the old generation.
  */
-class UdpPending implements Timed {
+export class UdpPending implements Timed {
   deadline = 0;
   settled = false;
   query: Buffer | null;
@@ -117,18 +121,17 @@ class PromiseWaiter implements UdpWaiter {
 }
 
 export class UdpExchange {
-  private readonly slots4: (Slot | undefined)[];
-  private readonly slots6: (Slot | undefined)[];
+  /** Per upstream (by its key), its sockets. */
+  private readonly pools = new Map<string, (Slot | undefined)[]>();
+  private readonly poolSize: number;
   private readonly recycleAfter: number;
   private closed = false;
   /** Queries waiting for a reply. */
   inFlight = 0;
 
   constructor(private readonly opts: UdpExchangeOptions) {
-    const n = opts.poolSize ?? 16;
-    this.slots4 = new Array(n);
-    this.slots6 = new Array(n);
-    this.recycleAfter = opts.recycleAfter ?? 1000;
+    this.poolSize = opts.poolSize ?? 16;
+    this.recycleAfter = opts.recycleAfter ?? 64;
   }
 
   /**
@@ -144,14 +147,21 @@ export class UdpExchange {
   /**
    * Sends `query` (its ID is overwritten) to `up`; `waiter` gets the accepted reply, or an
    * {@link UpstreamTimeoutError} / {@link UpstreamNetworkError} / {@link ExchangeClosedError}.
-   * The waiter is never called back synchronously.
+   * The waiter is never called back synchronously. Returns the query in flight (for
+   * {@link resend}), or null when the exchange is closed.
    */
-  send(up: Upstream, query: Buffer, questionEnd: number, timeoutMs: number, waiter: UdpWaiter): void {
+  send(
+    up: Upstream,
+    query: Buffer,
+    questionEnd: number,
+    timeoutMs: number,
+    waiter: UdpWaiter,
+  ): UdpPending | null {
     if (this.closed) {
       queueMicrotask(() => waiter.onError(new ExchangeClosedError()));
-      return;
+      return null;
     }
-    const slot = this.pick(up.family);
+    const slot = this.pick(up);
     let id = this.opts.ids.next16();
     while (slot.pending.has(id)) id = this.opts.ids.next16();
     query.writeUInt16BE(id, 0);
@@ -161,12 +171,27 @@ export class UdpExchange {
     p.deadline = this.opts.deadlines.now() + timeoutMs;
     this.opts.deadlines.add(p);
     try {
-      slot.sock.send(query, up.port, up.address, p.sent);
+      slot.sock.send(query, p.sent);
     } catch (err) {
       // A socket that failed to bind or was closed under us: fail this try, replace the socket.
       slot.retiring = true;
       queueMicrotask(() => p.sent(err as Error));
     }
+    return p;
+  }
+
+  /**
+   * Sends a query still in flight again, with the same ID from the same socket (a
+   * retransmission: a reply to either copy answers it). Returns false when it is settled.
+   */
+  resend(p: UdpPending): boolean {
+    if (p.settled || p.query === null || this.closed) return false;
+    try {
+      p.slot.sock.send(p.query, p.sent);
+    } catch (err) {
+      queueMicrotask(() => p.sent(err as Error));
+    }
+    return true;
   }
 
   /** Removes a settled query from its socket (and closes a retired socket once idle). */
@@ -180,22 +205,43 @@ export class UdpExchange {
 
   /** Local ports of the open sockets (tests, diagnostics). */
   ports(): number[] {
-    const out: number[] = [];
-    for (const s of [...this.slots4, ...this.slots6]) {
-      if (!s) continue;
-      try {
-        out.push(s.sock.address().port);
-      } catch {
-        // not bound yet
+    return this.locals().map((l) => l.port);
+  }
+
+  /** Local and remote addresses of the open sockets (tests, diagnostics). */
+  locals(): { address: string; port: number; remote: string }[] {
+    const out: { address: string; port: number; remote: string }[] = [];
+    for (const list of this.pools.values()) {
+      for (const s of list) {
+        if (!s) continue;
+        try {
+          const a = s.sock.address();
+          const r = s.sock.remoteAddress();
+          out.push({ address: a.address, port: a.port, remote: `${r.address}:${r.port}` });
+        } catch {
+          // not bound or connected yet
+        }
       }
     }
     return out;
   }
 
+  /** Closes the sockets of an upstream no longer used (queries in flight finish first). */
+  release(up: Upstream): void {
+    const list = this.pools.get(up.key);
+    if (!list) return;
+    this.pools.delete(up.key);
+    for (const s of list) {
+      if (!s) continue;
+      s.retiring = true;
+      if (s.pending.size === 0) s.close();
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const list of [this.slots4, this.slots6]) {
+    for (const list of this.pools.values()) {
       for (let i = 0; i < list.length; i++) {
         const s = list[i];
         if (!s) continue;
@@ -212,8 +258,12 @@ export class UdpExchange {
     }
   }
 
-  private pick(family: 4 | 6): Slot {
-    const list = family === 4 ? this.slots4 : this.slots6;
+  private pick(up: Upstream): Slot {
+    let list = this.pools.get(up.key);
+    if (!list) {
+      list = new Array(this.poolSize);
+      this.pools.set(up.key, list);
+    }
     const i = this.opts.ids.below(list.length);
     let s = list[i];
     if (!s || s.retiring || s.uses >= this.recycleAfter) {
@@ -221,14 +271,15 @@ export class UdpExchange {
         s.retiring = true;
         if (s.pending.size === 0) s.close();
       }
-      s = this.open(family);
+      s = this.open(up);
       list[i] = s;
     }
     s.uses++;
     return s;
   }
 
-  private open(family: 4 | 6): Slot {
+  private open(up: Upstream): Slot {
+    const family = up.family;
     const sock = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     const slot = new Slot(sock);
     sock.on('message', (msg, rinfo) => this.onMessage(slot, msg, rinfo));
@@ -245,9 +296,11 @@ export class UdpExchange {
         p.take()?.onError(new UpstreamNetworkError(p.up.key));
       }
     });
-    // Bound now (random port; exclusive, so a cluster worker binds its own socket): with the
-    // literal lookup this completes synchronously and no send ever waits for an implicit bind.
+    // Bound now (random port; exclusive, so a cluster worker binds its own socket) and connected
+    // to the upstream: with the literal lookup both complete synchronously, so no send waits;
+    // connect() fixes the source address to the one the route to the upstream uses.
     sock.bind({ port: 0, address: family === 4 ? '0.0.0.0' : '::', exclusive: true });
+    sock.connect(up.port, up.address);
     sock.unref();
     return slot;
   }

@@ -63,7 +63,7 @@ describe('usage errors: one line on stderr, exit 2, nothing on stdout', () => {
     [['serv'], 'privatelink-dns: unknown command "serv"; did you mean serve?'],
     [
       ['frobnicate'],
-      'privatelink-dns: unknown command "frobnicate" (commands: serve, validate, describe, import, query, az, interface)',
+      'privatelink-dns: unknown command "frobnicate" (commands: serve, validate, describe, import, sync, query, az, interface, firewall)',
     ],
     [
       ['serve', '--lisen', '127.0.0.1:0'],
@@ -138,11 +138,12 @@ describe('every flag from a PRIVATELINK_DNS_* variable', () => {
   });
 
   it('every serve flag but --help has a variable that takes effect', async () => {
-    for (const name of Object.keys(SERVE_OPTIONS)) {
+    for (const [name, def] of Object.entries(SERVE_OPTIONS)) {
       if (name === 'help') continue;
-      const args = withEnvironment([], SERVE_OPTIONS, { [envName(name)]: 'x' });
+      const flag = def.type === 'boolean';
+      const args = withEnvironment([], SERVE_OPTIONS, { [envName(name)]: flag ? '1' : 'x' });
       expect(args.length, name).toBe(1);
-      expect(args[0]).toBe(`--${name}=x`);
+      expect(args[0]).toBe(flag ? `--${name}` : `--${name}=x`);
     }
   });
 

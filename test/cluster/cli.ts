@@ -17,7 +17,7 @@ export interface ClusterCli {
 }
 
 /** Starts the built CLI with two workers; `admin` is `off` or an address. */
-export function spawnCluster(admin: string, opts: { detached?: boolean } = {}): ClusterCli {
+export function spawnCluster(admin: string, opts: { detached?: boolean; args?: string[] } = {}): ClusterCli {
   const dir = mkdtempSync(join(tmpdir(), 'pldns-cluster-'));
   const configFile = join(dir, 'endpoints.yaml');
   writeFileSync(configFile, stringify(oneVpc([cloudwatch()])));
@@ -38,6 +38,7 @@ export function spawnCluster(admin: string, opts: { detached?: boolean } = {}): 
       '2',
       '--log-level',
       'info',
+      ...(opts.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false },
   );

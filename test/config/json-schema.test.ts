@@ -19,7 +19,12 @@ describe('schema/config.schema.json', () => {
     expect(vpc.required).toEqual(['id', 'region']);
     const ep = vpc.properties.endpoints.items;
     expect(ep.additionalProperties).toBe(false);
-    expect(ep.required).toEqual(['service', 'interfaces']);
+    // service and interfaces depend on the endpoint type: the rules check them (config.endpoint-kind).
+    expect(ep.required).toBeUndefined();
+    expect(ep.properties.type).toMatchObject({
+      enum: ['interface', 'gateway', 'resource', 'service-network'],
+      default: 'interface',
+    });
     expect(ep.properties.ipAddressType).toMatchObject({
       enum: ['ipv4', 'ipv6', 'dualstack'],
       default: 'ipv4',

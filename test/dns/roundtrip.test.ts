@@ -9,6 +9,7 @@ import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Flag, HEADER_SIZE, RRClass, RRType } from '../../src/dns/constants.js';
+import { expandName, expandSection } from '../../src/dns/expand.js';
 import { FrameReader, frame, lengthPrefix } from '../../src/dns/framing.js';
 import { encodeName, readName, skipName } from '../../src/dns/names.js';
 import { parseQuery, type Query, WireError } from '../../src/dns/query.js';
@@ -21,6 +22,7 @@ import {
   encodeOpt,
   type RRset,
 } from '../../src/dns/response.js';
+import { scrubResponse } from '../../src/dns/scrub.js';
 import { parseAddress } from '../../src/net/cidr.js';
 import { R53_SOA } from '../../src/privatelink/catalog.js';
 import { type Codec, decode, fullRcode, message, QUESTION_NAME, roundTrip } from './roundtrip.js';
@@ -551,7 +553,184 @@ const RELAYS: ResponseView[] = [
   { ...base, aa: false, authorities: [ns('example')], additionals: [glue('ns1.example')] },
 ];
 
+/**
+ * scrubResponse, then relayResponse: an upstream response holding the value's records and junk
+ * around them (an answer off the CNAME chain, NS and SOA of another zone, an A record that is no
+ * NS target), with a TTL over the cap; the client sees the value, its TTLs capped.
+ */
+const SCRUB_CAP = 3000;
+const scrubCodec: Codec<ResponseView> = {
+  ours: (v) => {
+    const over = (r: Rec) => ({ ...r, ttl: r.ttl === SCRUB_CAP ? 90_000 : r.ttl }) as dnsPacket.Answer;
+    const junkA: Rec = { name: 'other.example', type: 'A', ttl: 60, class: 'IN', data: '6.6.6.6' };
+    const upstream = dnsPacket.encode({
+      type: 'response',
+      id: 0xbeef,
+      flags: 0x8000 | (v.aa ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (v.rcode & 0xf),
+      questions: [{ name: v.question?.name ?? '', type: (v.question?.type ?? 'A') as dnsPacket.RecordType }],
+      answers: [junkA as dnsPacket.Answer, ...v.answers.map(over)],
+      authorities: [
+        { name: 'amazonaws.com', type: 'NS', ttl: 60, class: 'IN', data: 'ns.evil' } as dnsPacket.Answer,
+        ...v.authorities.map(over),
+        soaAt('other.test') as dnsPacket.Answer,
+      ],
+      additionals: [{ ...junkA, name: 'ns.evil' } as dnsPacket.Answer, ...v.additionals.map(over)],
+    });
+    const scan = scanMessage(upstream);
+    if (!scan) throw new Error('scanMessage refused the upstream response');
+    const s = scrubResponse(upstream, scan, { owned: null, maxTtl: SCRUB_CAP });
+    expect(s.dropped).toBe(4);
+    const msg = clientQuery(v);
+    return relayResponse(s.reply, s.scan, msg, mustParse(msg), 65535, v.opt?.ede, 0);
+  },
+  theirs: responseViewOf,
+};
+
+const cname = (name: string, target: string): Rec => ({
+  name,
+  type: 'CNAME',
+  ttl: 300,
+  class: 'IN',
+  data: target,
+});
+const SCRUBS: ResponseView[] = [
+  { ...base, aa: false, answers: [a('192.0.2.1'), { ...a('192.0.2.2'), ttl: SCRUB_CAP }] },
+  {
+    ...base,
+    aa: false,
+    answers: [cname(QUESTION_NAME, 'b.example.net'), { ...a('192.0.2.3'), name: 'b.example.net' }],
+    authorities: [{ ...ns('example.net'), ttl: SCRUB_CAP, data: 'ns1.example.net' } as Rec],
+    additionals: [{ ...glue('ns1.example.net'), ttl: SCRUB_CAP }],
+  },
+  { ...base, aa: false, rcode: 3, authorities: [soaAt('example')], opt: { rcode: 3, do: false } },
+];
+
 /** TCP framing: frame/lengthPrefix against dns-packet's stream encoding, and FrameReader. */
+/**
+ * expandSection: dns-packet's answer and authority records (every type whose data holds names),
+ * taken out of their message with names expanded, put into a message of their own and read back
+ * by dns-packet.
+ */
+interface ExpandView {
+  answers: dnsPacket.Answer[];
+  authorities: dnsPacket.Answer[];
+}
+const expandCodec: Codec<ExpandView> = {
+  theirsEncode: (v) =>
+    dnsPacket.encode({
+      type: 'response',
+      id: 9,
+      flags: 0x8180,
+      questions: [{ name: 'q.example', type: 'A', class: 'IN' }],
+      answers: v.answers,
+      authorities: v.authorities,
+    }),
+  oursParse: (msg) => {
+    const s = scanMessage(msg);
+    if (!s) throw new Error('scanMessage refused the message');
+    const an = expandSection(msg, s.records, 0);
+    const ns = expandSection(msg, s.records, 1);
+    if (!an || !ns) throw new Error('expandSection refused the message');
+    // A message of their own, with another question: nothing may point into the first one.
+    const h = Buffer.alloc(HEADER_SIZE);
+    h.writeUInt16BE(0x8180, 2);
+    h.writeUInt16BE(1, 4);
+    h.writeUInt16BE(an.count, 6);
+    h.writeUInt16BE(ns.count, 8);
+    const q = Buffer.concat([encodeName('other.test'), Buffer.from([0, 1, 0, 1])]);
+    const d = decode(Buffer.concat([h, q, an.bytes, ns.bytes]));
+    const strip = (rs: dnsPacket.Answer[] | undefined) =>
+      (rs ?? []).map((r) => {
+        const { flush: _f, ...rest } = r as dnsPacket.Answer & { flush?: boolean };
+        return rest as dnsPacket.Answer;
+      });
+    return { answers: strip(d.answers), authorities: strip(d.authorities) };
+  },
+};
+const EXPANDS: ExpandView[] = [
+  {
+    answers: [
+      { type: 'CNAME', name: 'q.example', ttl: 60, class: 'IN', data: 'edge.example.net' },
+      { type: 'A', name: 'edge.example.net', ttl: 20, class: 'IN', data: '192.0.2.7' },
+      {
+        type: 'MX',
+        name: 'edge.example.net',
+        ttl: 20,
+        class: 'IN',
+        data: { preference: 10, exchange: 'mx.example.net' },
+      },
+      {
+        type: 'SRV',
+        name: '_s._tcp.example.net',
+        ttl: 5,
+        class: 'IN',
+        data: { priority: 1, weight: 2, port: 443, target: 'srv.example.net' },
+      },
+      { type: 'TXT', name: 'q.example', ttl: 1, class: 'IN', data: [Buffer.from('a b'), Buffer.from('c')] },
+      { type: 'AAAA', name: 'q.example', ttl: 1, class: 'IN', data: '2001:db8::1' },
+      { type: 'PTR', name: '1.2.0.192.in-addr.arpa', ttl: 1, class: 'IN', data: 'host.example' },
+    ] as dnsPacket.Answer[],
+    authorities: [],
+  },
+  {
+    answers: [],
+    authorities: [
+      {
+        type: 'SOA',
+        name: 'example',
+        ttl: 3600,
+        class: 'IN',
+        data: {
+          mname: 'ns.example',
+          rname: 'hostmaster.example',
+          serial: 7,
+          refresh: 3600,
+          retry: 600,
+          expire: 86400,
+          minimum: 60,
+        },
+      },
+      { type: 'NS', name: 'example', ttl: 3600, class: 'IN', data: 'ns.example' },
+    ] as dnsPacket.Answer[],
+  },
+];
+
+describe('expandSection', () => {
+  it('writes out compressed owners and names in RDATA', () => {
+    // q.example A → CNAME (owner: pointer to the question) → edge.q.example (pointer inside RDATA).
+    const q = encodeName('q.example');
+    const edge = Buffer.concat([Buffer.from([4]), Buffer.from('edge'), Buffer.from([0xc0, 12])]);
+    const cname = Buffer.concat([Buffer.from([0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, edge.length]), edge]);
+    const a = Buffer.concat([
+      Buffer.from([0xc0, 12 + q.length + 4 + 12]),
+      Buffer.from([0, 1, 0, 1, 0, 0, 0, 20, 0, 4, 192, 0, 2, 7]),
+    ]);
+    const h = Buffer.alloc(HEADER_SIZE);
+    h.writeUInt16BE(0x8180, 2);
+    h.writeUInt16BE(1, 4);
+    h.writeUInt16BE(2, 6);
+    const msg = Buffer.concat([h, q, Buffer.from([0, 1, 0, 1]), cname, a]);
+    const s = scanMessage(msg)!;
+    const an = expandSection(msg, s.records, 0)!;
+    expect(an.count).toBe(2);
+    const h2 = Buffer.alloc(HEADER_SIZE);
+    h2.writeUInt16BE(0x8180, 2);
+    h2.writeUInt16BE(2, 6);
+    const d = decode(Buffer.concat([h2, an.bytes]));
+    expect(d.answers?.map((r) => [r.name, r.type, (r as { data: unknown }).data])).toEqual([
+      ['q.example', 'CNAME', 'edge.q.example'],
+      ['edge.q.example', 'A', '192.0.2.7'],
+    ]);
+  });
+
+  it('refuses a pointer loop', () => {
+    const h = Buffer.alloc(HEADER_SIZE);
+    h.writeUInt16BE(1, 6);
+    const msg = Buffer.concat([h, Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 1, 2, 3, 4])]);
+    expect(expandName(msg, 12)).toBeNull();
+  });
+});
+
 interface FramedView {
   id: number;
   name: string;
@@ -620,6 +799,12 @@ const TABLE: Record<string, Row> = {
     codec: relayCodec(25) as Codec<never>,
     values: RELAYS,
   },
+  'expanded sections': {
+    covers: ['expandSection', 'expandName'],
+    codec: expandCodec as Codec<never>,
+    values: EXPANDS,
+  },
+  'scrubbed responses': { covers: ['scrubResponse'], codec: scrubCodec as Codec<never>, values: SCRUBS },
   'TCP framing': { covers: ['frame', 'FrameReader'], codec: frameCodec as Codec<never>, values: FRAMED },
   'TCP length prefix': { covers: ['lengthPrefix'], codec: prefixCodec as Codec<never>, values: FRAMED },
 };
@@ -630,6 +815,7 @@ const NOT_CODECS: Record<string, string> = {
   clientUdpLimit: 'a number from a parsed query (wire.property.test.ts)',
   WireError: 'the value parseQuery returns for malformed input (wire-malformed.test.ts)',
   typeName: 'a table lookup',
+  atOrAbove: 'a name comparison (test/forward/scrub.test.ts)',
   parseType: 'a table lookup',
 };
 

@@ -74,7 +74,10 @@ describe('forwarding core', () => {
     h = harness({ upstreams: [up.hostPort] });
     const pending = h.ask('a.example.test', 'A', { edns: true });
     await poll('the query at the upstream', () => up.count() === 1);
-    // The harness's attempt timeout (1000 ms) passes, and there is no other upstream to try.
+    // The only upstream is asked again after the attempt timeout (1000 ms), then the
+    // harness's deadline (2000 ms) passes.
+    await clock.advance(1000);
+    await poll('the retransmission', () => up.count() === 2);
     await clock.advance(1000);
     const { pkt } = await pending;
     expect(rcodeOf(pkt)).toBe('SERVFAIL');

@@ -127,7 +127,7 @@ describe('upstream health', () => {
     expect(flaky.queries.some((q) => q.packet.questions?.[0].name === 'n4.example.test')).toBe(true);
   });
 
-  it('tries one anyway when every upstream is down, and says so in the EDE', async () => {
+  it('tries one anyway when every upstream is down; an answer, even SERVFAIL, is not "down"', async () => {
     const a = await fake({ behaviour: 'servfail' });
     h = harness({ upstreams: [a.hostPort], config: { cache: false, forwarder: { maxFails: 1 } } });
     await h.ask('n1.example.test', 'A');
@@ -136,7 +136,8 @@ describe('upstream health', () => {
     const { pkt } = await h.ask('n2.example.test', 'A', { edns: true });
     expect(a.queries.filter((q) => q.packet.questions?.[0].type === 'A').length).toBe(before + 1);
     expect(rcodeOf(pkt)).toBe('SERVFAIL');
-    expect(edeOf(pkt)).toEqual([22, 'all upstreams are down']);
+    // It answered (SERVFAIL), so it is not down for this name.
+    expect(edeOf(pkt)).toEqual([22, 'every upstream failed']);
     // And it answers again as soon as the upstream does.
     a.behaviour = 'answer';
     const ok = await h.ask('n3.example.test', 'A');
@@ -179,5 +180,64 @@ describe('in flight', () => {
     expect(h.metrics.value('upstream_overflow')).toBe(1);
     expect(addresses((await first).pkt)).toEqual(['192.0.2.1']);
     expect(up.count()).toBe(1);
+  });
+});
+
+describe('a single slow upstream within the deadline', () => {
+  it('is asked again after attemptTimeoutMs (same ID) and its answer taken before deadlineMs', async () => {
+    const up = await fake({ behaviour: 'dead' });
+    const clock = fakeClock();
+    const h = harness({
+      upstreams: [up.hostPort],
+      config: { cache: false, forwarder: { attemptTimeoutMs: 1000, deadlineMs: 3000 } },
+    });
+    const pending = h.ask('slow.example.test', 'A');
+    await poll('the first query', () => up.count() === 1);
+    up.behaviour = 'answer';
+    await clock.advance(1000);
+    const { pkt } = await pending;
+    expect(rcodeOf(pkt)).toBe('NOERROR');
+    expect(addresses(pkt)).toEqual(['192.0.2.1']);
+    expect(up.count()).toBe(2);
+    expect(up.queries[1].packet.id).toBe(up.queries[0].packet.id);
+    expect(up.queries[1].from.port).toBe(up.queries[0].from.port);
+  });
+
+  it('takes a late answer to the first copy', async () => {
+    const up = await fake({ behaviour: 'slow', delayMs: 1500 });
+    const h = harness({
+      upstreams: [up.hostPort],
+      config: { cache: false, forwarder: { attemptTimeoutMs: 300, deadlineMs: 10_000 } },
+    });
+    const { pkt } = await h.ask('late.example.test', 'A');
+    expect(addresses(pkt)).toEqual(['192.0.2.1']);
+  });
+});
+
+describe('"all upstreams are down"', () => {
+  it("is said only when the upstreams of the name's group are down and did not answer", async () => {
+    const dead = await fake({ behaviour: 'dead' });
+    const ok = await fake();
+    const clock = fakeClock();
+    const h = harness({
+      upstreams: [ok.hostPort],
+      config: {
+        cache: false,
+        forwarder: { maxFails: 1, attemptTimeoutMs: 1000, deadlineMs: 1000 },
+        forwardingRules: [{ domain: 'corp.example', upstreams: [dead.hostPort] }],
+      },
+    });
+    const first = h.ask('a.corp.example', 'A', { edns: true });
+    await poll('the query at the dead upstream', () => dead.count() === 1);
+    await clock.advance(1000);
+    expect(edeOf((await first).pkt)).toEqual([22, 'upstream timed out']);
+    expect(h.fwd.upstreams().find((u) => u.upstream === dead.hostPort)?.up).toBe(false);
+    const second = h.ask('b.corp.example', 'A', { edns: true });
+    await poll('the second query at the dead upstream', () => dead.count() >= 2);
+    await clock.advance(1000);
+    expect(edeOf((await second).pkt)).toEqual([22, 'all upstreams are down']);
+    // A name of the default group is answered; nothing there is down.
+    const other = await h.ask('www.example.org', 'A', { edns: true });
+    expect(addresses(other.pkt)).toEqual(['192.0.2.1']);
   });
 });

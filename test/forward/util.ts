@@ -122,7 +122,7 @@ export function makeHarness(opts: {
   const askRaw = async (msg: Buffer, a: Ask = {}, view: QueryContext['view'] = null) => {
     const ctx = contextFor(msg, a, view);
     // The chain's order after access: owned names never reach the cache or the forwarder.
-    let out: Buffer | null | undefined = local.handle(ctx);
+    let out: Buffer | null | undefined = await local.handle(ctx);
     if (out === undefined) out = await fwd.cache.handle(ctx);
     if (out === undefined) out = await fwd.forward.handle(ctx);
     return { raw: out ?? null, ctx };

@@ -36,8 +36,8 @@ describe('the metrics catalog', () => {
       { labels: { result: 'success' }, value: '0' },
       { labels: { result: 'failure' }, value: '0' },
     ]);
-    expect(fam('privatelink_dns_tcp_connections_closed_total')?.metrics).toHaveLength(2);
-    expect(fam('privatelink_dns_queries_total')?.metrics).toHaveLength(12 * 2 * 5);
+    expect(fam('privatelink_dns_tcp_connections_closed_total')?.metrics).toHaveLength(3);
+    expect(fam('privatelink_dns_queries_total')?.metrics).toHaveLength(12 * 2 * 6); // types × transports × sources (local, cache, forward, access, error, firewall)
     expect(fam('privatelink_dns_responses_total')?.metrics).toContainEqual({
       labels: { rcode: 'SERVFAIL' },
       value: '0',

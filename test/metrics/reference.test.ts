@@ -16,7 +16,7 @@ describe('docs/reference/metrics.md', () => {
       .filter((l) => l.startsWith('| `privatelink_dns_'));
     expect(rows).toHaveLength(METRICS.length);
     expect(rows).toContain(
-      '| `privatelink_dns_tcp_connections_closed_total` | counter | `reason` (idle, slow) | TCP connections closed by the server, by reason |',
+      '| `privatelink_dns_tcp_connections_closed_total` | counter | `reason` (idle, slow, memory) | TCP connections closed by the server, by reason (memory: the pending-bytes cap over all connections) |',
     );
   });
 });

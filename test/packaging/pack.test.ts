@@ -76,7 +76,8 @@ afterAll(() => {
     }
   }
   if (work) rmSync(work, { recursive: true, force: true });
-});
+  // The installed package holds the AWS SDK too: removing it takes a while on a busy machine.
+}, 120_000);
 
 describe('npm package', () => {
   it('ships bin, dist, the bundled config, the schema and the docs, but no sources or tests', async () => {

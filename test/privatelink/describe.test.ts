@@ -68,7 +68,7 @@ describe('describeVpcEndpoints', () => {
       process.chdir(cwd);
     }
     // The S3 endpoint of the example has no id: it is derived, and stays the same.
-    const s3 = a.VpcEndpoints.find((e) => e.ServiceName.endsWith('.s3'));
+    const s3 = a.VpcEndpoints.find((e) => e.ServiceName?.endsWith('.s3'));
     expect(s3?.VpcEndpointId).toMatch(/^vpce-[0-9a-f]{17}$/);
   });
 

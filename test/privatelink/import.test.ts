@@ -31,7 +31,8 @@ function expectRoundTrip(set: string, yaml: string) {
   const { config } = parseConfigText(yaml, 'imported.yaml');
   const described = new Map(describeVpcEndpoints(config).VpcEndpoints.map((e) => [e.VpcEndpointId, e]));
   const aws: AwsEndpoint[] = json(set, 'endpoints').VpcEndpoints.filter(
-    (e: AwsEndpoint) => e.VpcEndpointType === 'Interface' && e.State === 'available',
+    (e: AwsEndpoint) =>
+      (e.VpcEndpointType === 'Interface' || e.VpcEndpointType === 'Gateway') && e.State === 'available',
   );
   expect([...described.keys()].sort()).toEqual(aws.map((e) => e.VpcEndpointId).sort());
   for (const a of aws) {
@@ -39,6 +40,8 @@ function expectRoundTrip(set: string, yaml: string) {
     expect(d.DnsEntries, a.VpcEndpointId).toEqual(a.DnsEntries);
     expect(d.VpcId).toBe(a.VpcId);
     expect(d.ServiceName).toBe(a.ServiceName);
+    expect(d.VpcEndpointType).toBe(a.VpcEndpointType);
+    if (a.VpcEndpointType === 'Gateway') continue; // no interfaces, no DNS options
     expect(d.IpAddressType).toBe(a.IpAddressType);
     expect(d.DnsOptions.DnsRecordIpType).toBe(a.DnsOptions.DnsRecordIpType);
     expect(d.PrivateDnsEnabled).toBe(a.PrivateDnsEnabled);
@@ -53,10 +56,14 @@ describe('importFromAws', () => {
     const res = importSet('us-east-2', true);
     expect(res.yaml.endsWith('\n')).toBe(true);
     const config = expectRoundTrip('us-east-2', res.yaml);
+    // The gateway endpoint is kept (type: gateway, no DNS names); pending ones are skipped.
     expect(res.notes).toEqual([
-      'skipped vpce-0a1b2c3d4e5f60003: a Gateway endpoint has no DNS names of its own (S3 and DynamoDB keep their public names, routed by the route table)',
       'skipped vpce-0a1b2c3d4e5f60007: its state is pendingAcceptance, so its names do not resolve',
     ]);
+    expect(config.vpcs[0].endpoints.find((e) => e.id === 'vpce-0a1b2c3d4e5f60003')).toMatchObject({
+      type: 'gateway',
+      interfaces: [],
+    });
     // VPC CIDRs (associated only) from describe-vpcs, then the client ranges.
     expect(config.vpcs[0].cidrs).toEqual([
       '10.20.0.0/16',
@@ -166,8 +173,7 @@ describe('privatelink-dns import', () => {
     expect(await run([...args('us-east-2'), '--vpcs', file('us-east-2', 'vpcs')], m.io)).toBe(0);
     expectRoundTrip('us-east-2', m.stdout());
     expect(m.stderr()).toBe(
-      'note: skipped vpce-0a1b2c3d4e5f60003: a Gateway endpoint has no DNS names of its own (S3 and DynamoDB keep their public names, routed by the route table)\n' +
-        'note: skipped vpce-0a1b2c3d4e5f60007: its state is pendingAcceptance, so its names do not resolve\n',
+      'note: skipped vpce-0a1b2c3d4e5f60007: its state is pendingAcceptance, so its names do not resolve\n',
     );
   });
 
@@ -185,7 +191,7 @@ describe('privatelink-dns import', () => {
   it('exits 2 on usage errors with one line on stderr', async () => {
     for (const argv of [
       ['--endpoints', file('us-east-2', 'endpoints')],
-      [...args('us-east-2'), '--output', 'x.yaml'],
+      [...args('us-east-2'), '--format', 'json'],
       [...args('us-east-2'), '--client-cidrs', '10.0.0.0/40'],
     ]) {
       const m = memIo();

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { EdeCode, Rcode } from '../../dns/constants.js';
 import type { ScannedMessage } from '../../dns/relay.js';
 import { buildResponse, type Ede } from '../../dns/response.js';
+import { scrubResponse } from '../../dns/scrub.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Catalog } from '../../privatelink/catalog.js';
 import type { RuleTable, UpstreamGroup } from '../../upstream/groups.js';
@@ -35,6 +36,8 @@ export interface ForwardDeps {
   catalog: () => Catalog;
   /** Stores an upstream reply in the cache (no-op when the cache is off). */
   store: (key: string, ctx: QueryContext, reply: Buffer, scan: ScannedMessage) => void;
+  /** Relayed TTLs are capped at this (the cache's maxTtl). */
+  maxTtl: () => number;
   /** Our loop-marker token. */
   token: Buffer;
   logger: Logger;
@@ -82,7 +85,16 @@ export class ForwardHandler implements Handler {
       return servfail(ctx, outcome.ede);
     }
     if (!outcome.cached) {
+      // Once per upstream reply (coalesced queries share the outcome): scrubbed, then cached.
       outcome.cached = true;
+      const catalog = d.catalog();
+      const s = scrubResponse(outcome.reply, outcome.scan, {
+        owned: catalog.endpoints.length > 0 ? (name) => catalog.lookup(name, null) !== null : null,
+        maxTtl: d.maxTtl(),
+      });
+      if (s.dropped > 0) d.metrics.inc('forward_scrubbed', undefined, s.dropped);
+      outcome.reply = s.reply;
+      outcome.scan = s.scan;
       d.store(key, ctx, outcome.reply, outcome.scan);
     }
     return respond(ctx, outcome.reply, outcome.scan, 0, d.catalog());

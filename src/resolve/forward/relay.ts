@@ -8,9 +8,13 @@ import { RRType } from '../../dns/constants.js';
 import { encodeName, readName } from '../../dns/names.js';
 import { relayResponse, type ScannedMessage } from '../../dns/relay.js';
 import { buildResponse, type RRset } from '../../dns/response.js';
+import { scrubResponse } from '../../dns/scrub.js';
 import type { Catalog, LookupResult } from '../../privatelink/catalog.js';
 import { answerOwned } from '../local.js';
 import type { QueryContext } from '../types.js';
+
+/** No TTL cap (the reply was capped when it arrived). */
+const MAX_TTL_ANY = 0xffff_ffff;
 
 /**
  * Turns an upstream reply (fresh, or from the cache aged `age` seconds) into the response for
@@ -24,9 +28,19 @@ export function respond(
   age: number,
   catalog: Catalog,
 ): Buffer {
-  if (ctx.q.qtype !== RRType.CNAME && catalog.endpoints.length > 0) {
+  if (ctx.q.qtype !== RRType.CNAME && (catalog.endpoints.length > 0 || catalog.hostedZones.length > 0)) {
     const done = completeChain(ctx, reply, scan, age, catalog);
     if (done) return done;
+  }
+  const view = ctx.view;
+  if (view !== null && catalog.endpoints.length > 0) {
+    // The reply was scrubbed of names every client sees as ours when it arrived; names only
+    // this client's VPC owns (private DNS names) go here, per client.
+    const s = scrubResponse(reply, scan, {
+      owned: (name) => catalog.lookup(name, view) !== null,
+      maxTtl: MAX_TTL_ANY,
+    });
+    return relayResponse(s.reply, s.scan, ctx.msg, ctx.q, ctx.maxSize, undefined, age);
   }
   return relayResponse(reply, scan, ctx.msg, ctx.q, ctx.maxSize, undefined, age);
 }
@@ -71,7 +85,7 @@ export function completeChain(
       prefix.writeUInt32BE(r.ttl > age ? r.ttl - age : 0, r.ttlOffset - scan.questionEnd);
     }
   }
-  const local = answerOwned(owned, ctx.q.qtype, ctx.q.qclass);
+  const local = answerOwned(owned, ctx.q.qtype, ctx.q.qclass, target, ctx.view);
   const owner = encodeName(target);
   const answer: RRset[] = [{ bytes: prefix, count: k + 1 }];
   for (const set of local.answer) answer.push(reown(set, owner));

@@ -2,10 +2,12 @@
  * The forwarding side, assembled: upstream groups and rules, the upstream resolver (failover,
  * health, coalescing, spoofing checks), the cache and the two handlers the chain uses.
  */
+
 import type { Logger } from 'pino';
 import { type ConfigProblem, type LoadedConfig, pathText } from '../../config/problems.js';
 import type { Config } from '../../config/schema.js';
 import { parseQuery, WireError } from '../../dns/query.js';
+import { memorySamples } from '../../metrics/memory.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Catalog } from '../../privatelink/catalog.js';
 import { configProblemCode, UpstreamIsSelfError } from '../../upstream/errors.js';
@@ -38,7 +40,7 @@ export interface ForwardingOptions {
    */
   now?: () => number;
   /**
-   * UDP sockets per address family used for upstream queries (random ports, random IDs).
+   * UDP sockets per upstream used for upstream queries (random ports, connected, random IDs).
    * @default 16
    */
   udpPoolSize?: number;
@@ -69,6 +71,9 @@ export interface Forwarding {
   cacheSize(): number;
   close(): Promise<void>;
 }
+
+/** The TTL cap of relayed records when the cache is off (the cache's default maxTtl). */
+const DEFAULT_MAX_TTL = 86_400;
 
 function buildRules(config: Config, upstreams: readonly string[], known: Map<string, Upstream>): RuleTable {
   const defaults = new UpstreamGroup(
@@ -105,6 +110,9 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     opts.config.cache === false ? null : new ResponseCache(opts.config.cache, now);
 
   metrics.gauge('cache_entries', () => cache?.size ?? 0);
+  metrics.gauge('memory_bytes', () =>
+    memorySamples({ cacheBytes: cache?.bytes ?? 0, inFlight: resolver.pending }),
+  );
   metrics.gauge('upstream_up', () =>
     [...known.values()].map((u) => [{ upstream: u.key }, u.down || u.isSelf ? 0 : 1] as const),
   );
@@ -122,6 +130,7 @@ export function createForwarding(opts: ForwardingOptions): Forwarding {
     token,
     logger,
     metrics,
+    maxTtl: () => (cache ? cache.settings.maxTtl : DEFAULT_MAX_TTL),
     store: (key, ctx, reply, scan) => {
       cache?.put(key, ctx.q.qname, reply, scan);
     },

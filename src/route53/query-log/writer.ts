@@ -1,0 +1,248 @@
+/**
+ * The query log, off the query's path: {@link QueryLog.record} keeps what a line needs (the
+ * response buffer is already built) and returns; the lines are formatted in a batch on the next
+ * turn of the event loop and written by one asynchronous write at a time. Nothing a query does
+ * waits on the disk.
+ *
+ * - Bounded: at most `maxBufferedLines` lines wait (recorded, formatted or being written); past
+ *   that a line is dropped and counted (`query_log_dropped_total{reason="buffer-full"}`).
+ * - Whole lines per write: each write is a run of complete lines, of at most 4096 bytes (PIPE_BUF)
+ *   on stdout and 64 KiB to a file opened with O_APPEND, so with `--workers` every worker writing
+ *   to one file or one pipe never tears or interleaves another's lines. A single line longer than
+ *   that is written alone.
+ * - `reopen()` (SIGUSR1) closes and reopens the file between two writes: logrotate's `create` or
+ *   `copytruncate` lose no line and tear none.
+ * - `close()` writes everything recorded so far, then closes the file.
+ */
+import { close, open, openSync, write } from 'node:fs';
+import type { Logger } from 'pino';
+import type { QueryLogsConfig } from '../../config/schema.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { QueryContext } from '../../resolve/types.js';
+import { type QueryLogEntry, queryLogLine } from './format.js';
+
+/** Largest write that pipes take atomically (POSIX PIPE_BUF on Linux): the chunk size on stdout. */
+export const ATOMIC_WRITE = 4096;
+/**
+ * The chunk size for files: an O_APPEND write of a regular file goes to the end whole, whatever its
+ * size (Linux holds the inode lock for the whole write), so larger chunks tear nothing either.
+ */
+export const FILE_CHUNK = 64 * 1024;
+
+interface Chunk {
+  buf: Buffer;
+  lines: number;
+}
+
+/** Where lines go: a file appended to, or stdout. */
+interface Sink {
+  write(buf: Buffer, cb: (err: Error | null) => void): void;
+  reopen(cb: (err: Error | null) => void): void;
+  close(cb: () => void): void;
+}
+
+function stdoutSink(): Sink {
+  return {
+    write: (buf, cb) => {
+      process.stdout.write(buf, (err) => cb(err ?? null));
+    },
+    reopen: (cb) => cb(null),
+    close: (cb) => cb(),
+  };
+}
+
+function fileSink(path: string): Sink {
+  // Opened at once, so a bad path fails the start (or the reload), not the first query.
+  let fd = openSync(path, 'a');
+  const writeAll = (buf: Buffer, off: number, cb: (err: Error | null) => void): void => {
+    write(fd, buf, off, buf.length - off, null, (err, n) => {
+      if (err) return cb(err);
+      if (off + n < buf.length) return writeAll(buf, off + n, cb);
+      cb(null);
+    });
+  };
+  return {
+    write: (buf, cb) => writeAll(buf, 0, cb),
+    reopen: (cb) => {
+      open(path, 'a', (err, next) => {
+        if (err) return cb(err);
+        const old = fd;
+        fd = next;
+        close(old, () => cb(null));
+      });
+    },
+    close: (cb) => close(fd, () => cb()),
+  };
+}
+
+export interface QueryLogOptions {
+  config: QueryLogsConfig;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+/** The query log of one server (one process). */
+export class QueryLog {
+  private config: QueryLogsConfig;
+  private vpcs: Set<string> | null;
+  private readonly sink: Sink;
+  private entries: QueryLogEntry[] = [];
+  private readonly chunks: Chunk[] = [];
+  /** Lines recorded and not yet written. */
+  private waiting = 0;
+  private scheduled = false;
+  private writing = false;
+  private reopenWanted = false;
+  private reopenWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private warned = false;
+  private readonly chunkBytes: number;
+
+  constructor(
+    readonly destination: string,
+    private readonly opts: QueryLogOptions,
+  ) {
+    this.config = opts.config;
+    this.vpcs = opts.config.vpcs ? new Set(opts.config.vpcs) : null;
+    this.sink = destination === 'stdout' ? stdoutSink() : fileSink(destination);
+    this.chunkBytes = destination === 'stdout' ? ATOMIC_WRITE : FILE_CHUNK;
+  }
+
+  /** Takes new settings of the same destination (a reload). */
+  configure(config: QueryLogsConfig): void {
+    this.config = config;
+    this.vpcs = config.vpcs ? new Set(config.vpcs) : null;
+  }
+
+  /** Lines recorded and not yet written. */
+  get pending(): number {
+    return this.waiting;
+  }
+
+  /**
+   * Records the answer to one query (called after the response is built). Queries from outside
+   * every VPC view, from VPCs not logged, and cache hits (unless `logCacheHits`) are left out.
+   */
+  record(ctx: QueryContext, response: Buffer): void {
+    const view = ctx.view;
+    if (view === null || this.closed) return;
+    const c = this.config;
+    if (ctx.source === 'cache' && !c.logCacheHits) return;
+    if (this.vpcs !== null && !this.vpcs.has(view.vpc.id)) return;
+    if (this.waiting >= c.maxBufferedLines) {
+      this.opts.metrics?.inc('query_log_dropped', { reason: 'buffer-full' });
+      return;
+    }
+    this.waiting++;
+    this.entries.push({
+      time: Date.now(),
+      accountId: c.accountId,
+      region: view.vpc.region,
+      vpcId: view.vpc.id,
+      qname: ctx.q.qname,
+      qtype: ctx.q.qtype,
+      qclass: ctx.q.qclass,
+      srcaddr: ctx.clientAddress,
+      srcport: ctx.clientPort,
+      transport: ctx.transport,
+      response,
+      firewall: ctx.firewall ?? null,
+    });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.format());
+    }
+  }
+
+  /** Formats the recorded entries into chunks of whole lines, then writes. */
+  private format(): void {
+    this.scheduled = false;
+    const entries = this.entries;
+    if (entries.length === 0) {
+      this.pump();
+      return;
+    }
+    this.entries = [];
+    let parts: string[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (parts.length === 0) return;
+      this.chunks.push({ buf: Buffer.from(parts.join(''), 'utf8'), lines: parts.length });
+      parts = [];
+      bytes = 0;
+    };
+    for (const e of entries) {
+      const line = `${JSON.stringify(queryLogLine(e))}\n`;
+      const len = Buffer.byteLength(line);
+      if (bytes + len > this.chunkBytes) flush();
+      parts.push(line);
+      bytes += len;
+    }
+    flush();
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.writing) return;
+    if (this.reopenWanted) {
+      this.reopenWanted = false;
+      this.writing = true;
+      this.sink.reopen((err) => {
+        this.writing = false;
+        if (err) this.opts.logger?.error({ err, destination: this.destination }, 'query log reopen failed');
+        const w = this.reopenWaiters;
+        this.reopenWaiters = [];
+        for (const f of w) f();
+        this.pump();
+      });
+      return;
+    }
+    const chunk = this.chunks.shift();
+    if (!chunk) {
+      if (this.entries.length === 0 && !this.scheduled) {
+        const w = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const f of w) f();
+      }
+      return;
+    }
+    this.writing = true;
+    this.sink.write(chunk.buf, (err) => {
+      this.writing = false;
+      this.waiting -= chunk.lines;
+      if (err) {
+        this.opts.metrics?.inc('query_log_dropped', { reason: 'write-error' }, chunk.lines);
+        if (!this.warned) {
+          this.warned = true;
+          this.opts.logger?.error({ err, destination: this.destination }, 'query log write failed');
+        }
+      } else this.opts.metrics?.inc('query_log_lines', {}, chunk.lines);
+      this.pump();
+    });
+  }
+
+  /** Reopens the file (SIGUSR1, after logrotate moved it): resolves once the new file is open. */
+  reopen(): Promise<void> {
+    return new Promise((resolve) => {
+      this.reopenWaiters.push(resolve);
+      this.reopenWanted = true;
+      this.pump();
+    });
+  }
+
+  /** Resolves once every line recorded so far is written. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      if (!this.scheduled) this.format();
+    });
+  }
+
+  /** Writes what is recorded, then closes the file; later records are ignored. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await new Promise<void>((resolve) => this.sink.close(resolve));
+  }
+}
