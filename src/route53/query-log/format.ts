@@ -6,8 +6,7 @@
  * `firewall_*` fields when a DNS Firewall rule matched.
  */
 import { RcodeName, RRType, typeName } from '../../dns/constants.js';
-import { readName } from '../../dns/names.js';
-import { scanMessage } from '../../dns/relay.js';
+import { readName, skipName } from '../../dns/names.js';
 import type { Verdict } from '../firewall/model.js';
 
 /** The version string real Resolver query logs carry for format 1.1. */
@@ -64,26 +63,14 @@ export function isoSeconds(ms: number): string {
 }
 
 /** The log line of one entry. */
-export function queryLogLine(e: QueryLogEntry): QueryLogLine {
-  const scan = scanMessage(e.response);
-  const rcode = scan ? scan.rcode : e.response.length >= 4 ? e.response[3] & 0xf : 2;
-  const answers: QueryLogLine['answers'] = [];
-  if (scan) {
-    for (const r of scan.records) {
-      if (r.section !== 0) break;
-      answers.push({
-        Rdata: rdataText(e.response, r.type, r.rdataStart, r.end),
-        Type: typeName(r.type),
-        Class: className(r.cls),
-      });
-    }
-  }
+export function queryLogLine(e: QueryLogEntry, timestamp = isoSeconds(e.time)): QueryLogLine {
+  const { rcode, answers } = answersOf(e.response);
   const line: QueryLogLine = {
     version: QUERY_LOG_VERSION,
     account_id: e.accountId,
     region: e.region,
     vpc_id: e.vpcId,
-    query_timestamp: isoSeconds(e.time),
+    query_timestamp: timestamp,
     query_name: `${e.qname}.`,
     query_type: typeName(e.qtype),
     query_class: className(e.qclass),
@@ -100,6 +87,34 @@ export function queryLogLine(e: QueryLogEntry): QueryLogLine {
     line.firewall_domain_list_id = f.list.id;
   }
   return line;
+}
+
+/**
+ * The rcode and the answer records of a response, read in place: owner names are skipped, not
+ * read (the log does not show them). The rcodes sent here all fit the header's four bits.
+ */
+function answersOf(buf: Buffer): { rcode: number; answers: QueryLogLine['answers'] } {
+  const answers: QueryLogLine['answers'] = [];
+  if (buf.length < 12) return { rcode: 2, answers };
+  const rcode = buf[3] & 0xf;
+  const qd = buf.readUInt16BE(4);
+  const an = buf.readUInt16BE(6);
+  let p = 12;
+  for (let i = 0; i < qd && p >= 0; i++) {
+    p = skipName(buf, p);
+    if (p >= 0) p += 4;
+  }
+  for (let i = 0; i < an && p >= 0; i++) {
+    p = skipName(buf, p);
+    if (p < 0 || p + 10 > buf.length) break;
+    const type = buf.readUInt16BE(p);
+    const cls = buf.readUInt16BE(p + 2);
+    const end = p + 10 + buf.readUInt16BE(p + 8);
+    if (end > buf.length) break;
+    answers.push({ Rdata: rdataText(buf, type, p + 10, end), Type: typeName(type), Class: className(cls) });
+    p = end;
+  }
+  return { rcode, answers };
 }
 
 /** Presentation form of the rdata of the common types; others as RFC 3597 `\# LEN HEX`. */

@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { QueryLogsConfig } from '../../config/schema.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { QueryContext } from '../../resolve/types.js';
-import { type QueryLogEntry, queryLogLine } from './format.js';
+import { isoSeconds, type QueryLogEntry, queryLogLine } from './format.js';
 
 /** Largest write that pipes take atomically (POSIX PIPE_BUF on Linux): the chunk size on stdout. */
 export const ATOMIC_WRITE = 4096;
@@ -172,8 +172,16 @@ export class QueryLog {
       parts = [];
       bytes = 0;
     };
+    // One timestamp text per second of the batch, not per line.
+    let sec = -1;
+    let iso = '';
     for (const e of entries) {
-      const line = `${JSON.stringify(queryLogLine(e))}\n`;
+      const s = Math.floor(e.time / 1000);
+      if (s !== sec) {
+        sec = s;
+        iso = isoSeconds(e.time);
+      }
+      const line = `${JSON.stringify(queryLogLine(e, iso))}\n`;
       const len = Buffer.byteLength(line);
       if (bytes + len > this.chunkBytes) flush();
       parts.push(line);
