@@ -41,7 +41,7 @@ describe('version and help', () => {
     const b = await cli('serve', '--help');
     expect(a).toEqual({ code: 0, stdout: `${SERVE_USAGE}\n`, stderr: '' });
     expect(b).toEqual(a);
-    for (const cmd of ['validate', 'describe', 'import', 'query', 'az', 'interface']) {
+    for (const cmd of ['validate', 'describe', 'import', 'sync', 'query', 'az', 'interface', 'firewall']) {
       const h = await cli('help', cmd);
       expect(h.code).toBe(0);
       expect(h.stdout).toMatch(new RegExp(`^Usage: privatelink-dns ${cmd}`));
@@ -100,6 +100,31 @@ describe('usage errors: one line on stderr, exit 2, nothing on stdout', () => {
     ],
     [['serve', '--log-format', 'xml'], 'privatelink-dns serve: --log-format must be one of json, pretty'],
     [
+      ['sync', '--regoin', 'us-east-1'],
+      'privatelink-dns sync: unknown option --regoin; did you mean --region? (see privatelink-dns sync --help)',
+    ],
+    [
+      ['import', '--terrafrom', 'state.json'],
+      'privatelink-dns import: unknown option --terrafrom; did you mean --terraform? (see privatelink-dns import --help)',
+    ],
+    [
+      ['describe', '--hosted-zone'],
+      'privatelink-dns describe: unknown option --hosted-zone; did you mean --hosted-zones? (see privatelink-dns describe --help)',
+    ],
+    [
+      ['firewall', 'test', 'a.example.com', '--clinet', '10.0.0.1'],
+      'privatelink-dns firewall: unknown option --clinet; did you mean --client? (see privatelink-dns firewall --help)',
+    ],
+    [
+      ['serve', '--query-logs', 'stdout'],
+      'privatelink-dns serve: unknown option --query-logs; did you mean --query-log? (see privatelink-dns serve --help)',
+    ],
+    [['serve', '--region', 'us-east-1'], 'privatelink-dns serve: --region goes with --sync-from-aws'],
+    [
+      ['serve', '--sync-from-aws', '--sync-interval', '5'],
+      'privatelink-dns serve: --sync-interval must be a duration such as 60s, 5m or 500ms (at least 100ms, at most 24h)',
+    ],
+    [
       ['serve', '--log-level', 'loud'],
       'privatelink-dns serve: --log-level must be one of trace, debug, info, warn, error, fatal, silent',
     ],
@@ -144,6 +169,18 @@ describe('every flag from a PRIVATELINK_DNS_* variable', () => {
       const args = withEnvironment([], SERVE_OPTIONS, { [envName(name)]: flag ? '1' : 'x' });
       expect(args.length, name).toBe(1);
       expect(args[0]).toBe(flag ? `--${name}` : `--${name}=x`);
+    }
+  });
+
+  it('AWS flags from the environment wait for --sync-from-aws; on the command line they need it', async () => {
+    process.env.PRIVATELINK_DNS_REGION = 'us-east-1';
+    try {
+      // Not "--region goes with --sync-from-aws": the variable is left unused, the next check speaks.
+      expect((await cli('serve', '--listen', '127.0.0.1')).stderr).toBe(
+        'privatelink-dns serve: --listen 127.0.0.1 has no port: write 127.0.0.1:1053 (port 0 picks a free port)\n',
+      );
+    } finally {
+      delete process.env.PRIVATELINK_DNS_REGION;
     }
   });
 
