@@ -1,5 +1,7 @@
 /** Command-line entry: parses the command word and hands the rest to that command. */
+import { readFileSync } from 'node:fs';
 import type { CliIo } from './cli/io.js';
+import { closest } from './privatelink/service-list.js';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
@@ -40,23 +42,52 @@ ${Object.entries(COMMANDS)
   .map(([k, v]) => `  ${k.padEnd(12)}${v.summary}`)
   .join('\n')}
 
-Run "privatelink-dns <command> --help" for a command's options.`;
+Run "privatelink-dns help <command>" or "privatelink-dns <command> --help" for a command's options.
+Every option can also be set in the environment: --log-level as PRIVATELINK_DNS_LOG_LEVEL.
+  -V, --version  print the version`;
+
+/** The package version (package.json sits one folder above both src/ and dist/). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export async function main(
   argv: string[],
   io: CliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-    io.stdout.write(`${USAGE()}\n`);
-    return cmd ? 0 : 2;
-  }
-  const c = COMMANDS[cmd];
-  if (!c) {
-    io.stderr.write(
-      `privatelink-dns: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`,
-    );
+  if (!cmd) {
+    io.stderr.write(`${USAGE()}\n`);
     return 2;
   }
-  return (await c.load())(rest, io);
+  if (cmd === '-h' || cmd === '--help') {
+    io.stdout.write(`${USAGE()}\n`);
+    return 0;
+  }
+  if (cmd === '-V' || cmd === '--version') {
+    io.stdout.write(`privatelink-dns ${version()}\n`);
+    return 0;
+  }
+  if (cmd === 'help') {
+    const topic = rest[0];
+    if (!topic) {
+      io.stdout.write(`${USAGE()}\n`);
+      return 0;
+    }
+    if (!Object.hasOwn(COMMANDS, topic)) return unknownCommand(topic, io);
+    return (await COMMANDS[topic].load())(['--help'], io);
+  }
+  if (!Object.hasOwn(COMMANDS, cmd)) return unknownCommand(cmd, io);
+  return (await COMMANDS[cmd].load())(rest, io);
+}
+
+function unknownCommand(cmd: string, io: CliIo): number {
+  const names = Object.keys(COMMANDS);
+  const near = closest(cmd, names, 1);
+  const hint = near.length ? `; did you mean ${near[0]}?` : ` (commands: ${names.join(', ')})`;
+  io.stderr.write(`privatelink-dns: unknown command "${cmd}"${hint}\n`);
+  return 2;
 }

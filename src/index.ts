@@ -26,3 +26,5 @@ export {
   type ServerOptions,
   startServer,
 } from './core/server.js';
+export type { LogLevel } from './log/logger.js';
+export type { NameInfo } from './privatelink/owned-names.js';

@@ -126,6 +126,20 @@ function splitPath(pathname: string): string[] {
 export const MAX_CONNECTIONS = 128;
 
 /**
+ * Throws the start-up error for an admin API that would listen off loopback without a token.
+ * Servers call it before they open any socket, so nothing logs "listening" first.
+ */
+export function checkAdminExposure(listen: false | string | undefined, token: string | undefined): void {
+  if (!listen || token) return;
+  const { host, port } = parseHostPort(listen, DEFAULT_ADMIN_PORT);
+  if (isLoopback(host)) return;
+  throw new StartupError(
+    'startup.admin-token-required',
+    `admin API on ${formatHostPort({ host, port })} would be reachable from other hosts: give --admin-token (or $PRIVATELINK_DNS_ADMIN_TOKEN), or bind it to 127.0.0.1`,
+  );
+}
+
+/**
  * Starts the admin API. Rejects when the address is not loopback and no token is given, or when
  * it cannot listen.
  */
@@ -133,12 +147,7 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   const { host, port } = parseHostPort(opts.listen, DEFAULT_ADMIN_PORT);
   const token = opts.token || undefined;
   const shown = formatHostPort({ host, port });
-  if (!token && !isLoopback(host)) {
-    throw new StartupError(
-      'startup.admin-token-required',
-      `admin API on ${shown} would be reachable from other hosts: give --admin-token (or bind it to 127.0.0.1)`,
-    );
-  }
+  checkAdminExposure(opts.listen, token);
   const log = opts.logger;
   const ctx = opts.ctx;
   // Names a request may carry in Host (without a token) and in Origin: loopback names and

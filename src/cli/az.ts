@@ -1,8 +1,8 @@
 /** `privatelink-dns az impair|restore|list`: break an Availability Zone and give it back, via the admin API. */
-import { parseArgs } from 'node:util';
 import { ADMIN_CLIENT_OPTIONS, ADMIN_CLIENT_USAGE, clientOptions } from '../admin/cli-options.js';
 import { AdminClientError, adminCall } from '../admin/client.js';
 import type { AzView } from '../admin/views.js';
+import { parseCli } from './args.js';
 import type { CliIo } from './io.js';
 
 export const AZ_USAGE = `Usage: privatelink-dns az <command> [AZ] [options]
@@ -28,18 +28,9 @@ function describeAz(v: AzView): string {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: { admin?: string; 'admin-token'?: string; json?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: ADMIN_CLIENT_OPTIONS,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns az: ${(e as Error).message}\n`);
-    return 2;
-  }
+  const parsed = parseCli('az', argv, ADMIN_CLIENT_OPTIONS, io, { allowPositionals: true });
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(`${AZ_USAGE}\n`);
     return 0;

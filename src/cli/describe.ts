@@ -1,7 +1,6 @@
 /** `privatelink-dns describe`: the config as `aws ec2 describe-vpc-endpoints` would print it. */
-import { parseArgs } from 'node:util';
+import { bundledNotice, chooseConfig } from '../config/discover.js';
 import { ConfigError, formatProblem, type LoadedConfig, loadConfigFile } from '../config/load.js';
-import { defaultConfigPath } from '../config/paths.js';
 import { HealthState } from '../health/state.js';
 import { buildCatalog } from '../privatelink/catalog.js';
 import {
@@ -10,6 +9,7 @@ import {
   unconfirmedNotes,
 } from '../privatelink/describe.js';
 import { describeHostedZones } from '../route53/describe.js';
+import { parseCli } from './args.js';
 
 const HELP = `Usage: privatelink-dns describe [--config FILE] [--vpc-endpoint-ids ID,...] [--associations]
        privatelink-dns describe --hosted-zones [--config FILE] [--zone-name NAME]
@@ -21,7 +21,8 @@ of "aws ec2 describe-vpc-endpoint-associations": the names of resource and servi
 endpoints. Choices that AWS does not document, which the output rests on, are noted on stderr.
 
 Options:
-  -c, --config FILE           config file (default: the bundled config/endpoints.yaml)
+  -c, --config FILE           config file (default: ./privatelink-dns.yaml if present, else
+                              the bundled example config/endpoints.yaml)
       --vpc-endpoint-ids IDS  only these endpoints (comma-separated)
       --hosted-zones          the private hosted zones instead: per zone the hosted zone and its
                               VPCs ("aws route53 get-hosted-zone") and its ResourceRecordSets
@@ -30,46 +31,37 @@ Options:
                               ({"ResourceRecordSets":[...]}) of the zone of that name
       --associations          describe-vpc-endpoint-associations instead
   -h, --help                  show this help
+
+Each option can also be set in the environment (PRIVATELINK_DNS_CONFIG, …).
 `;
+
+const DESCRIBE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'vpc-endpoint-ids': { type: 'string' },
+  'hosted-zones': { type: 'boolean' },
+  'zone-name': { type: 'string' },
+  associations: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs the command; returns the exit code (0 ok, 1 invalid config, 2 usage error). */
 export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: {
-    config?: string;
-    'vpc-endpoint-ids'?: string;
-    associations?: boolean;
-    'hosted-zones'?: boolean;
-    'zone-name'?: string;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'vpc-endpoint-ids': { type: 'string' },
-        'hosted-zones': { type: 'boolean' },
-        'zone-name': { type: 'string' },
-        associations: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns describe: ${(e as Error).message} (see --help)\n`);
-    return 2;
-  }
+  const parsed = parseCli('describe', argv, DESCRIBE_OPTIONS, io);
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
   }
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfigFile(values.config ?? defaultConfigPath());
+    const choice = chooseConfig(values.config);
+    if (choice.source === 'bundled')
+      io.stderr.write(`privatelink-dns describe: ${bundledNotice(choice.path)}\n`);
+    loaded = loadConfigFile(choice.path);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) io.stderr.write(`${formatProblem(p)}\n`);

@@ -1,13 +1,13 @@
 /** `privatelink-dns firewall test NAME`: the DNS Firewall verdict for a name, offline from the config. */
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
+import { bundledNotice, chooseConfig } from '../config/discover.js';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
-import { defaultConfigPath } from '../config/paths.js';
 import { parseType, typeName } from '../dns/constants.js';
 import { normaliseName } from '../dns/names.js';
 import { HealthState } from '../health/state.js';
 import { buildCatalog } from '../privatelink/catalog.js';
 import { verdictSentence, verdictView } from '../route53/firewall/view.js';
+import { parseCli } from './args.js';
 import type { CliIo } from './io.js';
 
 const HELP = `Usage: privatelink-dns firewall test NAME [--client IP] [--type TYPE] [--config FILE] [--json]
@@ -17,35 +17,30 @@ Prints what Route 53 Resolver DNS Firewall does with a query for NAME, from the 
 Without --client, prints the verdict for every VPC that has rule groups.
 
 Options:
-  -c, --config FILE  config file (default: the bundled config/endpoints.yaml)
+  -c, --config FILE  config file (default: ./privatelink-dns.yaml if present, else the
+                     bundled example config/endpoints.yaml)
       --client IP    the client's address: its VPC view decides which rule groups apply
   -t, --type TYPE    query type (default A)
       --json         print JSON
   -h, --help         show this help
 
+Each option can also be set in the environment (PRIVATELINK_DNS_CONFIG, …).
+
 Exit status: 0 done, 1 invalid config, 2 usage error.
 `;
 
+const FIREWALL_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  client: { type: 'string' },
+  type: { type: 'string', short: 't' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: { config?: string; client?: string; type?: string; json?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        client: { type: 'string' },
-        type: { type: 'string', short: 't' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns firewall: ${(e as Error).message} (see --help)\n`);
-    return 2;
-  }
+  const parsed = parseCli('firewall', argv, FIREWALL_OPTIONS, io, { allowPositionals: true });
+  if (!parsed) return 2;
+  const { values, positionals, flag } = parsed;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
@@ -57,14 +52,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const qtype = parseType(values.type ?? 'A');
   if (qtype === undefined) {
-    io.stderr.write(`privatelink-dns firewall: --type ${values.type} is not a DNS record type\n`);
+    io.stderr.write(`privatelink-dns firewall: ${flag('type')} ${values.type} is not a DNS record type\n`);
     return 2;
   }
   if (values.client !== undefined && !isIP(values.client)) {
-    io.stderr.write(`privatelink-dns firewall: --client ${values.client} is not an IP address\n`);
+    io.stderr.write(`privatelink-dns firewall: ${flag('client')} ${values.client} is not an IP address\n`);
     return 2;
   }
-  const file = values.config ?? defaultConfigPath();
+  const choice = chooseConfig(values.config);
+  if (choice.source === 'bundled')
+    io.stderr.write(`privatelink-dns firewall: ${bundledNotice(choice.path)}\n`);
+  const file = choice.path;
   let loaded: ReturnType<typeof loadConfigFile>;
   try {
     loaded = loadConfigFile(file);

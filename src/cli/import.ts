@@ -3,9 +3,9 @@
  * state (`terraform show -json`), and private hosted zones from Route 53 record sets.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { DEFAULT_CLIENT_CIDRS, ImportError } from '../privatelink/import.js';
+import { parseCli } from './args.js';
 import { clientCidrsOf } from './sync.js';
 
 const HELP = `Usage: privatelink-dns import --endpoints FILE --network-interfaces FILE --subnets FILE
@@ -51,6 +51,22 @@ Example:
   terraform show -json > state.json && privatelink-dns import --terraform state.json -o endpoints.yaml
 `;
 
+const IMPORT_OPTIONS = {
+  endpoints: { type: 'string' },
+  'network-interfaces': { type: 'string' },
+  subnets: { type: 'string' },
+  vpcs: { type: 'string' },
+  associations: { type: 'string' },
+  terraform: { type: 'string' },
+  'route53-records': { type: 'string' },
+  'zone-name': { type: 'string' },
+  'vpc-ids': { type: 'string' },
+  'hosted-zone': { type: 'string' },
+  'client-cidrs': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const EC2_FILES = ['endpoints', 'network-interfaces', 'subnets', 'vpcs'] as const;
 
 /** Runs the command; returns the exit code (0 ok, 1 unusable input, 2 usage error). */
@@ -62,31 +78,9 @@ export async function run(
     io.stderr.write(`privatelink-dns import: ${msg} (see --help)\n`);
     return 2;
   };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        endpoints: { type: 'string' },
-        'network-interfaces': { type: 'string' },
-        subnets: { type: 'string' },
-        vpcs: { type: 'string' },
-        associations: { type: 'string' },
-        terraform: { type: 'string' },
-        'route53-records': { type: 'string' },
-        'zone-name': { type: 'string' },
-        'vpc-ids': { type: 'string' },
-        'hosted-zone': { type: 'string' },
-        'client-cidrs': { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    return usage((e as Error).message);
-  }
+  const parsed = parseCli('import', argv, IMPORT_OPTIONS, io, { noEnv: ['output'] });
+  if (!parsed) return 2;
+  const values: Record<string, string | boolean | undefined> = parsed.values;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;

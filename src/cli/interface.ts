@@ -1,8 +1,8 @@
 /** `privatelink-dns interface set|list`: force one interface's health, or show every interface, via the admin API. */
-import { parseArgs } from 'node:util';
 import { ADMIN_CLIENT_OPTIONS, ADMIN_CLIENT_USAGE, clientOptions } from '../admin/cli-options.js';
 import { AdminClientError, adminCall } from '../admin/client.js';
 import type { EndpointView, InterfaceView } from '../admin/views.js';
+import { parseCli } from './args.js';
 import type { CliIo } from './io.js';
 
 export const INTERFACE_USAGE = `Usage: privatelink-dns interface set ENDPOINT_ID AZ (--healthy | --unhealthy | --auto) [options]
@@ -26,32 +26,20 @@ function line(endpoint: string, i: InterfaceView): string {
   return `${endpoint} ${i.az} ${i.eniId} ${addr} ${i.healthy ? 'healthy' : 'unhealthy'} (${i.reason})`;
 }
 
+const INTERFACE_OPTIONS = {
+  ...ADMIN_CLIENT_OPTIONS,
+  healthy: { type: 'boolean' },
+  unhealthy: { type: 'boolean' },
+  auto: { type: 'boolean' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: {
-    admin?: string;
-    'admin-token'?: string;
-    json?: boolean;
-    help?: boolean;
-    healthy?: boolean;
-    unhealthy?: boolean;
-    auto?: boolean;
-  };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        ...ADMIN_CLIENT_OPTIONS,
-        healthy: { type: 'boolean' },
-        unhealthy: { type: 'boolean' },
-        auto: { type: 'boolean' },
-      },
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns interface: ${(e as Error).message}\n`);
-    return 2;
-  }
+  const parsed = parseCli('interface', argv, INTERFACE_OPTIONS, io, {
+    allowPositionals: true,
+    noEnv: ['healthy', 'unhealthy', 'auto'],
+  });
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(`${INTERFACE_USAGE}\n`);
     return 0;

@@ -4,11 +4,11 @@
  */
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { parseArgs } from 'node:util';
 import dns2 from 'dns2';
 import { RcodeName } from '../dns/constants.js';
 import { FrameReader, frame } from '../dns/framing.js';
 import { parseHostPort } from '../net/host-port.js';
+import { parseCli } from './args.js';
 import type { CliIo } from './io.js';
 
 const { Packet } = dns2;
@@ -81,24 +81,17 @@ function rdataText(r: InstanceType<typeof Packet>['answers'][number]): string {
   return JSON.stringify(r.data ?? '');
 }
 
+const QUERY_OPTIONS = {
+  server: { type: 'string' },
+  tcp: { type: 'boolean' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        server: { type: 'string' },
-        tcp: { type: 'boolean' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns query: ${(e as Error).message}\n`);
-    return 2;
-  }
+  const parsed = parseCli('query', argv, QUERY_OPTIONS, io, { allowPositionals: true });
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(`${QUERY_USAGE}\n`);
     return 0;

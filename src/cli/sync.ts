@@ -1,6 +1,6 @@
 /** `privatelink-dns sync`: a config read from the EC2 and Route 53 APIs (AWS, LocalStack, moto). */
-import { parseArgs } from 'node:util';
 import { DEFAULT_CLIENT_CIDRS, firstInvalidCidr, ImportError } from '../privatelink/import.js';
+import { parseCli } from './args.js';
 import { AWS_OPTIONS } from './aws-options.js';
 import type { CliIo } from './io.js';
 
@@ -14,7 +14,7 @@ answer: the same config "import" writes from the AWS CLI's JSON. Credentials com
 SDK's default chain (environment, shared files, SSO, web identity, container and instance
 metadata) or --profile.
 
-Options:
+Options (each also from the environment: --region as PRIVATELINK_DNS_REGION; not -o):
       --region REGION        the Region (default: AWS_REGION, or the profile's region)
       --vpc-id VPC           only this VPC (repeatable; default: every VPC with endpoints)
       --profile PROFILE      a profile of ~/.aws/config and ~/.aws/credentials
@@ -59,26 +59,20 @@ export function describeSource(region: string, endpointUrl?: string, profile?: s
   ].join(', ');
 }
 
+const SYNC_OPTIONS = {
+  ...AWS_OPTIONS,
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const usage = (msg: string): number => {
     io.stderr.write(`privatelink-dns sync: ${msg} (see --help)\n`);
     return 2;
   };
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        ...AWS_OPTIONS,
-        output: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    return usage((e as Error).message);
-  }
+  const parsed = parseCli('sync', argv, SYNC_OPTIONS, io, { noEnv: ['output'] });
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
@@ -87,7 +81,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (typeof clientCidrs === 'string') return usage(clientCidrs);
   const urlProblem = endpointUrlProblem(values['endpoint-url']);
   if (urlProblem) return usage(urlProblem);
-  const vpcIds = (values['vpc-id'] as string[] | undefined) ?? [];
+  const vpcIds = values['vpc-id'] ?? [];
   const badVpc = vpcIds.find((v) => !/^vpc-[0-9a-f]{8,17}$/.test(v));
   if (badVpc) return usage(`--vpc-id: "${badVpc}" is not a VPC id (vpc- and 8 or 17 hex digits)`);
 
@@ -95,10 +89,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { buildFromSnapshot } = await import('../sync/build.js');
   const { writeFileAtomic } = await import('../sync/write.js');
   const src = {
-    region: values.region as string | undefined,
+    region: values.region,
     vpcIds,
-    profile: values.profile as string | undefined,
-    endpointUrl: values['endpoint-url'] as string | undefined,
+    profile: values.profile,
+    endpointUrl: values['endpoint-url'],
     hostedZones: values['no-hosted-zones'] !== true,
   };
   const clients = createClients(src);
@@ -110,7 +104,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     });
     for (const c of result.changes) io.stderr.write(`changed: ${c}\n`);
     for (const n of result.notes) io.stderr.write(`note: ${n}\n`);
-    const out = values.output as string | undefined;
+    const out = values.output;
     if (out) {
       try {
         writeFileAtomic(out, result.yaml);

@@ -1,8 +1,15 @@
 /** `privatelink-dns validate`: checks a config against the schema and AWS's rules. */
-import { parseArgs } from 'node:util';
-import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
-import { defaultConfigPath } from '../config/paths.js';
-import { configWarnings } from './warnings.js';
+import { bundledNotice, chooseConfig } from '../config/discover.js';
+import {
+  ConfigError,
+  type ConfigProblem,
+  formatProblem,
+  loadConfigFile,
+  readConfigFile,
+} from '../config/load.js';
+import { configWarnings, formatWarning } from '../config/warnings.js';
+import { parseCli } from './args.js';
+import { configWarnings as loadedWarnings } from './warnings.js';
 
 const HELP = `Usage: privatelink-dns validate [--config FILE] [--quiet] [--codes]
 
@@ -13,37 +20,35 @@ verified yet, or settings that invite abuse, such as maxUdpSize above 4096 with 
 loopback) are printed the same way with "warning:" and do not change the exit status.
 
 Options:
-  -c, --config FILE  config file (default: the bundled config/endpoints.yaml)
+  -c, --config FILE  config file (default: ./privatelink-dns.yaml if present, else the
+                     bundled example config/endpoints.yaml)
   -q, --quiet        print nothing when the config is valid
       --codes        end each problem with its code (see docs/reference/errors.md)
   -h, --help         show this help
 
-Exit status: 0 valid, 1 invalid, 2 usage error.
+Each option can also be set in the environment (PRIVATELINK_DNS_CONFIG, PRIVATELINK_DNS_QUIET=1, …).
+
+Exit status: 0 valid (warnings included), 1 invalid, 2 usage error.
 `;
+
+const VALIDATE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  quiet: { type: 'boolean', short: 'q' },
+  codes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs the command; returns the exit code (0 valid, 1 invalid, 2 usage error). */
 export async function run(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let values: { config?: string; quiet?: boolean; codes?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        quiet: { type: 'boolean', short: 'q' },
-        codes: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr.write(`privatelink-dns validate: ${(e as Error).message} (see --help)\n`);
-    return 2;
-  }
+  const parsed = parseCli('validate', argv, VALIDATE_OPTIONS, io, { allowPositionals: true });
+  if (!parsed) return 2;
+  const { positionals, flag } = parsed;
+  // A file named on the command line wins over $PRIVATELINK_DNS_CONFIG.
+  const values = { ...parsed.values };
+  if (positionals.length === 1 && values.config && flag('config') !== '--config') values.config = undefined;
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
@@ -52,22 +57,39 @@ export async function run(
     io.stderr.write('privatelink-dns validate: give one config file, with --config FILE (see --help)\n');
     return 2;
   }
-  const file = values.config ?? positionals[0] ?? defaultConfigPath();
+  const choice = chooseConfig(values.config ?? positionals[0]);
+  if (choice.source === 'bundled')
+    io.stderr.write(`privatelink-dns validate: ${bundledNotice(choice.path)}\n`);
+  const file = choice.path;
+  // Warnings (services and Regions the shipped lists do not know) never make a config invalid.
+  let warnings: ConfigProblem[] = [];
+  try {
+    warnings = configWarnings(readConfigFile(file), file);
+  } catch {
+    // Unreadable: the load below reports it.
+  }
+  const printWarnings = () => {
+    for (const w of warnings) io.stderr.write(`${formatWarning(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
+  };
   try {
     const loaded = loadConfigFile(file);
     const { config } = loaded;
     // Warnings go to stderr even with --quiet; they never change the exit status.
-    for (const w of configWarnings(loaded))
-      io.stderr.write(`${formatProblem(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
+    printWarnings();
+    const more = loadedWarnings(loaded);
+    for (const w of more) io.stderr.write(`${formatProblem(w)}${values.codes ? `  [${w.code}]` : ''}\n`);
+    warnings = [...warnings, ...more];
     if (!values.quiet) {
       const endpoints = config.vpcs.reduce((n, v) => n + v.endpoints.length, 0);
+      const w = warnings.length ? `; ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '';
       io.stdout.write(
-        `${file}: valid (${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'})\n`,
+        `${file}: valid (${config.vpcs.length} VPC${config.vpcs.length === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}${w})\n`,
       );
     }
     return 0;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    printWarnings();
     for (const p of e.problems)
       io.stderr.write(`${formatProblem(p)}${values.codes ? `  [${p.code}]` : ''}\n`);
     io.stderr.write(`${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} in ${file}\n`);

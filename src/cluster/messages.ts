@@ -7,6 +7,7 @@
  * does not check them again (see `markChecked`), it only builds its catalog.
  */
 import type { Config } from '../config/schema.js';
+import type { LogFormat } from '../log/logger.js';
 
 /** Effective health of every interface: [health key, healthy]. */
 export type HealthEntries = [string, boolean][];
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   listen: string;
   upstreams?: string[];
   logLevel: string;
+  /** How the worker writes its log lines. @default 'json' */
+  logFormat?: LogFormat;
   shutdownGraceMs?: number;
   /** --query-log: every worker appends whole lines to this destination. */
   queryLog?: string;

@@ -14,10 +14,11 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { AdminServer } from '../admin/server.js';
+import { type AdminServer, checkAdminExposure } from '../admin/server.js';
 import { ConfigError, type ReloadResult } from '../config/problems.js';
 import { type Core, createCore } from '../core/core.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
+import type { LogFormat, LogLevel } from '../log/logger.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { checkForwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import {
@@ -34,16 +35,22 @@ import {
 export interface ClusterOptions {
   /** Number of workers (2 or more; one worker is simply {@link startServer}). */
   workers: number;
-  /** Path of the config file (watched, re-read on reload). */
+  /** Path of the config file (watched, re-read on reload). Required: there is no default. */
   config: string;
-  /** @default '127.0.0.1:1053' */
+  /** Where the workers serve UDP and TCP (port 0: a free port, picked once). @default '127.0.0.1:1053' */
   listen?: string;
+  /** Upstream resolvers; override the config's. @default config upstreams, else /etc/resolv.conf */
   upstreams?: string[];
+  /** Admin API address (served by the primary), or false. @default false */
   admin?: false | string;
+  /** Bearer token for the admin API (required off loopback). @default undefined: no token */
   adminToken?: string;
+  /** The primary's logger. Required. */
   logger: Logger;
   /** Level of the workers' loggers. @default 'info' */
-  logLevel?: string;
+  logLevel?: LogLevel;
+  /** Format of the workers' log lines. @default 'json' */
+  logFormat?: LogFormat;
   /** Reload when the config file changes. @default true */
   watch?: boolean;
   /** How long close() waits for queries in flight. @default 2000 */
@@ -106,6 +113,7 @@ const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url))
 /** Starts the primary and its workers; resolves once every worker is serving. */
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster runs in the primary process only');
+  checkAdminExposure(opts.admin, opts.adminToken || undefined);
   const log = opts.logger.child({ component: 'cluster' });
   const syncTimeout = opts.syncTimeoutMs ?? 5000;
 
@@ -118,6 +126,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     listen,
     upstreams: opts.upstreams,
     logLevel: opts.logLevel ?? 'info',
+    logFormat: opts.logFormat,
     shutdownGraceMs: opts.shutdownGraceMs,
     queryLog: opts.queryLog,
   };

@@ -41,7 +41,9 @@ async function stop(code: number): Promise<never> {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.t) {
     case 'start': {
-      const logger = stdoutLogger(m.options.logLevel).child({ worker: cluster.worker?.id });
+      const logger = stdoutLogger(m.options.logLevel, m.options.logFormat).child({
+        worker: cluster.worker?.id,
+      });
       try {
         server = await startServer({
           // Checked by the primary already: the worker only builds its catalog.
@@ -54,6 +56,8 @@ async function handle(m: ToWorker): Promise<void> {
           shutdownGraceMs: m.options.shutdownGraceMs,
           queryLog: m.options.queryLog,
           logger,
+          // The primary says where the cluster listens, once.
+          announce: false,
         });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;

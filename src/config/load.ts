@@ -9,6 +9,7 @@ import jsyaml from 'js-yaml';
 import type { z } from 'zod';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
+import { checkRegion, regionMessage } from '../privatelink/service-list.js';
 import { type Compiled, compileFirewall, listFilePath } from '../route53/firewall/compile.js';
 import { positioned } from './positions.js';
 import {
@@ -24,7 +25,7 @@ import {
   type PathSeg,
   pathText,
 } from './problems.js';
-import { type Config, ConfigSchema, EndpointSchema, VpcSchema } from './schema.js';
+import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
 
 export {
   ConfigError,
@@ -192,12 +193,34 @@ function partialRuleProblems(raw: unknown): RuleProblem[] {
     if (!base.success || !Array.isArray(rawEndpoints)) return null;
     const endpoints = rawEndpoints.map((e) => {
       const er = EndpointSchema.safeParse(e);
-      return er.success ? er.data : null;
+      return er.success ? er.data : salvageEndpoint(e, er.error);
     });
     return { ...base.data, endpoints };
   });
   const top = ConfigSchema.safeParse({ ...obj, vpcs: [] });
   return checkRulesPartial(top.success ? top.data : null, vpcs);
+}
+
+/**
+ * An endpoint that failed the schema, without its failing fields (those that have defaults take
+ * them), so that the AWS rules still check the rest of it: a wrong type in one field does not
+ * hide a service in the wrong Region. Null when a required field failed.
+ */
+const KIND_FIELDS = ['type', 'service', 'resourceConfigurationId', 'serviceNetworkId', 'interfaces'];
+
+function salvageEndpoint(raw: unknown, err: z.ZodError): EndpointConfig | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const bad = new Set<PropertyKey>();
+  for (const i of err.issues) {
+    if (i.code === 'unrecognized_keys') for (const k of i.keys) bad.add(k);
+    else if (i.path.length === 0) return null;
+    else bad.add(i.path[0]);
+  }
+  // Without these the kind rules would report a missing field that is there, only malformed.
+  if (KIND_FIELDS.some((k) => bad.has(k))) return null;
+  const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k)));
+  const r = EndpointSchema.safeParse(rest);
+  return r.success ? r.data : null;
 }
 
 function sortProblems(p: ConfigProblem[]): ConfigProblem[] {
@@ -225,16 +248,30 @@ function zodProblems(err: z.ZodError, raw: unknown, file: string, locate: Locato
       continue;
     }
     const pos = locate(path);
+    const region = path.at(-1) === 'region' ? valueAt(raw, path) : undefined;
     out.push({
       code: issueCode(issue),
       file,
       line: pos.line,
       col: pos.col,
       path: pathText(path),
-      message: issueMessage(issue),
+      message:
+        typeof region === 'string' && issue.code === 'invalid_format'
+          ? regionMessage(checkRegion(region) as Parameters<typeof regionMessage>[0])
+          : issueMessage(issue),
     });
   }
   return sortProblems(out);
+}
+
+/** The raw value at a path (undefined where the path leads nowhere). */
+function valueAt(raw: unknown, path: readonly PathSeg[]): unknown {
+  let cur: unknown = raw;
+  for (const seg of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
 }
 
 function issueCode(issue: z.core.$ZodIssue): ConfigProblemCode {

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
 import { bounded, ConfigError, type ConfigProblem, type Locator, MAX_PROBLEMS } from './problems.js';
+import { plainYamlError } from './yaml-words.js';
 
 const requireCjs = createRequire(import.meta.url);
 let lib: typeof YamlLib | null = null;
@@ -15,7 +16,8 @@ const yaml = (): typeof YamlLib => {
   return lib;
 };
 
-function makeLocator(doc: YamlLib.Document.Parsed, lc: YamlLib.LineCounter): Locator {
+/** A locator over a document parsed with positions. */
+export function makeLocator(doc: YamlLib.Document.Parsed, lc: YamlLib.LineCounter): Locator {
   const { isMap, isScalar, isSeq } = yaml();
   return (path, key = false) => {
     let node: unknown = doc.contents;
@@ -53,16 +55,14 @@ export function positioned(text: string, file: string): Locator {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
   for (const e of doc.errors.slice(0, MAX_PROBLEMS)) {
-    const pos = lc.linePos(e.pos[0]);
-    problems.push({
-      code: 'config.yaml-syntax',
-      file,
-      line: pos.line,
-      col: pos.col,
-      path: '',
-      message: `YAML: ${e.message.split('\n')[0]}`,
-    });
+    const plain = plainYamlError(text, e, (o) => lc.linePos(o));
+    // Two parser errors for one mistake (an over-indented key) become one problem.
+    const key = `${plain.line}:${plain.col}:${plain.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ code: 'config.yaml-syntax', file, path: '', ...plain });
   }
   if (problems.length) throw new ConfigError(bounded(problems, doc.errors.length, file));
   return makeLocator(doc, lc);

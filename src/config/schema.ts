@@ -250,7 +250,10 @@ export const VpcSchema = z.strictObject({
     .describe('VPC id: vpc- followed by 17 (or 8) hex digits'),
   region: z
     .string()
-    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d+$/, 'a region looks like us-east-2')
+    .regex(
+      /^[a-z]{2}(-gov)?-[a-z]+-[1-9]\d*$/,
+      'not a Region name: Regions look like us-east-2 (no leading zero)',
+    )
     .describe('The AWS region of the VPC, e.g. us-east-2'),
   cidrs: z
     .array(cidr)

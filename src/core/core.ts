@@ -202,6 +202,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
         );
       }
+      // Same content in other words (a comment, the same object again): nothing changes, and
+      // the reload says so; the new digest is kept so that the next read of this text is cheap.
+      if (sameConfig(loaded.config, state.loaded.config)) {
+        state = { ...state, loaded: { ...state.loaded, digest: loaded.digest } };
+        log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
+        return { ok: true, changed: false };
+      }
       next = stateOf(loaded);
     } catch (e) {
       return rejected(problemsOf(e));
@@ -293,4 +300,9 @@ function summarize(l: LoadedConfig, c: Catalog | null): Record<string, unknown> 
   const out: Record<string, unknown> = { config: l.file, vpcs: l.config.vpcs.length, endpoints, interfaces };
   if (c) out.names = c.publicNames.size + c.views.reduce((n, v) => n + v.names.size + v.wildcards.size, 0);
   return out;
+}
+
+/** Whether two checked configs say the same (field order included: a reordered file counts as changed). */
+function sameConfig(a: Config, b: Config): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

@@ -6,21 +6,23 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
-import type { AdminServer } from '../admin/server.js';
+import { type AdminServer, checkAdminExposure } from '../admin/server.js';
 import { ConfigError } from '../config/problems.js';
-import type { Config } from '../config/schema.js';
+import type { Config, ConfigInput } from '../config/schema.js';
 import type { ProbeStatus } from '../health/probes.js';
 import type { HealthState } from '../health/state.js';
-import { stdoutLogger } from '../log/logger.js';
+import { type LogLevel, stdoutLogger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import type { Catalog } from '../privatelink/catalog.js';
+import { type NameInfo, ownedNames } from '../privatelink/owned-names.js';
 import { AccessHandler, type AccessState, allowedClientTable } from '../resolve/access.js';
 import { Chain } from '../resolve/chain.js';
 import { chaseThrough } from '../resolve/chase.js';
 import { FirewallHandler } from '../resolve/firewall.js';
 import { createForwarding, type Forwarding, forwardingProblem } from '../resolve/forward/setup.js';
 import { LocalHandler } from '../resolve/local.js';
+import { NoViewNotice } from '../resolve/no-view-notice.js';
 import { RateLimiter } from '../resolve/rate-limit.js';
 import { firewallOf } from '../route53/firewall/of-config.js';
 import { queryLogSettings } from '../route53/query-log/settings.js';
@@ -31,6 +33,9 @@ import { listenUdp, type UdpListener } from '../server/udp.js';
 import { systemUpstreams } from '../upstream/resolv-conf.js';
 import { createCore, type ReloadResult } from './core.js';
 
+export type { ConfigInput } from '../config/schema.js';
+export type { LogLevel } from '../log/logger.js';
+export type { NameInfo } from '../privatelink/owned-names.js';
 export type { ReloadResult } from './core.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:1053';
@@ -40,21 +45,25 @@ export const DEFAULT_PORT = 1053;
 export interface ServerOptions {
   /**
    * The config: a path to a YAML file, YAML text (anything containing a newline), or an object
-   * in the same shape.
+   * in the same shape ({@link ConfigInput}: a misspelt field in an inline config fails to
+   * compile). Required: there is no default.
    */
-  config: string | object;
+  config: string | ConfigInput;
   /** Where to serve UDP and TCP. Port 0 picks a free port. @default '127.0.0.1:1053' */
   listen?: string | { host: string; port: number };
   /** Upstream resolvers; override the config's. @default config upstreams, else /etc/resolv.conf */
   upstreams?: string[];
   /** Admin API address, or false. @default false */
   admin?: false | string;
-  /** Bearer token for the admin API (required when it is bound to a non-loopback address). */
+  /**
+   * Bearer token for the admin API (required when it is bound to a non-loopback address).
+   * @default undefined: no token (loopback only)
+   */
   adminToken?: string;
   /** A pino logger. @default pino at `logLevel` on stdout */
   logger?: Logger;
   /** Used when no logger is given. @default 'info' */
-  logLevel?: string;
+  logLevel?: LogLevel;
   /** Reload when the config file changes (file configs only). @default true for files */
   watch?: boolean;
   /** How long close() waits for queries in flight. @default 2000 */
@@ -67,6 +76,11 @@ export interface ServerOptions {
   lameDuckMs?: number;
   /** Run the configured health checks (cluster workers leave them to the primary). @default true */
   probes?: boolean;
+  /**
+   * Log "listening on ADDRESS" once started (false: "worker serving", for cluster workers, whose
+   * primary announces the address once). @default true
+   */
+  announce?: boolean;
   /** Query log destination (`stdout` or a file) over the config's `queryLogs.destination`. */
   queryLog?: string;
   /** The state of `serve --sync-from-aws`, shown by `/readyz` and `/v1/sync`. */
@@ -85,13 +99,19 @@ export interface RunningServer {
   /** The admin API address, or null when it is off. */
   admin: Address | null;
   /** Re-reads the config (files) and swaps it in atomically; an invalid one is rejected. */
-  reload(config?: string | object): Promise<ReloadResult>;
+  reload(config?: string | ConfigInput): Promise<ReloadResult>;
   /** Stops: lame duck (if any), then the listeners drain and close. */
   close(how?: { lameDuckMs?: number }): Promise<void>;
   /** Interface health (read/write), for tests and embedding. */
   readonly health: HealthState;
   readonly metrics: Metrics;
-  /** The catalog queries are answered from right now. */
+  /**
+   * Every name the server owns right now, with its kind (regional, zonal, private), endpoint,
+   * VPC (private names) and configured addresses: what tests and embedders should read rather
+   * than {@link catalog}'s lookup tables.
+   */
+  names(): NameInfo[];
+  /** The catalog queries are answered from right now (internal tables; prefer {@link names}). */
   catalog(): Catalog;
   config(): Config;
   /** What the health check of an interface has seen (undefined without a check). */
@@ -108,6 +128,7 @@ function resolveListen(l: ServerOptions['listen']): { host: string; port: number
 
 /** Starts a server. Rejects with {@link ConfigError} for a bad config, or the bind error. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  checkAdminExposure(opts.admin, opts.adminToken || undefined);
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
@@ -216,7 +237,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   const fwd = forwarding;
-  rest = new Chain([local, fwd.cache, fwd.forward]);
+  const notice = new NoViewNotice(() => access.catalog, logger.child({ component: 'query' }));
+  rest = new Chain([local, notice, fwd.cache, fwd.forward]);
   chain = new Chain([accessHandler, firewallHandler, ...rest.handlers]);
   local.chase = chaseThrough(() => [fwd.cache, fwd.forward]);
 
@@ -261,19 +283,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       };
     },
   });
-  const reload = (source?: string | object) => core.reload(source);
+  const reload = (source?: string | ConfigInput) => core.reload(source);
 
   const udpAddr = { address: udp.address.address, port: udp.address.port };
   const tcpAddr = { address: tcp.address.address, port: tcp.address.port };
-  log.info(
-    {
-      udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
-      tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
-      upstreams,
-      ...core.summary(),
-    },
-    `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
-  );
 
   let closing: Promise<void> | undefined;
   const u = udp;
@@ -286,6 +299,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await Promise.all([u.close(), t.close(), fwd.close()]);
     throw e;
   }
+  // Announced once everything is up (the admin API too): a start that fails never logged it.
+  log.info(
+    {
+      udp: formatHostPort({ host: udpAddr.address, port: udpAddr.port }),
+      tcp: formatHostPort({ host: tcpAddr.address, port: tcpAddr.port }),
+      upstreams,
+      ...core.summary(),
+    },
+    opts.announce === false
+      ? 'worker serving'
+      : `listening on ${formatHostPort({ host: udpAddr.address, port: udpAddr.port })} (udp+tcp)`,
+  );
   return {
     udp: udpAddr,
     tcp: tcpAddr,
@@ -293,6 +318,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     reload,
     health: core.health,
     metrics,
+    names: () => ownedNames(core.catalog()),
     catalog: core.catalog,
     config: core.config,
     probeStatus: core.probeStatus,

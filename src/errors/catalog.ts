@@ -176,6 +176,18 @@ export const ERRORS = [
     fix: 'Write upstreams as `IP` or `IP:PORT` (`[IPv6]:PORT` for IPv6).',
   },
   {
+    code: 'config.unknown-service',
+    meaning:
+      'A warning: the service is not in the shipped list of services that support PrivateLink (a typo, or a service newer than the list). The config loads all the same.',
+    fix: 'Use the service the message suggests; for a service newer than the list, nothing (the list is in src/privatelink/service-list.ts).',
+  },
+  {
+    code: 'config.unknown-region',
+    meaning:
+      'A warning: the Region is well formed but not in the shipped list of Regions (a typo, or a Region newer than the list). The config loads all the same.',
+    fix: 'Use the Region the message suggests; for a Region newer than the list, nothing.',
+  },
+  {
     code: 'config.hosted-zone-vpc',
     meaning:
       'A private hosted zone is associated with a VPC the config does not have, or two zones of the same name are associated with one VPC.',

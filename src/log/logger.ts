@@ -7,6 +7,7 @@
  */
 import { writeSync } from 'node:fs';
 import { type Logger, pino } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 /** A pino destination for a file descriptor that never throws and never loops. */
 export class FdDestination {
@@ -26,6 +27,40 @@ export class FdDestination {
   }
 }
 
-export function stdoutLogger(level: string): Logger {
-  return pino({ level }, new FdDestination(1));
+/** pino's levels, and `silent`. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** The log levels, for `--log-level`. */
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** How log lines look: JSON lines, or pino-pretty's coloured lines for people. */
+export type LogFormat = 'json' | 'pretty';
+
+/** The log formats, for `--log-format`. */
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
+/** The default format: pretty on a terminal, JSON otherwise (pipes, files, containers). */
+export function defaultLogFormat(isTTY = process.stdout.isTTY === true): LogFormat {
+  return isTTY ? 'pretty' : 'json';
+}
+
+/** A destination that turns each JSON line into pino-pretty's form before writing it. */
+class PrettyDestination {
+  constructor(
+    private readonly inner: FdDestination,
+    private readonly prettify: (line: string) => string,
+  ) {}
+  write(line: string): void {
+    this.inner.write(this.prettify(line));
+  }
+}
+
+export function stdoutLogger(level: string, format: LogFormat = 'json'): Logger {
+  const out = new FdDestination(1);
+  if (format === 'pretty') {
+    // pino-pretty in this thread (no transport worker), through the same EPIPE-safe destination.
+    const prettify = prettyFactory({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname' });
+    return pino({ level }, new PrettyDestination(out, prettify));
+  }
+  return pino({ level }, out);
 }

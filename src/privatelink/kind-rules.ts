@@ -8,6 +8,7 @@ import type { Config, EndpointConfig } from '../config/schema.js';
 import type { ConfigProblemCode } from '../errors/catalog.js';
 import { parseService, type ServiceInfo } from './names.js';
 import { CROSS_REGION_SERVICES, REGIONLESS_SERVICES, supportsCrossRegion } from './service-kinds.js';
+import { regionNote } from './service-list.js';
 
 type PathSeg = string | number;
 type Add = (code: ConfigProblemCode, path: PathSeg[], message: string) => void;
@@ -220,7 +221,7 @@ function checkRegions(vpc: VpcLike, ep: EndpointConfig, svc: ServiceInfo, path: 
       add(
         'config.service-name',
         [...path, 'service'],
-        `service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})${supportsCrossRegion(svc.short) ? `, or add serviceRegion: ${svc.region} for a cross-Region endpoint` : ''}`,
+        `${regionNote(svc.region)}service ${ep.service} is in ${svc.region} but VPC ${vpc.id} is in ${vpc.region}; an endpoint to an AWS service is created in the service's region (use com.amazonaws.${vpc.region}.${svc.short})${supportsCrossRegion(svc.short) ? `, or add serviceRegion: ${svc.region} for a cross-Region endpoint` : ''}`,
       );
     }
     return;

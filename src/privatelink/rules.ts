@@ -14,6 +14,7 @@ import { checkHostedZones } from '../route53/rules.js';
 import { checkEndpointKind } from './kind-rules.js';
 import { defaultPrivateDnsNames, endpointIdOf } from './names.js';
 import { ALLOWED_DNS_RECORD_IP_TYPES } from './record-types.js';
+import { azIdMessage, azIdNote } from './service-list.js';
 
 /** A step of a path into the config (a key or an index), as config/load.ts locates it. */
 type PathSeg = string | number;
@@ -88,7 +89,7 @@ export function checkRulesPartial(
         add(
           'config.unknown-az',
           ['impairedAzs', i],
-          `no subnet is in Availability Zone "${az}"; use one of: ${known.join(', ') || '(no subnets defined)'}`,
+          `${azIdNote(az)}no subnet is in Availability Zone "${az}"; use one of: ${known.join(', ') || '(no subnets defined)'}`,
         );
       }
     });
@@ -135,7 +136,8 @@ function checkVpc(
       add(
         'config.unknown-az',
         [...sp, 'az'],
-        `Availability Zone "${s.az}" is not in the VPC's region ${vpc.region}; use a name such as ${vpc.region}a`,
+        azIdMessage(s.az, vpc.region) ??
+          `Availability Zone "${s.az}" is not in the VPC's region ${vpc.region}; use a name such as ${vpc.region}a`,
       );
     const info: SubnetInfo = { id: s.id, az: s.az };
     if (s.ipv4Cidr) {

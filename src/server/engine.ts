@@ -143,7 +143,7 @@ export class QueryEngine {
           transport: ctx.transport,
           name: ctx.q.qname,
           type: typeName(ctx.q.qtype),
-          rcode: RcodeName[rcode] ?? rcode,
+          rcode: RcodeName[rcode] ?? String(rcode),
           answeredBy: ctx.source,
           view: ctx.view?.vpc.id ?? null,
           ms: Math.round(seconds * 1e6) / 1e3,

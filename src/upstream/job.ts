@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { EdeCode, Flag, Rcode } from '../dns/constants.js';
+import { EdeCode, Flag, Rcode, RcodeName } from '../dns/constants.js';
 import type { Query } from '../dns/query.js';
 import { type ScannedMessage, scanMessage } from '../dns/relay.js';
 import type { Ede } from '../dns/response.js';
@@ -299,7 +299,12 @@ export class Job implements UdpWaiter {
     r.answered(up, ms);
     if (r.log.isLevelEnabled('debug')) {
       r.log.debug(
-        { upstream: up.key, ms: Math.round(ms * 10) / 10, rcode: scan.rcode, qname: this.req.q.qname },
+        {
+          upstream: up.key,
+          ms: Math.round(ms * 10) / 10,
+          rcode: RcodeName[scan.rcode] ?? String(scan.rcode),
+          qname: this.req.q.qname,
+        },
         'upstream answered',
       );
     }

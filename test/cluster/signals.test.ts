@@ -20,12 +20,11 @@ const lines = () =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-/** Pids of the workers that logged "listening on", by worker id (the latest for each id). */
+/** Pids of the workers that logged "worker serving", by worker id (the latest for each id). */
 const workerPids = () => {
   const out = new Map<number, number>();
   for (const l of lines())
-    if (typeof l.worker === 'number' && String(l.msg).startsWith('listening on'))
-      out.set(l.worker, l.pid as number);
+    if (typeof l.worker === 'number' && l.msg === 'worker serving') out.set(l.worker, l.pid as number);
   return out;
 };
 const alive = (pid: number) => {

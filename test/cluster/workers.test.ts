@@ -76,8 +76,12 @@ afterAll(() => stopCluster(cli));
 
 describe('serve --workers 2', () => {
   it('runs two worker processes that answer over UDP and TCP', async () => {
-    const workers = output.match(/"worker":\d+,"component":"server"[^\n]*listening on/g) ?? [];
+    const workers = output.match(/"worker":\d+,"component":"server"[^\n]*"msg":"worker serving"/g) ?? [];
     expect(workers.length).toBe(2);
+    // One "listening on" line, the primary's, with the port the cluster serves on.
+    expect(output.match(/listening on [^"]*/g)).toEqual([
+      `listening on 127.0.0.1:${port} (udp+tcp, 2 workers)`,
+    ]);
     expect(addresses(await query(port, CW_REGIONAL)).sort()).toEqual(ALL);
     expect(addresses(await queryTcp(port, CW_REGIONAL)).sort()).toEqual(ALL);
   });

@@ -332,7 +332,7 @@ describe('endpoint kind rules', () => {
           /endpoints\.yaml:53:37 {2}vpcs\[0\]\.endpoints\[6\]\.privateDnsNameVerification {2}warning: the private DNS name of .* is pendingVerification.*\[config\.private-dns-unverified\]$/,
         ),
       ]);
-      expect(m.stdout()).toMatch(/valid \(1 VPC, 7 endpoints\)/);
+      expect(m.stdout()).toMatch(/valid \(1 VPC, 7 endpoints; 2 warnings\)$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

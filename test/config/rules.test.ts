@@ -68,10 +68,11 @@ const cases: Case[] = [
   {
     rule: 'YAML syntax error',
     yaml: edit(4, '    cidrs: [10.0.0.0/16'),
-    line: 5,
-    col: 5,
+    // At the [ that is never closed, not where the parser noticed (the next line).
+    line: 4,
+    col: 12,
     path: '',
-    message: /^YAML: /,
+    message: /^YAML: the list opened here with \[ is never closed; add the \]$/,
   },
   {
     rule: 'unknown field with a suggestion',

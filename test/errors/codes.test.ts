@@ -218,7 +218,22 @@ describe('start-up errors', () => {
   it('socket errors of the DNS listeners read from the catalog', () => {
     const errno = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
     expect(describeStartError(errno('EACCES'), '127.0.0.1:53')).toBe(
-      `cannot listen on 127.0.0.1:53: ${errorInfo('startup.permission-denied').says}`,
+      `cannot listen on 127.0.0.1:53: ${errorInfo('startup.permission-denied').says}: see docs/troubleshooting.md#running-without-root`,
+    );
+    // A busy port 53 says who holds it (here: what the holder lookup returned) and what usually does.
+    const stub = {
+      proto: 'udp' as const,
+      address: '127.0.0.53',
+      port: 53,
+      inode: 1,
+      pid: 412,
+      command: 'systemd-resolve',
+    };
+    expect(describeStartError(errno('EADDRINUSE'), '0.0.0.0:53', () => [stub])).toBe(
+      "cannot listen on 0.0.0.0:53: address already in use; held by systemd-resolved's stub listener on 127.0.0.53:53 (udp; systemd-resolve, pid 412); port 53 is usually held by systemd-resolved's stub (127.0.0.53), dnsmasq or a container runtime: see docs/troubleshooting.md#port-53-is-busy",
+    );
+    expect(describeStartError(errno('EADDRINUSE'), '127.0.0.1:5300', () => [stub])).toBe(
+      'cannot listen on 127.0.0.1:5300: address already in use',
     );
     expect(describeStartError(errno('EADDRNOTAVAIL'), '192.0.2.1:53')).toBe(
       'cannot listen on 192.0.2.1:53: no such local address',

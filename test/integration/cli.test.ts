@@ -78,8 +78,12 @@ describe('bin/privatelink-dns serve', () => {
         '--admin',
         'off',
       ]);
-      expect(s.lines[0].msg).toMatch(/^listening on 127\.0\.0\.1:\d+ \(udp\+tcp\)$/);
-      expect(s.lines[0]).toMatchObject({ endpoints: 3, vpcs: 1 });
+      // Without --config (and no ./privatelink-dns.yaml) it says it uses the bundled example.
+      expect(s.lines[0].msg).toMatch(
+        /^no --config, \$PRIVATELINK_DNS_CONFIG or \.\/privatelink-dns\.yaml: using the bundled example .*config\/endpoints\.yaml$/,
+      );
+      expect(s.lines[1].msg).toMatch(/^listening on 127\.0\.0\.1:\d+ \(udp\+tcp\)$/);
+      expect(s.lines[1]).toMatchObject({ endpoints: 3, vpcs: 1 });
       expect(addresses(await query(s.port, 'monitoring.us-east-2.amazonaws.com')).sort()).toEqual(CW);
       expect(addresses(await queryTcp(s.port, 'example.org'))).toEqual(['192.0.2.1']);
       s.child.kill(sig);

@@ -128,7 +128,11 @@ describe('privatelink-dns describe', () => {
     expect(await run([], m.io)).toBe(0);
     const out = JSON.parse(m.stdout());
     expect(out.VpcEndpoints[0].DnsEntries).toEqual(SEED_SAMPLE);
-    expect(m.stderr()).toBe('');
+    // The one line that says the bundled example is used (the test runs where there is no
+    // ./privatelink-dns.yaml).
+    expect(m.stderr()).toBe(
+      `privatelink-dns describe: no --config, $PRIVATELINK_DNS_CONFIG or ./privatelink-dns.yaml: using the bundled example ${defaultConfigPath()}\n`,
+    );
   });
 
   it('filters by --vpc-endpoint-ids', async () => {

@@ -169,7 +169,10 @@ describe('start-up failures: one clear message, non-zero exit, no stack trace', 
   });
 
   it('a bad flag or a bad listen address', async () => {
-    await fails(['--bogus'], /^privatelink-dns serve: Unknown option '--bogus'/);
+    await fails(
+      ['--bogus'],
+      /^privatelink-dns serve: unknown option --bogus \(see privatelink-dns serve --help\)$/,
+    );
     await fails(['--config', configFile, '--listen', '127.0.0.1:99999', '--admin', 'off'], /port must be/);
   });
 });
