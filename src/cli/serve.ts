@@ -174,6 +174,23 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     server.reload().catch((err) => logger.error({ err: (err as Error).message }, 'reload failed'));
   };
   process.on('SIGHUP', reload);
+  // SIGINT and SIGTERM while starting (the "listening on" line may already be out): remembered
+  // and acted on once the server runs, so an early one is neither lost nor fatal; a second one
+  // exits at once.
+  let earlySignal: NodeJS.Signals | null = null;
+  const onEarlySignal = (sig: NodeJS.Signals) => {
+    if (earlySignal) {
+      io.stderr.write(`privatelink-dns: ${sig} again while starting: exiting\n`);
+      process.exit(1);
+    }
+    earlySignal = sig;
+  };
+  process.on('SIGINT', onEarlySignal);
+  process.on('SIGTERM', onEarlySignal);
+  const dropEarlySignals = () => {
+    process.off('SIGINT', onEarlySignal);
+    process.off('SIGTERM', onEarlySignal);
+  };
   let started: Config;
   // SIGUSR1 reopens the query log (logrotate); also keeps Node from starting its inspector.
   process.on('SIGUSR1', () => {
@@ -224,6 +241,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (e) {
     process.off('SIGHUP', reload);
+    dropEarlySignals();
     const fromAws = syncError?.(e);
     if (fromAws) {
       io.stderr.write(`privatelink-dns serve: --sync-from-aws: ${fromAws}\n`);
@@ -267,6 +285,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    dropEarlySignals();
+    if (earlySignal) stop(earlySignal);
   });
 }
 

@@ -14,6 +14,7 @@ import {
   IN_HUB,
   OUTSIDE,
   rr,
+  SPOKE_A,
   SQS_ADDRS,
   SQS_REGIONAL,
   sqsZonal,
@@ -372,5 +373,25 @@ describe('declared apex SOA and NS', () => {
     const nx = h.ask('nope.own.internal', { client: IN_A })!;
     expect(nx.rcode).toBe('NXDOMAIN');
     expect(nx.authorities?.map(rr)).toEqual([ownSoa]);
+  });
+});
+
+describe('a VPC with a Resolver inbound endpoint', () => {
+  // Spoke A's on-premises range, which reaches the VPC through a Resolver inbound endpoint: its
+  // clients get a view of their own, and the VPC's private hosted zones answer in it too.
+  const ON_PREMISES = '172.16.0.0/16';
+  const c = centralized();
+  const spokeA = c.vpcs!.find((v) => v.id === SPOKE_A)!;
+  spokeA.inboundResolverCidrs = [ON_PREMISES];
+  const h = localHarness(c);
+
+  it('answers the zones of the VPC to inbound-endpoint clients as to the VPC’s own', () => {
+    const own = h.ask('api.corp.internal', { client: IN_A })!;
+    const inbound = h.ask('api.corp.internal', { client: '172.16.4.4' })!;
+    expect(inbound.rcode).toBe('NOERROR');
+    expect(inbound.answers?.map(rr).sort()).toEqual(own.answers?.map(rr).sort());
+    expect(inbound.answers?.length).toBeGreaterThan(0);
+    // And a missing name is this zone's NXDOMAIN, not a forward.
+    expect(h.ask('nope.corp.internal', { client: '172.16.4.4' })!.rcode).toBe('NXDOMAIN');
   });
 });
