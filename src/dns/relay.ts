@@ -35,6 +35,105 @@ export interface ScannedMessage {
   opt: number;
 }
 
+/** Offset of the first name in the RDATA of types whose data holds names, and how many. */
+function rdataNames(type: number): { at: number; count: number } | null {
+  switch (type) {
+    case RRType.CNAME:
+    case RRType.NS:
+    case RRType.PTR:
+    case 39: // DNAME
+      return { at: 0, count: 1 };
+    case RRType.MX:
+      return { at: 2, count: 1 };
+    case RRType.SRV:
+      return { at: 6, count: 1 };
+    case RRType.SOA:
+      return { at: 0, count: 2 };
+    default:
+      return null;
+  }
+}
+
+/**
+ * True when every name of the records (owners, and the names inside CNAME, NS, PTR, DNAME, MX,
+ * SRV and SOA data) is made of name bytes only: no label reached through a compression pointer
+ * lies in a record's fixed fields (type, class, TTL, length), in the question's type and class, or
+ * in the OPT record. A relay rewrites TTLs (cached answers) and the OPT, so a pointer into them
+ * would give the client another name than the one scanned (a forged upstream can build one).
+ * Names that point into the question only, the common case, are accepted at once.
+ */
+function namesStayInNames(
+  buf: Buffer,
+  records: readonly ScannedRecord[],
+  questionEnd: number,
+  opt: number,
+): boolean {
+  // Fixed byte ranges [from, to), in message order.
+  const from: number[] = [questionEnd - 4];
+  const to: number[] = [questionEnd];
+  records.forEach((r, i) => {
+    if (i === opt) {
+      from.push(r.start);
+      to.push(r.end);
+    } else {
+      from.push(r.ttlOffset - 4);
+      to.push(r.rdataStart);
+    }
+  });
+  const safeBelow = questionEnd - 4; // the header is refused by readName; the question name is safe
+  /** True when [a, b) overlaps a fixed range (binary search on the sorted ranges). */
+  const hitsFixed = (a: number, b: number): boolean => {
+    if (b <= safeBelow) return false;
+    let lo = 0;
+    let hi = from.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (to[mid] <= a) lo = mid + 1;
+      else if (from[mid] >= b) hi = mid - 1;
+      else return true;
+    }
+    return false;
+  };
+  /**
+   * Follows the name at `off`, whose bytes in place must end before `limit` (the end of its
+   * record's data); false when they do not, or when a label read through a pointer lies in a
+   * fixed range.
+   */
+  const clean = (off: number, limit: number): boolean => {
+    let pos = off;
+    let jumped = false;
+    for (let hops = 0; hops <= 64; hops++) {
+      if (pos >= (jumped ? buf.length : limit)) return false;
+      const len = buf[pos];
+      if (len === 0) return !jumped || !hitsFixed(pos, pos + 1);
+      if ((len & 0xc0) === 0xc0) {
+        if (pos + 1 >= (jumped ? buf.length : limit)) return false;
+        pos = ((len & 0x3f) << 8) | buf[pos + 1];
+        jumped = true;
+        continue;
+      }
+      if (jumped ? hitsFixed(pos, pos + 1 + len) : pos + 1 + len >= limit) return false;
+      pos += 1 + len;
+    }
+    return false;
+  };
+  for (const r of records) {
+    if (!clean(r.start, r.ttlOffset - 4)) return false;
+    const shape = rdataNames(r.type);
+    if (!shape || r.end - r.rdataStart <= shape.at) continue;
+    let p = r.rdataStart + shape.at;
+    for (let k = 0; k < shape.count; k++) {
+      if (!clean(p, r.end)) return false;
+      // The next name starts after this one (in place, up to its first pointer or its end).
+      let q = p;
+      while (q < r.end && buf[q] !== 0 && (buf[q] & 0xc0) !== 0xc0) q += 1 + buf[q];
+      if (q >= r.end) break;
+      p = buf[q] === 0 ? q + 1 : q + 2;
+    }
+  }
+  return true;
+}
+
 /** Scans a full message (typically a response). Returns null when anything is malformed. */
 export function scanMessage(buf: Buffer): ScannedMessage | null {
   if (buf.length < HEADER_SIZE) return null;
@@ -86,6 +185,7 @@ export function scanMessage(buf: Buffer): ScannedMessage | null {
     });
     pos = end;
   }
+  if (!namesStayInNames(buf, records, questionEnd, opt)) return null;
   const flags = buf.readUInt16BE(2);
   let rcode = flags & 0xf;
   if (opt >= 0) rcode |= buf[records[opt].ttlOffset] << 4;
