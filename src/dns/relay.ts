@@ -101,6 +101,7 @@ function namesStayInNames(
    */
   const clean = (off: number, limit: number): boolean => {
     let pos = off;
+    let lowest = off;
     let jumped = false;
     for (let hops = 0; hops <= 64; hops++) {
       if (pos >= (jumped ? buf.length : limit)) return false;
@@ -108,10 +109,15 @@ function namesStayInNames(
       if (len === 0) return !jumped || !hitsFixed(pos, pos + 1);
       if ((len & 0xc0) === 0xc0) {
         if (pos + 1 >= (jumped ? buf.length : limit)) return false;
-        pos = ((len & 0x3f) << 8) | buf[pos + 1];
+        const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
+        // As readName: strictly backwards, never into the header (a relay rewrites both).
+        if (ptr >= lowest || ptr < HEADER_SIZE) return false;
+        lowest = ptr;
+        pos = ptr;
         jumped = true;
         continue;
       }
+      if ((len & 0xc0) !== 0) return false; // 0x40 / 0x80: obsolete or unknown label types
       if (jumped ? hitsFixed(pos, pos + 1 + len) : pos + 1 + len >= limit) return false;
       pos += 1 + len;
     }

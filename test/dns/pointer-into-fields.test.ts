@@ -46,10 +46,18 @@ const OVERRUN = Buffer.from(
   'base64',
 );
 
+/** A third (its first 199 bytes): the second name of an SOA with a forward pointer, to bytes a relay drops. */
+const FORWARD = Buffer.from(
+  '000280800001000000010000046e6f7065076578616d706c6503636f6d00001c0001076578616d706c6503636f6d00000600010000001e003d036e7331076578616d706c6503636f6d000a686f73746d6173010000c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c000000001006f036d000001000124037777770745786a70c26c6503636f6d0000050001c0c0',
+  'hex',
+);
+
 describe('compression pointers into the fixed fields of a record', () => {
   it('the fuzzing inputs are refused', () => {
     expect(scanMessage(FINDING.subarray(2))).toBeNull();
     expect(scanMessage(OVERRUN.subarray(2))).toBeNull();
+    expect(FORWARD.length).toBe(199);
+    expect(scanMessage(FORWARD)).toBeNull();
   });
 
   it('refuses a pointer into a TTL, from an owner name or from CNAME, MX and SRV data', () => {
