@@ -3,6 +3,8 @@
  * {@link writeQnameRecord}, when an answer is written straight into a response).
  */
 
+import type { RRset } from './response.js';
+
 /** Pointer to the question name at offset 12: every answer for the asked name uses it. */
 export const QNAME_POINTER = Buffer.from([0xc0, 0x0c]);
 
@@ -39,4 +41,27 @@ export function writeQnameRecord(
   out.writeUInt16BE(rdata.length, at + 10);
   out.set(rdata, at + 12);
   return at + 12 + rdata.length;
+}
+
+/** Rewrites the records owned by the question pointer (0xC00C) of a set to `owner`. */
+export function withOwner(set: RRset, owner: Buffer): RRset {
+  const b = set.bytes;
+  const parts: Buffer[] = [];
+  let p = 0;
+  while (p < b.length) {
+    let nameEnd: number;
+    if (b[p] === 0xc0 && b[p + 1] === 0x0c) {
+      parts.push(owner);
+      nameEnd = p + 2;
+    } else {
+      nameEnd = p;
+      while (b[nameEnd] !== 0 && (b[nameEnd] & 0xc0) !== 0xc0) nameEnd += b[nameEnd] + 1;
+      nameEnd += b[nameEnd] === 0 ? 1 : 2;
+      parts.push(b.subarray(p, nameEnd));
+    }
+    const end = nameEnd + 10 + b.readUInt16BE(nameEnd + 8);
+    parts.push(b.subarray(nameEnd, end));
+    p = end;
+  }
+  return { bytes: Buffer.concat(parts), count: set.count };
 }

@@ -11,6 +11,7 @@
  */
 import { Rcode, RRType, typeName } from '../dns/constants.js';
 import { encodeName } from '../dns/names.js';
+import { withOwner } from '../dns/records.js';
 import type { RRset } from '../dns/response.js';
 import type { HealthState } from '../health/state.js';
 import type { LookupResult, OwnedName, View } from '../privatelink/catalog.js';
@@ -335,27 +336,4 @@ function follow(
   const answer: RRset[] = [cname];
   for (const s of sub.answer) answer.push(withOwner(s, owner));
   return { rcode: sub.rcode, answer, authority: sub.authority, chase: sub.chase };
-}
-
-/** Rewrites the records owned by the question pointer (0xC00C) of a set to `owner`. */
-export function withOwner(set: RRset, owner: Buffer): RRset {
-  const b = set.bytes;
-  const parts: Buffer[] = [];
-  let p = 0;
-  while (p < b.length) {
-    let nameEnd: number;
-    if (b[p] === 0xc0 && b[p + 1] === 0x0c) {
-      parts.push(owner);
-      nameEnd = p + 2;
-    } else {
-      nameEnd = p;
-      while (b[nameEnd] !== 0 && (b[nameEnd] & 0xc0) !== 0xc0) nameEnd += b[nameEnd] + 1;
-      nameEnd += b[nameEnd] === 0 ? 1 : 2;
-      parts.push(b.subarray(p, nameEnd));
-    }
-    const end = nameEnd + 10 + b.readUInt16BE(nameEnd + 8);
-    parts.push(b.subarray(nameEnd, end));
-    p = end;
-  }
-  return { bytes: Buffer.concat(parts), count: set.count };
 }

@@ -6,6 +6,7 @@
  */
 import { RRType } from '../../dns/constants.js';
 import { encodeName, readName } from '../../dns/names.js';
+import { withOwner } from '../../dns/records.js';
 import { relayResponse, type ScannedMessage } from '../../dns/relay.js';
 import { buildResponse, type RRset } from '../../dns/response.js';
 import { scrubResponse } from '../../dns/scrub.js';
@@ -88,7 +89,7 @@ export function completeChain(
   const local = answerOwned(owned, ctx.q.qtype, ctx.q.qclass, target, ctx.view);
   const owner = encodeName(target);
   const answer: RRset[] = [{ bytes: prefix, count: k + 1 }];
-  for (const set of local.answer) answer.push(reown(set, owner));
+  for (const set of local.answer) answer.push(withOwner(set, owner));
   ctx.source = 'forward';
   return buildResponse(ctx.msg, ctx.q, {
     rcode: local.rcode,
@@ -96,27 +97,4 @@ export function completeChain(
     authority: local.authority,
     maxSize: ctx.maxSize,
   });
-}
-
-/** Rewrites records whose owner is the question pointer (0xC00C) to `owner`. */
-function reown(set: RRset, owner: Buffer): RRset {
-  const b = set.bytes;
-  const parts: Buffer[] = [];
-  let p = 0;
-  while (p < b.length) {
-    let nameEnd: number;
-    if (b[p] === 0xc0 && b[p + 1] === 0x0c) {
-      parts.push(owner);
-      nameEnd = p + 2;
-    } else {
-      nameEnd = p;
-      while (b[nameEnd] !== 0 && (b[nameEnd] & 0xc0) !== 0xc0) nameEnd += b[nameEnd] + 1;
-      nameEnd += b[nameEnd] === 0 ? 1 : 2;
-      parts.push(b.subarray(p, nameEnd));
-    }
-    const end = nameEnd + 10 + b.readUInt16BE(nameEnd + 8);
-    parts.push(b.subarray(nameEnd, end));
-    p = end;
-  }
-  return { bytes: Buffer.concat(parts), count: set.count };
 }
