@@ -2,16 +2,21 @@
  * Soak: run the built server (`bin/privatelink-dns serve`, `npm run build` first) as a child
  * process against a fake upstream on loopback and keep it busy for `--seconds N` (default 60) with
  * UDP and TCP queries, local and forwarded, while the config is reloaded, Availability Zones are
- * impaired and restored every few seconds through the admin API, and `/metrics` is scraped every
- * second. The server process's RSS (VmRSS) is sampled every few seconds: the report gives the
+ * impaired and restored every few seconds through the admin API, `/metrics` is scraped every
+ * second, and abusive TCP clients (from other loopback addresses) do what careless or hostile
+ * clients do: half-sent length prefixes and bodies left to stall, pipelined bursts of padded
+ * queries reset before the answers are read, length-framed garbage, and more connections from one
+ * address than the per-client cap allows. The server process's RSS (VmRSS) is sampled every few seconds: the report gives the
  * series and, after a warm-up (the first fifth of the run, at least 10 s), its lowest and highest
  * value and their spread around the median.
  *
- *   npm run soak -- --seconds 60 [--udp-workers 8] [--tcp-workers 4] [--json]
+ *   npm run soak -- --seconds 60 [--udp-workers 8] [--tcp-workers 4] [--abuse-workers 2] [--json]
  *
  * Every answer is checked precisely: the ID and question echo; a regional name answers a non-empty
  * subset of the ENIs healthy when it was asked (all of them when every AZ is impaired: fail-open);
  * a zonal name answers exactly its AZ's ENI; a forwarded name answers the fake upstream's address.
+ * A pipelined burst that is read must get every answer (each checked the same way); a stalled
+ * message must be closed by the server within its idle timeout.
  * Prints queries sent, answered, wrong, lost and the RSS series; exits 1 on any wrong or lost
  * answer, or when the server process exits.
  */
@@ -29,12 +34,14 @@ import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstr
 // ------------------------------------------------------------------------------------------------
 // Options.
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: number, min = Number.MIN_VALUE): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`soak: --${name} needs a positive number\n`);
+  if (!Number.isFinite(v) || v < min) {
+    process.stderr.write(
+      `soak: --${name} needs a number of at least ${min === Number.MIN_VALUE ? 'more than 0' : min}\n`,
+    );
     process.exit(2);
   }
   return v;
@@ -42,6 +49,7 @@ function arg(name: string, fallback: number): number {
 const SECONDS = arg('seconds', 60);
 const UDP_WORKERS = arg('udp-workers', 8);
 const TCP_WORKERS = arg('tcp-workers', 4);
+const ABUSE_WORKERS = arg('abuse-workers', 2, 0);
 const JSON_OUT = process.argv.includes('--json');
 const RSS_EVERY_MS = arg('rss-every', 5) * 1000;
 const TIMEOUT_MS = 8000;
@@ -62,6 +70,8 @@ const REGIONAL = 'vpce-099deb00b40f00e22-lj2wisx3.monitoring.us-east-2.vpce.amaz
 const PRIVATE = 'monitoring.us-east-2.amazonaws.com';
 const zonal = (az: string) => `vpce-099deb00b40f00e22-lj2wisx3-${az}.monitoring.us-east-2.vpce.amazonaws.com`;
 const FAKE_ADDRESS = '192.0.2.1';
+const IDLE_MS = 3000;
+const PER_CLIENT_CAP = 100;
 
 function config(upstream: string, ttl: number): object {
   return {
@@ -70,6 +80,8 @@ function config(upstream: string, ttl: number): object {
     // Generous upstream timeouts: the fake upstream shares this process, so a GC pause or a busy
     // machine must not turn into SERVFAIL. The soak checks answers, not upstream latency.
     forwarder: { attemptTimeoutMs: 2500, deadlineMs: 6000 },
+    // A short idle timeout, so that stalled abusive connections are closed within the soak.
+    limits: { tcpIdleTimeoutMs: IDLE_MS, tcpMaxConnectionsPerClient: PER_CLIENT_CAP },
     vpcs: [
       {
         id: VPC,
@@ -125,6 +137,16 @@ const stats = {
   forwarded: 0,
   reloads: 0,
   impairs: 0,
+};
+/** What the abusive TCP clients did, by pattern, and how the server dealt with it. */
+const abuse = {
+  connections: 0,
+  stalledClosedByServer: 0,
+  burstsReset: 0,
+  burstsRead: 0,
+  garbageFrames: 0,
+  floods: 0,
+  floodRefused: 0,
 };
 const problems: string[] = [];
 function wrong(why: string): false {
@@ -282,6 +304,174 @@ async function tcpWorker(port: number): Promise<void> {
   }
 }
 
+// ------------------------------------------------------------------------------------------------
+// Abusive TCP clients. They come from 127.0.0.2 and up, so the per-client connection cap they run
+// into is not the well-behaved clients' (who come from 127.0.0.1 and must keep being answered).
+
+function open(port: number, from: string): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1', localAddress: from });
+    s.once('connect', () => {
+      s.removeListener('error', reject);
+      s.on('error', () => {});
+      resolve(s);
+    });
+    s.once('error', reject);
+    abuse.connections++;
+  });
+}
+
+function closed(sock: Socket): Promise<void> {
+  return new Promise((r) => {
+    if (sock.destroyed || sock.readableEnded) r();
+    else sock.once('close', () => r());
+  });
+}
+
+function framed(msg: Buffer): Buffer {
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(msg.length);
+  return Buffer.concat([len, msg]);
+}
+
+/** A query padded (EDNS padding, RFC 7830) to about `size` bytes. */
+function padded(name: string, id: number, size: number): Buffer {
+  const base = encode(name, id).length + 11 + 4;
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type: 'A', class: 'IN' }],
+    additionals: [
+      {
+        type: 'OPT',
+        name: '.',
+        udpPayloadSize: 1232,
+        options: [{ code: 12, data: Buffer.alloc(Math.max(0, size - base)) }],
+      } as dnsPacket.Answer,
+    ],
+  });
+}
+
+/** Sends part of a message and waits for the server to close the connection (it must, in time). */
+async function stall(port: number, from: string, bytes: Buffer): Promise<void> {
+  const sock = await open(port, from);
+  sock.write(bytes);
+  const limit = IDLE_MS + 20_000;
+  const t0 = Date.now();
+  const gone = await Promise.race([closed(sock).then(() => true), sleep(limit).then(() => false)]);
+  if (gone) abuse.stalledClosedByServer++;
+  else wrong(`a stalled TCP message (${bytes.length} bytes) was still open after ${Date.now() - t0} ms`);
+  sock.destroy();
+}
+
+/** 64 pipelined padded queries, and a reset before any answer is read. */
+async function burstReset(port: number, from: string): Promise<void> {
+  const sock = await open(port, from);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 64; i++)
+    parts.push(framed(padded(i % 2 ? REGIONAL : `burst${i}.soak.example.org`, i, 4096)));
+  sock.write(Buffer.concat(parts));
+  await sleep(5);
+  sock.resetAndDestroy();
+  abuse.burstsReset++;
+}
+
+/** 64 pipelined queries on one connection, every answer read and checked. */
+async function burstRead(port: number, from: string): Promise<void> {
+  const sock = await open(port, from);
+  const asks = new Map<number, { ask: Ask; g: number }>();
+  const parts: Buffer[] = [];
+  for (let id = 0; id < 64; id++) {
+    const ask = pick();
+    asks.set(id, { ask, g: settledGen });
+    parts.push(framed(encode(ask.name, id)));
+  }
+  let buf = Buffer.alloc(0);
+  const done = new Promise<void>((resolve) => {
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + m.length);
+        const sent = m.length >= 2 ? asks.get(m.readUInt16BE(0)) : undefined;
+        if (!sent) {
+          wrong('a pipelined TCP answer with an ID nobody asked');
+          continue;
+        }
+        asks.delete(m.readUInt16BE(0));
+        stats.answered++;
+        check(sent.ask, m.readUInt16BE(0), m, sent.g);
+        if (asks.size === 0) resolve();
+      }
+    });
+    sock.once('close', () => resolve());
+  });
+  stats.sent += 64;
+  stats.tcp += 64;
+  sock.write(Buffer.concat(parts));
+  await Promise.race([done, sleep(TIMEOUT_MS)]);
+  if (asks.size > 0) {
+    stats.lost += asks.size;
+    if (problems.length < 20) problems.push(`${asks.size} of 64 pipelined TCP queries unanswered`);
+  }
+  abuse.burstsRead++;
+  sock.destroy();
+}
+
+/** Length-framed random bytes: FORMERR or a closed connection, never a server that stops serving. */
+async function garbage(port: number, from: string): Promise<void> {
+  const sock = await open(port, from);
+  sock.on('data', () => {});
+  for (let i = 0; i < 10; i++) {
+    const junk = Buffer.alloc(1 + Math.floor(Math.random() * 600));
+    for (let j = 0; j < junk.length; j++) junk[j] = Math.floor(Math.random() * 256);
+    sock.write(framed(junk));
+    abuse.garbageFrames++;
+  }
+  await Promise.race([closed(sock), sleep(500)]);
+  sock.destroy();
+}
+
+/** More connections from one address than the per-client cap: the extra ones are closed at once. */
+async function flood(port: number, from: string): Promise<void> {
+  const socks = await Promise.all(
+    Array.from({ length: PER_CLIENT_CAP + 50 }, () => open(port, from).catch(() => null)),
+  );
+  let gone = 0;
+  for (const s of socks) if (s) void closed(s).then(() => gone++);
+  await sleep(IDLE_MS / 2);
+  abuse.floods++;
+  abuse.floodRefused += gone + socks.filter((s) => s === null).length;
+  for (const s of socks) s?.destroy();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function abuseWorker(port: number, n: number): Promise<void> {
+  const from = `127.0.0.${2 + n}`;
+  const patterns = [
+    () => stall(port, from, Buffer.from([0x00])),
+    () => burstReset(port, from),
+    () => garbage(port, from),
+    () => burstRead(port, from),
+    () => stall(port, from, Buffer.concat([Buffer.from([0xff, 0xff]), Buffer.alloc(100)])),
+    () => flood(port, from),
+  ];
+  for (let i = n; running; i++) {
+    try {
+      await patterns[i % patterns.length]();
+    } catch (e) {
+      // A refused or reset connection is the server defending itself; a server that is gone is
+      // caught by the well-behaved clients and the exit handler.
+      if (problems.length < 20 && !running) problems.push(`abuse: ${(e as Error).message}`);
+    }
+    await sleep(200);
+  }
+}
+
 function encode(name: string, id: number): Buffer {
   return dnsPacket.encode({
     type: 'query',
@@ -383,7 +573,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const rss: { s: number; mib: number }[] = [{ s: 0, mib: rssMiB(pid) }];
     process.stderr.write(
-      `soak: ${SECONDS} s against 127.0.0.1:${srv.port} (server pid ${pid}; ${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP clients)\n`,
+      `soak: ${SECONDS} s against 127.0.0.1:${srv.port} (server pid ${pid}; ${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP + ${ABUSE_WORKERS} abusive TCP clients)\n`,
     );
 
     // Reload every 3 s (alternating TTLs); impair or restore an AZ every 2 s; scrape every second.
@@ -472,6 +662,7 @@ async function main(): Promise<number> {
     const workers = [
       ...Array.from({ length: UDP_WORKERS }, () => udpWorker(srv.port)),
       ...Array.from({ length: TCP_WORKERS }, () => tcpWorker(srv.port)),
+      ...Array.from({ length: ABUSE_WORKERS }, (_, n) => abuseWorker(srv.port, n)),
     ];
     const progress = setInterval(() => {
       process.stderr.write(
@@ -505,6 +696,7 @@ async function main(): Promise<number> {
       reloads: stats.reloads,
       healthChanges: stats.impairs,
       scrapes,
+      abuse,
       qps: Math.round(stats.sent / seconds),
       rssStartMiB: rss[0].mib,
       rssAfterWarmup: { fromSecond: Math.round(warmup), lowMiB: low, highMiB: high, medianMiB: median },
@@ -521,6 +713,7 @@ async function main(): Promise<number> {
           `  wrong     ${report.wrong}`,
           `  lost      ${report.lost}`,
           `  reloads   ${report.reloads}, health changes ${report.healthChanges}, /metrics scrapes ${report.scrapes}`,
+          `  abuse     ${abuse.connections} TCP connections from other addresses: ${abuse.stalledClosedByServer} stalled messages closed by the server, ${abuse.burstsReset} padded bursts reset unread, ${abuse.burstsRead} pipelined bursts read, ${abuse.garbageFrames} garbage frames, ${abuse.floods} floods over the per-client cap (${abuse.floodRefused} connections refused)`,
           `  RSS       ${report.rssStartMiB} MiB at start; after ${report.rssAfterWarmup.fromSecond} s ${low}–${high} MiB (median ${median}, ±${report.rssSpreadPercent}%)`,
           `  series    ${rss.map((r) => `${r.s}s:${r.mib}`).join(' ')}`,
           '',
