@@ -149,9 +149,16 @@ const abuse = {
   floodRefused: 0,
 };
 const problems: string[] = [];
+/** Set once the report is out: what fails while the server is being stopped is not its fault. */
+let stopping = false;
 function wrong(why: string): false {
+  if (stopping) return false;
   stats.wrong++;
-  if (problems.length < 20) problems.push(why);
+  if (problems.length < 20) {
+    problems.push(why);
+    // As it happens, with the time: a long run's report comes only at its end.
+    process.stderr.write(`soak: wrong at ${new Date().toISOString()}: ${why}\n`);
+  }
   return false;
 }
 
@@ -726,6 +733,7 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   } finally {
     running = false;
+    stopping = true;
     for (const t of timers) clearInterval(t);
     if (child && !child.exited) {
       const proc = child.proc;

@@ -53,6 +53,8 @@ export interface ClusterOptions {
   logFormat?: LogFormat;
   /** Reload when the config file changes. @default true */
   watch?: boolean;
+  /** A reload reads the config file once it has not changed for this long (ms). @default 250 */
+  settleMs?: number;
   /** How long close() waits for queries in flight. @default 2000 */
   shutdownGraceMs?: number;
   /** Lame duck: how long the workers keep answering after `/readyz` turned 503. @default 0 */
@@ -141,6 +143,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     logger: opts.logger,
     catalog: 'on-demand',
     watch: opts.watch,
+    settleMs: opts.settleMs,
     settled: () => settledRef(),
     afterReload: () => afterReload(),
   }).then((core) => {

@@ -9,6 +9,8 @@
  * changed: the state is swapped, the catalog's interfaces are adopted by the health state, the
  * prober follows, and each step commits. All of that is synchronous, so no query sees a mix.
  */
+import { statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
 import { type AdminServer, startAdmin } from '../admin/server.js';
@@ -56,6 +58,13 @@ export interface CoreOptions {
   probes?: boolean;
   /** Reload when the config file changes (file configs only). @default true for files */
   watch?: boolean;
+  /**
+   * A reload of the config file (watched change, `SIGHUP`, `POST /v1/reload`) reads it only once
+   * it has not changed for this long (ms), and reads it again when it changed while being read:
+   * a save written in place (truncate, then write) is never taken half-written or empty.
+   * @default 250
+   */
+  settleMs?: number;
   /**
    * When the catalog is built: `eager` (a server that answers queries) or `on-demand` (the
    * cluster primary, which answers none: built when the admin API or a health check first needs
@@ -110,6 +119,32 @@ async function loadSource(src: string | object): Promise<LoadedConfig> {
   const { loadConfigFile, parseConfigObject, parseConfigText } = await import('../config/load.js');
   if (typeof src === 'string') return src.includes('\n') ? parseConfigText(src) : loadConfigFile(src);
   return parseConfigObject(src);
+}
+
+/** The config file's identity and version (inode, size, mtime), or null when it is not there. */
+function fileVersion(path: string): { key: string; mtimeMs: number } | null {
+  try {
+    const st = statSync(path);
+    return { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, mtimeMs: st.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the file has gone unchanged for `settleMs` (at most `limitMs` in all: a file that
+ * never stops changing is read as it is then) and returns its version.
+ */
+async function settledVersion(path: string, settleMs: number, limitMs: number): Promise<string | null> {
+  const giveUp = Date.now() + limitMs;
+  for (;;) {
+    const v = fileVersion(path);
+    if (v === null) return null;
+    const age = Date.now() - v.mtimeMs;
+    if (age >= settleMs || Date.now() >= giveUp) return v.key;
+    // A clock ahead of ours (a network mount) must not make the wait longer than one settle time.
+    await sleep(Math.min(settleMs, settleMs - age));
+  }
 }
 
 /** Creates the core. Rejects with {@link ConfigError} for a bad config. */
@@ -171,32 +206,56 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const problemsOf = (e: unknown): ConfigProblem[] =>
     e instanceof ConfigError ? e.problems : [loadFailedProblem(String(opts.config), e)];
 
+  const settleMs = opts.settleMs ?? 250;
+  /**
+   * Loads the config file again; null when its text is what is serving already (a burst of
+   * SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
+   */
+  const readFileConfig = async (): Promise<LoadedConfig | null> => {
+    const path = opts.config as string;
+    if (threadLoading()) {
+      // Read, compared and checked in a worker thread: answers go on meanwhile.
+      return (await loadInThread({ file: path, unchangedDigest: state.loaded.digest })) ?? null;
+    }
+    const load = await import('../config/load.js');
+    const text = load.readConfigFile(path);
+    if (
+      state.loaded.digest !== undefined &&
+      !readsListFiles(state.loaded.config) && // list files may have changed
+      load.textDigest(text) === state.loaded.digest
+    )
+      return null;
+    return load.parseConfigText(text, path);
+  };
+
   const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: CoreState;
     try {
       let loaded: LoadedConfig;
-      if (source === undefined && isFile && threadLoading()) {
-        // The file again, read, compared and checked in a worker thread: answers go on meanwhile.
-        const l = await loadInThread({ file: opts.config as string, unchangedDigest: state.loaded.digest });
-        if (!l) {
+      if (source === undefined && isFile) {
+        // The file, read once it has settled; read again if it changed while it was read.
+        const path = opts.config as string;
+        let read: LoadedConfig | null;
+        for (let attempt = 1; ; attempt++) {
+          const before = await settledVersion(path, settleMs, 20 * settleMs);
+          let failed: unknown;
+          read = null;
+          try {
+            read = await readFileConfig();
+          } catch (e) {
+            failed = e;
+          }
+          if (attempt >= 5 || before === null || fileVersion(path)?.key === before) {
+            if (failed !== undefined) throw failed;
+            break;
+          }
+          log.info({ config: path }, 'config file changed while it was read; reading it again');
+        }
+        if (!read) {
           log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
           return { ok: true, changed: false };
         }
-        loaded = l;
-      } else if (source === undefined && isFile) {
-        // The file again: when its text is what is serving already, there is nothing to do (a
-        // burst of SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
-        const load = await import('../config/load.js');
-        const text = load.readConfigFile(opts.config as string);
-        if (
-          state.loaded.digest !== undefined &&
-          !readsListFiles(state.loaded.config) && // list files may have changed
-          load.textDigest(text) === state.loaded.digest
-        ) {
-          log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
-          return { ok: true, changed: false };
-        }
-        loaded = load.parseConfigText(text, opts.config as string);
+        loaded = read;
       } else {
         loaded = await loadSource(
           source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
@@ -247,6 +306,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let watcher: ConfigWatcher | null = null;
   if (isFile && opts.watch !== false) {
     watcher = watchConfig(opts.config as string, () => void reloadAndSettle(), {
+      settleMs,
       onError: (err) => log.error({ err }, 'config watch failed'),
     });
   }

@@ -66,6 +66,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Reload when the config file changes (file configs only). @default true for files */
   watch?: boolean;
+  /** A reload reads the config file once it has not changed for this long (ms). @default 250 */
+  settleMs?: number;
   /** How long close() waits for queries in flight. @default 2000 */
   shutdownGraceMs?: number;
   /**
@@ -137,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logger,
     probes: opts.probes,
     watch: opts.watch,
+    settleMs: opts.settleMs,
     sync: opts.sync,
   });
   const { metrics } = core;

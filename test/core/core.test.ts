@@ -177,3 +177,28 @@ describe('cluster IPC', () => {
     expect([...packages].filter((p) => ['zod', 'yaml', 'js-yaml'].includes(p))).toEqual([]);
   });
 });
+
+describe('reloading a file written in place', () => {
+  let dir = '';
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  it('a reload that meets the file truncated waits for the whole save, and never serves an empty config', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-core-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, stringify(oneVpc([cloudwatch()])));
+    const c = await core(file, { settleMs: 150 });
+    // A save in two parts: truncate (an empty file is a valid config with no VPCs), then the text.
+    writeFileSync(file, '');
+    const reloading = c.reload();
+    await new Promise((r) => setTimeout(r, 60));
+    writeFileSync(file, stringify({ ...oneVpc([cloudwatch()]), ttl: 17 }));
+    const r = await reloading;
+    expect(r).toEqual({ ok: true, changed: true });
+    expect(c.config().vpcs).toHaveLength(1);
+    expect(c.config().ttl).toBe(17);
+    expect(c.catalog().endpoints.map((e) => e.id)).toEqual([CW_ID]);
+  });
+});

@@ -36,5 +36,5 @@ describe('honest API types', () => {
     expect(errors[1]).toMatch(/Type '"loud"' is not assignable to type 'LogLevel/);
     expect(errors[2]).toMatch(/Type 'string' is not assignable to type 'number'/);
     expect(errors[3]).toMatch(/Type '"public"' is not assignable to type 'NameForm'/);
-  }, 60_000);
+  }, 180_000);
 });
