@@ -19,6 +19,7 @@ import {
   type LoadedConfig,
   loadFailedProblem,
   markChecked,
+  UnsettledConfigError,
 } from './problems.js';
 import type { Config } from './schema.js';
 
@@ -28,12 +29,14 @@ export interface LoadRequest {
   text?: string;
   /** When the text has this SHA-256, the thread answers `unchanged` without parsing it. */
   unchangedDigest?: string;
+  /** Read the file only once it is this old, and unchanged while read (see `readConfigFile`). */
+  settleMs?: number;
 }
 
 export type LoadReply =
   | { t: 'loaded'; json: ArrayBuffer; source: ArrayBuffer; digest: string }
   | { t: 'unchanged' }
-  | { t: 'problems'; problems: ConfigProblem[] }
+  | { t: 'problems'; problems: ConfigProblem[]; unsettled?: true }
   | { t: 'error'; message: string };
 
 const ENTRY = fileURLToPath(new URL('./load-worker.js', import.meta.url));
@@ -85,7 +88,10 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
         );
       }
       if (reply.t === 'unchanged') return resolve(null);
-      if (reply.t === 'problems') return reject(new ConfigError(reply.problems));
+      if (reply.t === 'problems')
+        return reject(
+          reply.unsettled ? new UnsettledConfigError(reply.problems) : new ConfigError(reply.problems),
+        );
       if (reply.t === 'error') return failed(reply.message);
       const json = new Uint8Array(reply.json);
       const source = Buffer.from(reply.source);

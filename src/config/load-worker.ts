@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseConfigText, readConfigFile, textDigest } from './load.js';
 import type { LoadReply, LoadRequest } from './load-thread.js';
-import { ConfigError } from './problems.js';
+import { ConfigError, UnsettledConfigError } from './problems.js';
 
 /** Bytes of a string in a fresh ArrayBuffer of their own (never the shared Buffer pool). */
 function bytesOf(text: string): ArrayBuffer {
@@ -18,7 +18,7 @@ function bytesOf(text: string): ArrayBuffer {
 
 function run(req: LoadRequest): { reply: LoadReply; transfer: ArrayBuffer[] } {
   try {
-    const text = req.text ?? readConfigFile(req.file);
+    const text = req.text ?? readConfigFile(req.file, req.settleMs);
     if (req.unchangedDigest !== undefined && textDigest(text) === req.unchangedDigest)
       return { reply: { t: 'unchanged' }, transfer: [] };
     const loaded = parseConfigText(text, req.file);
@@ -29,6 +29,8 @@ function run(req: LoadRequest): { reply: LoadReply; transfer: ArrayBuffer[] } {
       transfer: [json, source],
     };
   } catch (e) {
+    if (e instanceof UnsettledConfigError)
+      return { reply: { t: 'problems', problems: e.problems, unsettled: true }, transfer: [] };
     if (e instanceof ConfigError) return { reply: { t: 'problems', problems: e.problems }, transfer: [] };
     return { reply: { t: 'error', message: String((e as Error)?.message ?? e) }, transfer: [] };
   }

@@ -24,6 +24,7 @@ import {
   maxConfigBytes,
   type PathSeg,
   pathText,
+  UnsettledConfigError,
 } from './problems.js';
 import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
 
@@ -122,17 +123,34 @@ export function loadConfigFile(path: string): LoadedConfig {
 
 /**
  * Reads a config file: regular files under the size limit only. Throws {@link ConfigError}
- * naming the file when it cannot be read.
+ * naming the file when it cannot be read. With `settleMs` (a reload), a file modified less than
+ * that long ago, or whose size or mtime changed while it was read, throws
+ * {@link UnsettledConfigError}: a save written in place may be half done.
  */
-export function readConfigFile(path: string): string {
+export function readConfigFile(path: string, settleMs?: number): string {
   let text: string;
   try {
     // Checked on the open descriptor (O_NONBLOCK: a FIFO does not block the open itself).
     const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      const bad = configFileProblem(fstatSync(fd), maxConfigBytes());
+      const st = fstatSync(fd);
+      const bad = configFileProblem(st, maxConfigBytes());
       if (bad) throw new ConfigError([{ ...bad, file: path, line: 1, col: 1, path: '' }]);
       text = readFileSync(fd, 'utf8');
+      if (settleMs !== undefined) {
+        const after = fstatSync(fd);
+        if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || Date.now() - st.mtimeMs < settleMs)
+          throw new UnsettledConfigError([
+            {
+              code: 'config.unsettled',
+              file: path,
+              line: 1,
+              col: 1,
+              path: '',
+              message: 'the config file kept changing while it was read; not reloaded (save it atomically)',
+            },
+          ]);
+      }
     } finally {
       closeSync(fd);
     }

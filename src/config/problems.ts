@@ -26,6 +26,12 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A reload read the config file too soon after it was written, or while it changed: a save
+ * written in place may be half done. The reload waits and reads it again.
+ */
+export class UnsettledConfigError extends ConfigError {}
+
 /** The problem for a config that failed to load for another reason than its content. */
 export function loadFailedProblem(file: string, e: unknown): ConfigProblem {
   return { code: 'config.load-failed', file, line: 1, col: 1, path: '', message: String(e) };

@@ -23,6 +23,7 @@ import {
   type LoadedConfig,
   loadFailedProblem,
   type ReloadResult,
+  UnsettledConfigError,
 } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
@@ -121,27 +122,21 @@ async function loadSource(src: string | object): Promise<LoadedConfig> {
   return parseConfigObject(src);
 }
 
-/** The config file's identity and version (inode, size, mtime), or null when it is not there. */
-function fileVersion(path: string): { key: string; mtimeMs: number } | null {
-  try {
-    const st = statSync(path);
-    return { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, mtimeMs: st.mtimeMs };
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Waits until the file has gone unchanged for `settleMs` (at most `limitMs` in all: a file that
- * never stops changing is read as it is then) and returns its version.
+ * Waits until the file has gone unchanged (its mtime) for `settleMs`, or `limitMs` has passed, or
+ * it is not there (the read that follows reports that).
  */
-async function settledVersion(path: string, settleMs: number, limitMs: number): Promise<string | null> {
+async function settled(path: string, settleMs: number, limitMs: number): Promise<void> {
   const giveUp = Date.now() + limitMs;
   for (;;) {
-    const v = fileVersion(path);
-    if (v === null) return null;
-    const age = Date.now() - v.mtimeMs;
-    if (age >= settleMs || Date.now() >= giveUp) return v.key;
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch {
+      return;
+    }
+    const age = Date.now() - mtimeMs;
+    if (age >= settleMs || Date.now() >= giveUp) return;
     // A clock ahead of ours (a network mount) must not make the wait longer than one settle time.
     await sleep(Math.min(settleMs, settleMs - age));
   }
@@ -215,10 +210,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const path = opts.config as string;
     if (threadLoading()) {
       // Read, compared and checked in a worker thread: answers go on meanwhile.
-      return (await loadInThread({ file: path, unchangedDigest: state.loaded.digest })) ?? null;
+      return (await loadInThread({ file: path, unchangedDigest: state.loaded.digest, settleMs })) ?? null;
     }
     const load = await import('../config/load.js');
-    const text = load.readConfigFile(path);
+    const text = load.readConfigFile(path, settleMs);
     if (
       state.loaded.digest !== undefined &&
       !readsListFiles(state.loaded.config) && // list files may have changed
@@ -235,21 +230,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (source === undefined && isFile) {
         // The file, read once it has settled; read again if it changed while it was read.
         const path = opts.config as string;
-        let read: LoadedConfig | null;
+        let read: LoadedConfig | null = null;
         for (let attempt = 1; ; attempt++) {
-          const before = await settledVersion(path, settleMs, 20 * settleMs);
-          let failed: unknown;
-          read = null;
+          await settled(path, settleMs, 4 * settleMs);
           try {
             read = await readFileConfig();
-          } catch (e) {
-            failed = e;
-          }
-          if (attempt >= 5 || before === null || fileVersion(path)?.key === before) {
-            if (failed !== undefined) throw failed;
             break;
+          } catch (e) {
+            if (!(e instanceof UnsettledConfigError) || attempt >= 5) throw e;
+            log.info({ config: path }, 'config file changed while it was read; reading it again');
           }
-          log.info({ config: path }, 'config file changed while it was read; reading it again');
         }
         if (!read) {
           log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
@@ -292,14 +282,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   // Reloads run one at a time, in the order asked: loading may wait (the parsers load on first
   // use), and a later reload must never be overtaken by an earlier one.
+  // A reload of the file asked for while another one waits its turn is that one: it will read
+  // the file as it is then (a burst of saves, SIGHUPs and watch events makes one reload).
   let queue: Promise<unknown> = Promise.resolve();
+  let waitingFileReload: Promise<ReloadResult> | null = null;
   const reloadAndSettle = (source?: string | object): Promise<ReloadResult> => {
-    const run = queue.then(async () => {
+    if (source === undefined && waitingFileReload) return waitingFileReload;
+    const run: Promise<ReloadResult> = queue.then(async () => {
+      if (waitingFileReload === run) waitingFileReload = null;
       const r = await reload(source);
       await opts.afterReload?.();
       return r;
     });
     queue = run.catch(() => undefined);
+    if (source === undefined) waitingFileReload = run;
     return run;
   };
 

@@ -40,6 +40,12 @@ export const ERRORS = [
     fix: 'Point `--config` at a regular, readable YAML file.',
   },
   {
+    code: 'config.unsettled',
+    meaning:
+      'A reload found the config file changing every time it was read (for about five settle times): it was not reloaded, and the previous config keeps serving.',
+    fix: 'Save the file atomically (write a temporary file in the same directory, then rename it over the config); a reload follows once the file stays unchanged.',
+  },
+  {
     code: 'config.not-a-file',
     meaning: 'The config path is not a regular file: a FIFO, a device or a socket.',
     fix: 'Point `--config` at a regular YAML file (a symlink to one is fine).',

@@ -6,8 +6,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { decodeConfig, encodeConfig } from '../../src/cluster/messages.js';
-import { parseConfigObject } from '../../src/config/load.js';
-import { ConfigError } from '../../src/config/problems.js';
+import { parseConfigObject, readConfigFile } from '../../src/config/load.js';
+import { ConfigError, UnsettledConfigError } from '../../src/config/problems.js';
 import { type Core, createCore } from '../../src/core/core.js';
 import { HealthState } from '../../src/health/state.js';
 import { buildCatalog, healthEntriesOf } from '../../src/privatelink/catalog.js';
@@ -200,5 +200,62 @@ describe('reloading a file written in place', () => {
     expect(c.config().vpcs).toHaveLength(1);
     expect(c.config().ttl).toBe(17);
     expect(c.catalog().endpoints.map((e) => e.id)).toEqual([CW_ID]);
+  });
+});
+
+describe('reloads of a busy file', () => {
+  let dir = '';
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  it('reads a file written less than the settle time ago as unsettled, and one old enough as it is', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-core-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'ttl: 5\n');
+    expect(() => readConfigFile(file, 10_000)).toThrow(UnsettledConfigError);
+    expect(readConfigFile(file)).toBe('ttl: 5\n');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(readConfigFile(file, 50)).toBe('ttl: 5\n');
+  });
+
+  it('a file that never stops changing is not reloaded: config.unsettled, and the old config serves', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-core-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, stringify(oneVpc([cloudwatch()])));
+    const c = await core(file, { settleMs: 40 });
+    const before = c.state();
+    let n = 0;
+    const writer = setInterval(
+      () => writeFileSync(file, stringify({ ...oneVpc([cloudwatch()]), ttl: 30 + (n++ % 9) })),
+      10,
+    );
+    try {
+      const r = await c.reload();
+      expect(r.ok).toBe(false);
+      expect(r.ok ? [] : r.problems.map((p) => p.code)).toEqual(['config.unsettled']);
+      expect(c.state()).toBe(before);
+    } finally {
+      clearInterval(writer);
+    }
+  });
+
+  it('reloads of the file asked for while one waits its turn are that one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-core-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, stringify(oneVpc([cloudwatch()])));
+    const c = await core(file, { settleMs: 30 });
+    const first = c.reload(oneVpc([cloudwatch()], { ttl: 9 }));
+    const second = c.reload();
+    const third = c.reload();
+    expect(third).toBe(second);
+    expect(first).not.toBe(second);
+    await first;
+    await new Promise((r) => setImmediate(r));
+    // Once the waiting one has started, a new ask queues a new reload (the file may change again).
+    const fourth = c.reload();
+    expect(fourth).not.toBe(second);
+    await Promise.all([second, fourth]);
   });
 });

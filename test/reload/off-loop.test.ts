@@ -145,4 +145,20 @@ describe('reloads off the event loop', () => {
     expect(await answered(s.port)).toBe(3);
     expect(child?.exitCode).toBe(null);
   }, 120_000);
+
+  it('a SIGHUP that meets the file truncated (a save in place) keeps serving, and takes the whole save', async () => {
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, configYaml(10));
+    const s = await serve(file);
+    expect(await answered(s.port)).toBe(3);
+    // In place: truncate (an empty file is a valid config with no VPCs), SIGHUP, then the text.
+    writeFileSync(file, '');
+    child?.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(file, configYaml(20));
+    await waitFor('the reload', () => s.lines.find((l) => l.msg === 'config reloaded'), 60_000);
+    const reloaded = s.lines.filter((l) => l.msg === 'config reloaded') as { endpoints?: number }[];
+    expect(reloaded.map((l) => l.endpoints)).toEqual([20]);
+    expect(await answered(s.port)).toBe(3);
+  }, 120_000);
 });
