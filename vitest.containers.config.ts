@@ -1,5 +1,5 @@
 /**
- * The tests that need a container engine and a built image (run by scripts/docker-ci.sh, not by
+ * The tests that need a container engine and a built image (run by scripts/testcontainers-test.sh, not by
  * `npm test`): PRIVATELINK_DNS_IMAGE names the image, DOCKER_HOST the engine (Docker's socket by
  * default, or Podman's Docker-compatible one).
  */

@@ -3,19 +3,43 @@
 # image PLDNS_IMAGE (made by scripts/container-test.sh, which runs this after its own checks).
 # CONTAINER_ENGINE=docker: the Docker engine (DOCKER_HOST, else /var/run/docker.sock).
 # CONTAINER_ENGINE=podman: Podman's Docker-compatible API, served here on a socket of our own
-# (`podman system service`, stopped again at exit) and given to Testcontainers as DOCKER_HOST.
+# (`podman system service`, stopped again at exit) and given to Testcontainers as DOCKER_HOST,
+# with TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 (unless set): where /.dockerenv exists, as on a
+# machine made from a container image, Testcontainers takes the gateway of Podman's default
+# network (10.88.0.1) for the host, an address this machine has only while a container is on that
+# network; Podman publishes on 0.0.0.0, so 127.0.0.1 reaches every published port.
 # Ryuk is off (TESTCONTAINERS_RYUK_DISABLED=true: its image is not in any registry we reach);
-# the tests stop and remove what they start.
+# the tests stop and remove what they start, and this script removes at exit, passed or failed,
+# every container labelled with its run (privatelink-dns.test-run=RUN) and every network named
+# pldns-tc-RUN-*, in case the tests could not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 image=${PLDNS_IMAGE:?PLDNS_IMAGE must name the image to test}
 engine=${CONTAINER_ENGINE:-docker}
 export TESTCONTAINERS_RYUK_DISABLED=true
+run=$$
+export PLDNS_TEST_RUN=$run
 service_pid=
 work=$(mktemp -d /tmp/pldns-testcontainers.XXXXXX)
 cleanup() {
-  if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; fi
+  local left nets
+  left=$("$engine" ps -a -q --filter "label=privatelink-dns.test-run=$run" 2>/dev/null || true)
+  if [ -n "$left" ]; then
+    echo "testcontainers-test: removing containers the tests left: $(echo $left)" >&2
+    # shellcheck disable=SC2086
+    "$engine" rm -f $left >/dev/null 2>&1 || true
+  fi
+  nets=$("$engine" network ls --format '{{.Name}}' 2>/dev/null | grep "^pldns-tc-$run-" || true)
+  if [ -n "$nets" ]; then
+    echo "testcontainers-test: removing networks the tests left: $(echo $nets)" >&2
+    # shellcheck disable=SC2086
+    "$engine" network rm $nets >/dev/null 2>&1 || true
+  fi
+  if [ -n "$service_pid" ]; then
+    kill "$service_pid" 2>/dev/null || true
+    wait "$service_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,6 +59,7 @@ if [ "$engine" = podman ]; then
     exit 1
   }
   export DOCKER_HOST="unix://$sock"
+  export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-127.0.0.1}
   # Podman's default limits (nofile 1048576, nproc unlimited) may exceed this machine's hard
   # limits, and then no container starts ("error setting rlimits"): the tests ask for these.
   lim() {
@@ -47,5 +72,5 @@ if [ "$engine" = podman ]; then
   PLDNS_TEST_ULIMIT_NOFILE=$(lim ulimit -Hn)
   PLDNS_TEST_ULIMIT_NPROC=$(lim ulimit -Hu)
 fi
-echo "testcontainers-test $(date +%T): $engine (${DOCKER_HOST:-/var/run/docker.sock}), image $image"
+echo "testcontainers-test $(date +%T): $engine (${DOCKER_HOST:-/var/run/docker.sock}${TESTCONTAINERS_HOST_OVERRIDE:+, host $TESTCONTAINERS_HOST_OVERRIDE}), image $image, run $run"
 PRIVATELINK_DNS_IMAGE=$image npx vitest run --config vitest.containers.config.ts

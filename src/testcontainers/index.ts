@@ -19,9 +19,10 @@ import { readFileSync } from 'node:fs';
 import {
   AbstractStartedContainer,
   GenericContainer,
+  getContainerRuntimeClient,
   type InspectResult,
   type StartedTestContainer,
-  Wait,
+  type WaitStrategy,
 } from 'testcontainers';
 import { type CreateLookupOptions, createLookup, type DnsLookupFunction } from '../client/lookup.js';
 
@@ -47,8 +48,7 @@ export class PrivatelinkDnsContainer extends GenericContainer {
   constructor(image: string = process.env.PRIVATELINK_DNS_IMAGE || DEFAULT_IMAGE) {
     super(image);
     this.withExposedPorts(`${DNS_PORT}/udp`, `${DNS_PORT}/tcp`, ADMIN_PORT)
-      // Each poll may take up to 5 s (Testcontainers' default of 1 s is too short on a busy machine).
-      .withWaitStrategy(Wait.forHttp('/readyz', ADMIN_PORT).forStatusCode(200).withReadTimeout(5000))
+      .withWaitStrategy(new ReadyzWaitStrategy())
       .withStartupTimeout(60_000);
     // Port 53 as uid 1000: Docker sets this sysctl in every container, Podman only when asked.
     this.hostConfig.Sysctls = { ...this.hostConfig.Sysctls, 'net.ipv4.ip_unprivileged_port_start': '0' };
@@ -107,6 +107,96 @@ export class PrivatelinkDnsContainer extends GenericContainer {
     const bindings = inspect.ports[`${DNS_PORT}/udp`] ?? [];
     const v4 = bindings.find((b) => b.hostIp === '' || b.hostIp === '0.0.0.0' || /^\d+\./.test(b.hostIp));
     this.udpPort = (v4 ?? bindings[0])?.hostPort ?? 0;
+  }
+}
+
+/**
+ * Waits until the admin API's `/readyz` answers 200 on the published admin port at the host
+ * Testcontainers reaches containers on (its `getHost()`), polling every 500 ms, each request
+ * allowed 5 s (a busy machine can be slow).
+ *
+ * When that host gives no answer and is not 127.0.0.1, it also asks 127.0.0.1: if the server
+ * is ready there but the host gives no answer twice in a row, waiting longer cannot help, and it
+ * fails with {@link unreachableHostMessage}. This is what happens with Podman when the machine has a
+ * `/.dockerenv` (a VM or CI image built from a container image): Testcontainers then believes it
+ * runs inside a container and takes the gateway of Podman's default network (10.88.0.1), an
+ * address the host has only while some container is attached to that network, so a container on
+ * a network of its own (`withNetwork`) is published on ports nobody can reach that way.
+ */
+export class ReadyzWaitStrategy implements WaitStrategy {
+  private startupTimeoutMs = 60_000;
+  private startupTimeoutSet = false;
+
+  /** `host`: where Testcontainers reaches published ports. @default its container runtime's host */
+  constructor(
+    private readonly host: () => Promise<string> = async () =>
+      (await getContainerRuntimeClient()).info.containerRuntime.host,
+  ) {}
+
+  async waitUntilReady(...[, boundPorts]: Parameters<WaitStrategy['waitUntilReady']>): Promise<void> {
+    const host = await this.host();
+    const port = boundPorts.getBinding(ADMIN_PORT);
+    const deadline = Date.now() + this.startupTimeoutMs;
+    let strikes = 0;
+    for (;;) {
+      let state = await readyz(host, port);
+      if (state === 'silent' && host !== LOOPBACK && (await readyz(LOOPBACK, port)) === 'ready') {
+        // Ready on loopback: another try at the host tells a server that was not up yet from no
+        // path; twice in a row (a loaded machine may lose one) and waiting longer cannot help.
+        state = await readyz(host, port);
+        strikes = state === 'silent' ? strikes + 1 : 0;
+        if (strikes >= 2) throw new Error(unreachableHostMessage(host, port));
+      }
+      if (state === 'ready') return;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `privatelink-dns: /readyz on ${host}:${port} did not answer 200 in ${this.startupTimeoutMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  withStartupTimeout(startupTimeoutMs: number): this {
+    this.startupTimeoutMs = startupTimeoutMs;
+    this.startupTimeoutSet = true;
+    return this;
+  }
+
+  isStartupTimeoutSet(): boolean {
+    return this.startupTimeoutSet;
+  }
+
+  getStartupTimeout(): number {
+    return this.startupTimeoutMs;
+  }
+}
+
+const LOOPBACK = '127.0.0.1';
+
+/** The one-line error when the published ports answer on 127.0.0.1 but not at Testcontainers' host. */
+export function unreachableHostMessage(host: string, port: number): string {
+  return (
+    `privatelink-dns: the container is ready on 127.0.0.1:${port} but ${host}:${port} gives no answer; ` +
+    `${host} is the host Testcontainers chose (with /.dockerenv present it takes the engine's default network ` +
+    `gateway, which Podman has only while a container is attached to that network): ` +
+    'set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1'
+  );
+}
+
+/**
+ * One GET /readyz: `ready` (200), `answered` (another status), `silent` (no answer in 5 s, or no
+ * connection).
+ */
+async function readyz(host: string, port: number): Promise<'ready' | 'answered' | 'silent'> {
+  try {
+    const res = await fetch(`http://${hostForUrl(host)}:${port}/readyz`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    await res.body?.cancel();
+    return res.status === 200 ? 'ready' : 'answered';
+  } catch {
+    return 'silent';
   }
 }
 

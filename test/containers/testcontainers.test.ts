@@ -5,8 +5,15 @@
  * (getent, i.e. glibc), impair and restore an AZ, reload (a new config, then a refused one),
  * stop. Everything started here is stopped and removed in afterAll, passed or failed.
  */
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { GenericContainer, Network, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  Network,
+  type StartedNetwork,
+  type StartedTestContainer,
+  Wait,
+} from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PrivatelinkDnsContainer,
@@ -20,12 +27,16 @@ const PRIVATE = 'monitoring.us-east-2.amazonaws.com';
 const ZONAL_A = 'vpce-099deb00b40f00e22-lj2wisx3-us-east-2a.monitoring.us-east-2.vpce.amazonaws.com';
 const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
 
-/** The CloudWatch endpoint; container networks (and the host, via their gateways) are in the VPC. */
+/**
+ * The CloudWatch endpoint; container networks (and the host, via their gateways) are in the VPC:
+ * Docker's in 172.16.0.0/12 and 192.168.0.0/16, Podman's in 10.88.0.0/16 (its default) and
+ * 10.89.0.0/24 upwards (the networks it creates).
+ */
 const config = (third = '10.0.3.23') => `
 vpcs:
   - id: vpc-0a1b2c3d4e5f60718
     region: us-east-2
-    cidrs: [10.0.0.0/16, 10.88.0.0/16, 172.16.0.0/12, 192.168.0.0/16, 127.0.0.0/8]
+    cidrs: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 127.0.0.0/8]
     subnets:
       - { id: subnet-0aaa, az: us-east-2a, ipv4Cidr: 10.0.1.0/24 }
       - { id: subnet-0bbb, az: us-east-2b, ipv4Cidr: 10.0.2.0/24 }
@@ -41,8 +52,18 @@ vpcs:
           - { subnet: subnet-0ccc, ipv4: ${third} }
 `;
 
-/** Limits within this machine's hard limits (scripts/testcontainers-test.sh sets them for Podman). */
+/**
+ * scripts/testcontainers-test.sh names its run: the containers started here carry it as a label
+ * and the network in its name, so that the script removes them even when this process dies.
+ */
+const RUN = process.env.PLDNS_TEST_RUN;
+
+/**
+ * Limits within this machine's hard limits (scripts/testcontainers-test.sh sets them for Podman),
+ * and the run's label.
+ */
 function limits<T extends GenericContainer>(c: T): T {
+  if (RUN) c.withLabels({ 'privatelink-dns.test-run': RUN });
   const nofile = Number(process.env.PLDNS_TEST_ULIMIT_NOFILE);
   const nproc = Number(process.env.PLDNS_TEST_ULIMIT_NPROC);
   if (nofile > 0 && nproc > 0) {
@@ -57,8 +78,12 @@ let app: StartedTestContainer | undefined;
 
 beforeAll(async () => {
   if (!IMAGE)
-    throw new Error('PRIVATELINK_DNS_IMAGE must name the image to test (scripts/docker-ci.sh sets it)');
-  network = await new Network().start();
+    throw new Error(
+      'PRIVATELINK_DNS_IMAGE must name the image to test (scripts/testcontainers-test.sh sets it)',
+    );
+  network = await new Network(
+    RUN ? { nextUuid: () => `pldns-tc-${RUN}-${randomBytes(4).toString('hex')}` } : undefined,
+  ).start();
   dns = await limits(new PrivatelinkDnsContainer(IMAGE))
     .withConfig(config())
     // Nothing here is forwarded; the container's own loopback keeps any stray query inside it.
@@ -68,8 +93,13 @@ beforeAll(async () => {
     .withStartupTimeout(110_000)
     .start();
   // The sibling: the same image (it has node and getent), kept running, with the server as its DNS.
+  // Its image EXPOSEs 53: Podman reports an EXPOSEd port as a binding still to be made (null),
+  // which Testcontainers waits for in vain ("ports to be bound"), so the sibling publishes them,
+  // and is ready once it has started (nothing listens on them).
   app = await withDns(limits(new GenericContainer(IMAGE)), dns.getDnsAddress())
-    .withEntrypoint(['node', '-e', 'setInterval(() => {}, 1 << 30)'])
+    .withExposedPorts('53/udp', '53/tcp')
+    .withEntrypoint(['node', '-e', 'console.log("sibling up"); setInterval(() => {}, 1 << 30)'])
+    .withWaitStrategy(Wait.forLogMessage('sibling up'))
     .withNetwork(network)
     .start();
 });
