@@ -90,6 +90,11 @@ export class UpstreamResolver {
     return this.udp.inFlight + this.tcp.inFlight;
   }
 
+  /** TCP connections to upstreams: open now, and opened since the start (tests, diagnostics). */
+  tcpConnections(): { open: number; opened: number } {
+    return { open: this.tcp.connections(), opened: this.tcp.opened };
+  }
+
   /** Local UDP ports in use (tests). */
   udpPorts(): number[] {
     return this.udp.ports();
@@ -144,5 +149,6 @@ export class UpstreamResolver {
   stopProbe(u: Upstream): void {
     this.health.stopProbe(u);
     this.udp.release(u);
+    this.tcp.release(u);
   }
 }
