@@ -5,7 +5,7 @@
  * EDNS fallback) whose failures and answers feed the passive health of passive-health.ts.
  */
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics/metrics.js';
+import { type Metrics, observeInto } from '../metrics/metrics.js';
 import { Deadlines } from './deadlines.js';
 import type { UpstreamGroup } from './groups.js';
 import {
@@ -21,7 +21,7 @@ import { orderUpstreams } from './policy.js';
 import { RandomIds } from './random.js';
 import { TcpExchange } from './tcp.js';
 import { type DropReason, UdpExchange } from './udp.js';
-import type { Upstream } from './upstream.js';
+import { seriesOf, type Upstream } from './upstream.js';
 
 export interface UpstreamResolverOptions {
   settings: ForwarderSettings;
@@ -76,7 +76,7 @@ export class UpstreamResolver {
       failed: (up, reason) => health.failed(up, reason),
       answered: (up, ms) => {
         health.succeeded(up);
-        metrics.observe('upstream_duration_seconds', { upstream: up.key }, ms / 1000);
+        observeInto(seriesOf(up, metrics).duration, ms / 1000);
       },
       done: (job) => {
         this.active--;
