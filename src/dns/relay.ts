@@ -35,6 +35,11 @@ export interface ScannedMessage {
   opt: number;
 }
 
+const ONE_AT_0 = { at: 0, count: 1 };
+const ONE_AT_2 = { at: 2, count: 1 };
+const ONE_AT_6 = { at: 6, count: 1 };
+const TWO_AT_0 = { at: 0, count: 2 };
+
 /** Offset of the first name in the RDATA of types whose data holds names, and how many. */
 function rdataNames(type: number): { at: number; count: number } | null {
   switch (type) {
@@ -42,16 +47,70 @@ function rdataNames(type: number): { at: number; count: number } | null {
     case RRType.NS:
     case RRType.PTR:
     case 39: // DNAME
-      return { at: 0, count: 1 };
+      return ONE_AT_0;
     case RRType.MX:
-      return { at: 2, count: 1 };
+      return ONE_AT_2;
     case RRType.SRV:
-      return { at: 6, count: 1 };
+      return ONE_AT_6;
     case RRType.SOA:
-      return { at: 0, count: 2 };
+      return TWO_AT_0;
     default:
       return null;
   }
+}
+
+/**
+ * The fixed byte ranges [from, to) of the message being checked by {@link namesStayInNames}, in
+ * message order: module-level and reused (a message has at most 65,535 records plus the
+ * question), so a check allocates nothing.
+ */
+let fixedFrom = new Int32Array(64);
+let fixedTo = new Int32Array(64);
+let fixedCount = 0;
+let fixedSafeBelow = 0;
+
+/** True when [a, b) overlaps a fixed range (binary search on the sorted ranges). */
+function hitsFixed(a: number, b: number): boolean {
+  if (b <= fixedSafeBelow) return false;
+  let lo = 0;
+  let hi = fixedCount - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (fixedTo[mid] <= a) lo = mid + 1;
+    else if (fixedFrom[mid] >= b) hi = mid - 1;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * Follows the name at `off`, whose bytes in place must end before `limit` (the end of its
+ * record's data); false when they do not, or when a label read through a pointer lies in a
+ * fixed range.
+ */
+function cleanName(buf: Buffer, off: number, limit: number): boolean {
+  let pos = off;
+  let lowest = off;
+  let jumped = false;
+  for (let hops = 0; hops <= 64; hops++) {
+    if (pos >= (jumped ? buf.length : limit)) return false;
+    const len = buf[pos];
+    if (len === 0) return !jumped || !hitsFixed(pos, pos + 1);
+    if ((len & 0xc0) === 0xc0) {
+      if (pos + 1 >= (jumped ? buf.length : limit)) return false;
+      const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
+      // As readName: strictly backwards, never into the header (a relay rewrites both).
+      if (ptr >= lowest || ptr < HEADER_SIZE) return false;
+      lowest = ptr;
+      pos = ptr;
+      jumped = true;
+      continue;
+    }
+    if ((len & 0xc0) !== 0) return false; // 0x40 / 0x80: obsolete or unknown label types
+    if (jumped ? hitsFixed(pos, pos + 1 + len) : pos + 1 + len >= limit) return false;
+    pos += 1 + len;
+  }
+  return false;
 }
 
 /**
@@ -68,68 +127,32 @@ function namesStayInNames(
   questionEnd: number,
   opt: number,
 ): boolean {
-  // Fixed byte ranges [from, to), in message order.
-  const from: number[] = [questionEnd - 4];
-  const to: number[] = [questionEnd];
-  records.forEach((r, i) => {
+  const n = records.length + 1;
+  if (fixedFrom.length < n) {
+    fixedFrom = new Int32Array(n);
+    fixedTo = new Int32Array(n);
+  }
+  fixedFrom[0] = questionEnd - 4;
+  fixedTo[0] = questionEnd;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
     if (i === opt) {
-      from.push(r.start);
-      to.push(r.end);
+      fixedFrom[i + 1] = r.start;
+      fixedTo[i + 1] = r.end;
     } else {
-      from.push(r.ttlOffset - 4);
-      to.push(r.rdataStart);
+      fixedFrom[i + 1] = r.ttlOffset - 4;
+      fixedTo[i + 1] = r.rdataStart;
     }
-  });
-  const safeBelow = questionEnd - 4; // the header is refused by readName; the question name is safe
-  /** True when [a, b) overlaps a fixed range (binary search on the sorted ranges). */
-  const hitsFixed = (a: number, b: number): boolean => {
-    if (b <= safeBelow) return false;
-    let lo = 0;
-    let hi = from.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (to[mid] <= a) lo = mid + 1;
-      else if (from[mid] >= b) hi = mid - 1;
-      else return true;
-    }
-    return false;
-  };
-  /**
-   * Follows the name at `off`, whose bytes in place must end before `limit` (the end of its
-   * record's data); false when they do not, or when a label read through a pointer lies in a
-   * fixed range.
-   */
-  const clean = (off: number, limit: number): boolean => {
-    let pos = off;
-    let lowest = off;
-    let jumped = false;
-    for (let hops = 0; hops <= 64; hops++) {
-      if (pos >= (jumped ? buf.length : limit)) return false;
-      const len = buf[pos];
-      if (len === 0) return !jumped || !hitsFixed(pos, pos + 1);
-      if ((len & 0xc0) === 0xc0) {
-        if (pos + 1 >= (jumped ? buf.length : limit)) return false;
-        const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
-        // As readName: strictly backwards, never into the header (a relay rewrites both).
-        if (ptr >= lowest || ptr < HEADER_SIZE) return false;
-        lowest = ptr;
-        pos = ptr;
-        jumped = true;
-        continue;
-      }
-      if ((len & 0xc0) !== 0) return false; // 0x40 / 0x80: obsolete or unknown label types
-      if (jumped ? hitsFixed(pos, pos + 1 + len) : pos + 1 + len >= limit) return false;
-      pos += 1 + len;
-    }
-    return false;
-  };
+  }
+  fixedCount = n;
+  fixedSafeBelow = questionEnd - 4; // the header is refused by readName; the question name is safe
   for (const r of records) {
-    if (!clean(r.start, r.ttlOffset - 4)) return false;
+    if (!cleanName(buf, r.start, r.ttlOffset - 4)) return false;
     const shape = rdataNames(r.type);
     if (!shape || r.end - r.rdataStart <= shape.at) continue;
     let p = r.rdataStart + shape.at;
     for (let k = 0; k < shape.count; k++) {
-      if (!clean(p, r.end)) return false;
+      if (!cleanName(buf, p, r.end)) return false;
       // The next name starts after this one (in place, up to its first pointer or its end).
       let q = p;
       while (q < r.end && buf[q] !== 0 && (buf[q] & 0xc0) !== 0xc0) q += 1 + buf[q];
@@ -220,11 +243,10 @@ export function relayResponse(
   // compression pointer between them would then point at the wrong bytes: those additional
   // records are left out (additional data is optional).
   const end = scan.opt >= 0 ? scan.opt : recs.length;
-  const keep: ScannedRecord[] = [];
-  for (let i = 0; i < end; i++) keep.push(recs[i]);
+  const keep = recs; // the records before `end`
   const qlen = q.questionEnd - HEADER_SIZE;
   const base = HEADER_SIZE + qlen + (opt ? opt.length : 0);
-  let n = keep.length;
+  let n = end;
   let bodyLen = 0;
   for (let i = 0; i < n; i++) bodyLen += keep[i].end - keep[i].start;
   let tc = (scan.flags & Flag.TC) !== 0;
@@ -246,8 +268,15 @@ export function relayResponse(
       n = first;
     }
   }
-  const counts = [0, 0, 0];
-  for (let i = 0; i < n; i++) counts[keep[i].section]++;
+  let an = 0;
+  let ns = 0;
+  let ar = 0;
+  for (let i = 0; i < n; i++) {
+    const sec = keep[i].section;
+    if (sec === 0) an++;
+    else if (sec === 1) ns++;
+    else ar++;
+  }
   const out = Buffer.allocUnsafe(base + bodyLen);
   out.writeUInt16BE(q.id, 0);
   // Keep upstream flags and rcode; force QR and RA; restore the client's RD/CD; set TC as computed.
@@ -256,9 +285,9 @@ export function relayResponse(
   if (tc) flags |= Flag.TC;
   out.writeUInt16BE(flags, 2);
   out.writeUInt16BE(1, 4);
-  out.writeUInt16BE(counts[0], 6);
-  out.writeUInt16BE(counts[1], 8);
-  out.writeUInt16BE(counts[2] + (opt ? 1 : 0), 10);
+  out.writeUInt16BE(an, 6);
+  out.writeUInt16BE(ns, 8);
+  out.writeUInt16BE(ar + (opt ? 1 : 0), 10);
   let p = HEADER_SIZE;
   p += clientMsg.copy(out, p, HEADER_SIZE, q.questionEnd);
   // Records keep their compression pointers: they point at offsets that are unchanged, because

@@ -45,8 +45,9 @@ export type GaugeReader<N extends GaugeName> = keyof MetricRow<N>['labels'] exte
   ? () => number
   : () => Iterable<readonly [LabelsOf<N>, number]>;
 
-interface CounterSeries {
-  labels: Labels;
+/** One series of a counter; a hot path may keep it and add to `value` directly ({@link Metrics.counter}). */
+export interface CounterSeries {
+  readonly labels: Labels;
   value: number;
 }
 
@@ -58,8 +59,11 @@ interface Counter {
   series: Map<string, CounterSeries>;
 }
 
-interface HistogramSeries {
-  labels: Labels;
+/** One series of a histogram; a hot path may keep it ({@link Metrics.histogram}, {@link observeInto}). */
+export interface HistogramSeries {
+  readonly labels: Labels;
+  /** Upper bounds of the buckets (seconds). */
+  readonly bounds: readonly number[];
   /** Per-bucket (not cumulative) counts; the last one is above every bound. */
   buckets: Float64Array;
   sum: number;
@@ -146,6 +150,7 @@ export class Metrics {
     this.register(requestDuration, () =>
       histogramSamples(requestDuration, LATENCY_BUCKETS, {
         labels: {},
+        bounds: LATENCY_BUCKETS,
         buckets: this.latency,
         sum: this.latencySum,
         count: this.latencyCount,
@@ -186,22 +191,45 @@ export class Metrics {
     }
   }
 
-  /** Records one observation (in seconds) in a histogram of the catalog. */
-  observe<N extends HistogramName>(name: N, labels: LabelsOf<N>, seconds: number): void {
+  /**
+   * The series of a counter for one label set, created at 0 if new: a hot path keeps it and adds
+   * to its `value` (no label lookup per count). `inc` with the same labels adds to the same series.
+   */
+  counter<N extends CounterName>(
+    name: N,
+    ...labels: keyof MetricRow<N>['labels'] extends never ? [] : [labels: LabelsOf<N>]
+  ): CounterSeries {
+    const c = this.counters.get(name) as Counter;
+    if (c.names.length === 0) throw new Error(`counter ${name} has no labels: use inc()`);
+    const l = labels[0] as Labels;
+    const key = keyOf(c.names, l);
+    let s = c.series.get(key);
+    if (!s) {
+      const own: Labels = {};
+      for (const n of c.names) own[n] = l[n];
+      s = { labels: own, value: 0 };
+      c.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** The series of a histogram for one label set (kept by a hot path; see {@link observeInto}). */
+  histogram<N extends HistogramName>(name: N, labels: LabelsOf<N>): HistogramSeries {
     const h = this.histograms.get(name) as Hist;
     const key = keyOf(h.names, labels as Labels);
     let s = h.series.get(key);
     if (!s) {
       const own: Labels = {};
       for (const n of h.names) own[n] = (labels as Labels)[n];
-      s = { labels: own, buckets: new Float64Array(h.bounds.length + 1), sum: 0, count: 0 };
+      s = { labels: own, bounds: h.bounds, buckets: new Float64Array(h.bounds.length + 1), sum: 0, count: 0 };
       h.series.set(key, s);
     }
-    let b = 0;
-    while (b < h.bounds.length && seconds > h.bounds[b]) b++;
-    s.buckets[b]++;
-    s.sum += seconds;
-    s.count++;
+    return s;
+  }
+
+  /** Records one observation (in seconds) in a histogram of the catalog. */
+  observe<N extends HistogramName>(name: N, labels: LabelsOf<N>, seconds: number): void {
+    observeInto(this.histogram(name, labels), seconds);
   }
 
   /**
@@ -271,6 +299,18 @@ export class Metrics {
         }
     return out;
   }
+}
+
+/**
+ * Records one observation (in seconds) in a histogram series from {@link Metrics.histogram}.
+ */
+export function observeInto(s: HistogramSeries, seconds: number): void {
+  const bounds = s.bounds;
+  let b = 0;
+  while (b < bounds.length && seconds > bounds[b]) b++;
+  s.buckets[b]++;
+  s.sum += seconds;
+  s.count++;
 }
 
 /** The `_bucket` (cumulative), `_sum` and `_count` samples of one histogram series. */

@@ -160,12 +160,15 @@ function bindOne(
     lookup: literalLookup,
   });
   let closed = false;
+  // One callback for every send, and only when it would log: a callback costs a tick per answer.
+  const onSent = (err: Error | null) => {
+    if (err) logger.debug({ err }, 'udp send failed');
+  };
   const send = (res: Buffer | null, rport: number, raddr: string) => {
     if (res === null || closed) return;
     try {
-      socket.send(res, rport, raddr, (err) => {
-        if (err && logger.isLevelEnabled('debug')) logger.debug({ err, client: raddr }, 'udp send failed');
-      });
+      if (logger.isLevelEnabled('debug')) socket.send(res, rport, raddr, onSent);
+      else socket.send(res, rport, raddr);
     } catch (err) {
       // Synchronous send errors (a closed socket, an unusable address): drop the answer.
       if (logger.isLevelEnabled('debug')) logger.debug({ err, client: raddr }, 'udp send failed');

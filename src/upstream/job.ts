@@ -16,7 +16,7 @@ import type { UpstreamGroup } from './groups.js';
 import { buildUpstreamQuery, withoutEdns } from './query.js';
 import type { TcpExchange } from './tcp.js';
 import type { UdpExchange, UdpPending, UdpWaiter } from './udp.js';
-import type { FailureReason, Upstream } from './upstream.js';
+import { type FailureReason, seriesOf, type Upstream } from './upstream.js';
 
 export type ForwarderSettings = Config['forwarder'];
 
@@ -193,10 +193,9 @@ export class Job implements UdpWaiter {
       return;
     }
     const up = this.up;
-    r.metrics.inc('upstream_queries', {
-      upstream: up.key,
-      transport: this.tcp ? 'tcp' : 'udp',
-    });
+    const series = seriesOf(up, r.metrics);
+    if (this.tcp) series.tcp.value++;
+    else series.udp.value++;
     if (this.tcp) {
       r.tcp.exchange(up, this.query, this.qend, timeout).then(
         (reply) => this.onReply(reply),
@@ -217,7 +216,7 @@ export class Job implements UdpWaiter {
     const r = this.r;
     if (this.settled || this.retry !== t || r.closed) return;
     if (!r.udp.resend(t.pending)) return;
-    r.metrics.inc('upstream_queries', { upstream: this.up.key, transport: 'udp' });
+    seriesOf(this.up, r.metrics).udp.value++;
     const next = r.deadlines.now() + r.settings.attemptTimeoutMs;
     if (next < this.deadline) {
       const again = new Retransmit(this, t.pending, next);

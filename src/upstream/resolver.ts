@@ -5,7 +5,7 @@
  * EDNS fallback) whose failures and answers feed the passive health of passive-health.ts.
  */
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics/metrics.js';
+import { type Metrics, observeInto } from '../metrics/metrics.js';
 import { Deadlines } from './deadlines.js';
 import type { UpstreamGroup } from './groups.js';
 import {
@@ -21,7 +21,7 @@ import { orderUpstreams } from './policy.js';
 import { RandomIds } from './random.js';
 import { TcpExchange } from './tcp.js';
 import { type DropReason, UdpExchange } from './udp.js';
-import type { Upstream } from './upstream.js';
+import { seriesOf, type Upstream } from './upstream.js';
 
 export interface UpstreamResolverOptions {
   settings: ForwarderSettings;
@@ -76,7 +76,7 @@ export class UpstreamResolver {
       failed: (up, reason) => health.failed(up, reason),
       answered: (up, ms) => {
         health.succeeded(up);
-        metrics.observe('upstream_duration_seconds', { upstream: up.key }, ms / 1000);
+        observeInto(seriesOf(up, metrics).duration, ms / 1000);
       },
       done: (job) => {
         this.active--;
@@ -88,6 +88,11 @@ export class UpstreamResolver {
   /** Upstream queries waiting for a reply right now (UDP and TCP). */
   get pending(): number {
     return this.udp.inFlight + this.tcp.inFlight;
+  }
+
+  /** TCP connections to upstreams: open now, and opened since the start (tests, diagnostics). */
+  tcpConnections(): { open: number; opened: number } {
+    return { open: this.tcp.connections(), opened: this.tcp.opened };
   }
 
   /** Local UDP ports in use (tests). */
@@ -144,5 +149,6 @@ export class UpstreamResolver {
   stopProbe(u: Upstream): void {
     this.health.stopProbe(u);
     this.udp.release(u);
+    this.tcp.release(u);
   }
 }

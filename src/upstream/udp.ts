@@ -55,12 +55,32 @@ class Slot {
   uses = 0;
   retiring = false;
   private closed = false;
-  constructor(readonly sock: dgram.Socket) {}
+  /**
+   * The callback of every send from this socket (one per socket, not one per query). A send
+   * error on a connected socket (ICMP unreachable reported on send, no route to the upstream)
+   * is the socket's: every query waiting on it fails and the socket is replaced.
+   */
+  readonly sent: (err: Error | null) => void;
+  constructor(
+    readonly owner: UdpExchange,
+    readonly sock: dgram.Socket,
+  ) {
+    this.sent = (err) => {
+      if (err) owner.broken(this, err);
+    };
+  }
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.sock.close();
   }
+}
+
+/** The sockets of one upstream, and one opened ahead to take over from the next one retired. */
+interface Pool {
+  readonly up: Upstream;
+  readonly slots: (Slot | undefined)[];
+  spare: Slot | null;
 }
 
 /**
@@ -98,10 +118,6 @@ export class UdpPending implements Timed {
   expire(): void {
     this.take()?.onError(new UpstreamTimeoutError(this.up.key));
   }
-  /** The send callback: a send error fails the query at once. */
-  readonly sent = (err: Error | null): void => {
-    if (err && !this.settled) this.take()?.onError(new UpstreamNetworkError(this.up.key, err));
-  };
 }
 
 /** Adapts a waiter to a promise (probes and other callers off the hot path). */
@@ -122,7 +138,10 @@ class PromiseWaiter implements UdpWaiter {
 
 export class UdpExchange {
   /** Per upstream (by its key), its sockets. */
-  private readonly pools = new Map<string, (Slot | undefined)[]>();
+  private readonly pools = new Map<string, Pool>();
+  /** Pools whose spare socket is to be opened (after the current I/O, off the query's path). */
+  private readonly refill = new Set<Pool>();
+  private refillQueued = false;
   private readonly poolSize: number;
   private readonly recycleAfter: number;
   private closed = false;
@@ -171,11 +190,11 @@ export class UdpExchange {
     p.deadline = this.opts.deadlines.now() + timeoutMs;
     this.opts.deadlines.add(p);
     try {
-      slot.sock.send(query, p.sent);
+      slot.sock.send(query, slot.sent);
     } catch (err) {
-      // A socket that failed to bind or was closed under us: fail this try, replace the socket.
+      // A socket that failed to bind or was closed under us: its queries fail, it is replaced.
       slot.retiring = true;
-      queueMicrotask(() => p.sent(err as Error));
+      queueMicrotask(() => this.broken(slot, err as Error));
     }
     return p;
   }
@@ -186,10 +205,12 @@ export class UdpExchange {
    */
   resend(p: UdpPending): boolean {
     if (p.settled || p.query === null || this.closed) return false;
+    const slot = p.slot;
     try {
-      p.slot.sock.send(p.query, p.sent);
+      slot.sock.send(p.query, slot.sent);
     } catch (err) {
-      queueMicrotask(() => p.sent(err as Error));
+      slot.retiring = true;
+      queueMicrotask(() => this.broken(slot, err as Error));
     }
     return true;
   }
@@ -203,16 +224,29 @@ export class UdpExchange {
     if (p.slot.retiring && p.slot.pending.size === 0) p.slot.close();
   }
 
+  /** A socket failed (a send or receive error): its queries fail, it is replaced on its next pick. */
+  broken(slot: Slot, err?: Error): void {
+    const waiting = [...slot.pending.values()];
+    this.inFlight -= slot.pending.size;
+    slot.pending.clear();
+    slot.retiring = true;
+    slot.close();
+    for (const p of waiting) {
+      if (p.settled) continue;
+      p.take()?.onError(new UpstreamNetworkError(p.up.key, err));
+    }
+  }
+
   /** Local ports of the open sockets (tests, diagnostics). */
   ports(): number[] {
     return this.locals().map((l) => l.port);
   }
 
-  /** Local and remote addresses of the open sockets (tests, diagnostics). */
+  /** Local and remote addresses of the open sockets, spares included (tests, diagnostics). */
   locals(): { address: string; port: number; remote: string }[] {
     const out: { address: string; port: number; remote: string }[] = [];
-    for (const list of this.pools.values()) {
-      for (const s of list) {
+    for (const pool of this.pools.values()) {
+      for (const s of [...pool.slots, pool.spare]) {
         if (!s) continue;
         try {
           const a = s.sock.address();
@@ -228,10 +262,13 @@ export class UdpExchange {
 
   /** Closes the sockets of an upstream no longer used (queries in flight finish first). */
   release(up: Upstream): void {
-    const list = this.pools.get(up.key);
-    if (!list) return;
+    const pool = this.pools.get(up.key);
+    if (!pool) return;
     this.pools.delete(up.key);
-    for (const s of list) {
+    this.refill.delete(pool);
+    pool.spare?.close();
+    pool.spare = null;
+    for (const s of pool.slots) {
       if (!s) continue;
       s.retiring = true;
       if (s.pending.size === 0) s.close();
@@ -241,7 +278,11 @@ export class UdpExchange {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const list of this.pools.values()) {
+    this.refill.clear();
+    for (const pool of this.pools.values()) {
+      pool.spare?.close();
+      pool.spare = null;
+      const list = pool.slots;
       for (let i = 0; i < list.length; i++) {
         const s = list[i];
         if (!s) continue;
@@ -259,11 +300,12 @@ export class UdpExchange {
   }
 
   private pick(up: Upstream): Slot {
-    let list = this.pools.get(up.key);
-    if (!list) {
-      list = new Array(this.poolSize);
-      this.pools.set(up.key, list);
+    let pool = this.pools.get(up.key);
+    if (!pool) {
+      pool = { up, slots: new Array(this.poolSize), spare: null };
+      this.pools.set(up.key, pool);
     }
+    const list = pool.slots;
     const i = this.opts.ids.below(list.length);
     let s = list[i];
     if (!s || s.retiring || s.uses >= this.recycleAfter) {
@@ -271,31 +313,40 @@ export class UdpExchange {
         s.retiring = true;
         if (s.pending.size === 0) s.close();
       }
-      s = this.open(up);
+      // The spare opened ahead takes over (a new socket when there is none).
+      const spare = pool.spare;
+      s = spare !== null && !spare.retiring ? spare : this.open(up);
+      pool.spare = null;
       list[i] = s;
     }
-    s.uses++;
+    // At its last query a socket's successor is opened ahead, after this I/O round.
+    if (++s.uses >= this.recycleAfter && pool.spare === null) this.queueRefill(pool);
     return s;
+  }
+
+  /** Opens the spare socket of `pool` soon (once per event-loop turn for every pool that needs one). */
+  private queueRefill(pool: Pool): void {
+    this.refill.add(pool);
+    if (this.refillQueued) return;
+    this.refillQueued = true;
+    setImmediate(() => {
+      this.refillQueued = false;
+      if (this.closed) return;
+      for (const p of this.refill) {
+        if (p.spare === null && this.pools.get(p.up.key) === p) p.spare = this.open(p.up);
+      }
+      this.refill.clear();
+    });
   }
 
   private open(up: Upstream): Slot {
     const family = up.family;
     const sock = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
-    const slot = new Slot(sock);
+    const slot = new Slot(this, sock);
     sock.on('message', (msg, rinfo) => this.onMessage(slot, msg, rinfo));
-    sock.on('error', () => {
-      // Send errors are reported per query; anything else (a failed bind) closes this socket's
-      // queries, and the socket is replaced on its next pick.
-      const waiting = [...slot.pending.values()];
-      this.inFlight -= slot.pending.size;
-      slot.pending.clear();
-      slot.retiring = true;
-      slot.close();
-      for (const p of waiting) {
-        if (p.settled) continue;
-        p.take()?.onError(new UpstreamNetworkError(p.up.key));
-      }
-    });
+    // Send errors come to slot.sent; anything else (a failed bind, an ICMP error reported on
+    // receive) closes this socket's queries, and the socket is replaced on its next pick.
+    sock.on('error', (err) => this.broken(slot, err));
     // Bound now (random port; exclusive, so a cluster worker binds its own socket) and connected
     // to the upstream: with the literal lookup both complete synchronously, so no send waits;
     // connect() fixes the source address to the one the route to the upstream uses.

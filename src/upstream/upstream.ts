@@ -3,6 +3,7 @@
  * consecutive failures, probed until it answers) and what we learnt about it (no EDNS).
  */
 import { isIP } from 'node:net';
+import type { CounterSeries, HistogramSeries, Metrics } from '../metrics/metrics.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { BadUpstreamError } from './errors.js';
 
@@ -23,6 +24,31 @@ export function parseUpstream(text: string): { address: string; port: number; fa
   return { address: hp.host, port: hp.port, family: fam as 4 | 6 };
 }
 
+/** The metric series of one upstream, kept on it so that a query looks up no labels. */
+export interface UpstreamSeries {
+  readonly metrics: Metrics;
+  /** `upstream_queries_total{transport="udp"}` and `{transport="tcp"}`. */
+  readonly udp: CounterSeries;
+  readonly tcp: CounterSeries;
+  /** `upstream_duration_seconds`. */
+  readonly duration: HistogramSeries;
+}
+
+/** The series of `up` in `metrics` (made on first use; a server of its own gets its own). */
+export function seriesOf(up: Upstream, metrics: Metrics): UpstreamSeries {
+  const s = up.series;
+  if (s !== null && s.metrics === metrics) return s;
+  const upstream = up.key;
+  const made: UpstreamSeries = {
+    metrics,
+    udp: metrics.counter('upstream_queries', { upstream, transport: 'udp' }),
+    tcp: metrics.counter('upstream_queries', { upstream, transport: 'tcp' }),
+    duration: metrics.histogram('upstream_duration_seconds', { upstream }),
+  };
+  up.series = made;
+  return made;
+}
+
 export class Upstream {
   readonly address: string;
   readonly port: number;
@@ -39,6 +65,8 @@ export class Upstream {
   probeTimer: NodeJS.Timeout | null = null;
   /** Set when the upstream turned out to be one of our own listen sockets. */
   isSelf = false;
+  /** Its metric series ({@link seriesOf}). */
+  series: UpstreamSeries | null = null;
 
   constructor(text: string) {
     const p = parseUpstream(text);

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Deadlines } from '../../src/upstream/deadlines.js';
+import { UpstreamNetworkError } from '../../src/upstream/errors.js';
 import { RandomIds } from '../../src/upstream/random.js';
 import { UdpExchange } from '../../src/upstream/udp.js';
 import { Upstream } from '../../src/upstream/upstream.js';
@@ -65,6 +66,33 @@ describe('UdpExchange sockets', () => {
     expect(fake.queries.length).toBe(200);
     expect(Math.max(...perPort.values())).toBeLessThanOrEqual(64);
     expect(perPort.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('opens the next socket ahead, so a retired one is replaced by a socket already bound', async () => {
+    const fake = await startFakeUpstream();
+    ups.push(fake);
+    const x = exchange({ poolSize: 1, recycleAfter: 4 });
+    const up = new Upstream(fake.hostPort);
+    for (let i = 0; i < 4; i++) await ask(x, up, `n${i}.example.test`);
+    await new Promise((r) => setImmediate(r));
+    const before = x.ports();
+    expect(before).toHaveLength(2); // the socket in use and its spare
+    await ask(x, up, 'next.example.test');
+    const from = fake.queries.map((q) => q.from.port);
+    expect(new Set(from.slice(0, 4)).size).toBe(1);
+    expect(from[4]).not.toBe(from[0]);
+    expect(before).toContain(from[4]);
+  });
+
+  it('fails the queries of a socket whose upstream port is closed with a network error', async () => {
+    const fake = await startFakeUpstream();
+    const port = fake.port;
+    await fake.close(); // nothing listens there now: the kernel answers ICMP port unreachable
+    const x = exchange({ poolSize: 1 });
+    const up = new Upstream(`127.0.0.1:${port}`);
+    const q = makeQuery('a.example.test');
+    await expect(x.exchange(up, q, q.length, 5000)).rejects.toBeInstanceOf(UpstreamNetworkError);
+    expect(x.inFlight).toBe(0);
   });
 
   it('closes the sockets of a released upstream', async () => {

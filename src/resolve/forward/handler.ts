@@ -46,7 +46,19 @@ export interface ForwardDeps {
 
 export class ForwardHandler implements Handler {
   readonly name = 'forward';
+  /** The catalog {@link owned} answers for (made once per catalog, not once per reply). */
+  private ownedFor: Catalog | null = null;
+  private owned: ((name: string) => boolean) | null = null;
   constructor(private readonly deps: ForwardDeps) {}
+
+  /** Whether a name is ours for every client (null when the catalog has no endpoints). */
+  private ownedIn(catalog: Catalog): ((name: string) => boolean) | null {
+    if (this.ownedFor !== catalog) {
+      this.ownedFor = catalog;
+      this.owned = catalog.endpoints.length > 0 ? (name) => catalog.lookup(name, null) !== null : null;
+    }
+    return this.owned;
+  }
 
   async handle(ctx: QueryContext): Promise<HandlerResult> {
     const d = this.deps;
@@ -89,7 +101,7 @@ export class ForwardHandler implements Handler {
       outcome.cached = true;
       const catalog = d.catalog();
       const s = scrubResponse(outcome.reply, outcome.scan, {
-        owned: catalog.endpoints.length > 0 ? (name) => catalog.lookup(name, null) !== null : null,
+        owned: this.ownedIn(catalog),
         maxTtl: d.maxTtl(),
       });
       if (s.dropped > 0) d.metrics.inc('forward_scrubbed', undefined, s.dropped);
