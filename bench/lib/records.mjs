@@ -160,3 +160,34 @@ export function writeLines(file, lines) {
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
+
+/**
+ * The apex of the zone a name belongs to in the zone files: the VPC endpoint names live under
+ * `REGION.vpce.amazonaws.com`, the private DNS names under their last two labels.
+ */
+export function zoneApex(name) {
+  const labels = name.split('.');
+  return labels.slice(name.endsWith('.vpce.amazonaws.com') ? -4 : -2).join('.');
+}
+
+/**
+ * RFC 1035 zone files with the same records (BIND, PowerDNS Recursor auth-zones): a map of apex →
+ * text. Each zone has an SOA and an NS at the apex (required by the format; never queried).
+ */
+export function zoneFiles(names, ttl = 60) {
+  const zones = new Map();
+  for (const n of names) {
+    const apex = zoneApex(n.name);
+    if (!zones.has(apex))
+      zones.set(apex, [
+        `$TTL ${ttl}`,
+        `${apex}. ${ttl} IN SOA ns.${apex}. hostmaster.${apex}. 1 3600 600 86400 ${ttl}`,
+        `${apex}. ${ttl} IN NS ns.${apex}.`,
+        `ns.${apex}. ${ttl} IN A 127.0.0.1`,
+      ]);
+    const z = zones.get(apex);
+    for (const a of n.v4) z.push(`${n.name}. ${ttl} IN A ${a}`);
+    for (const a of n.v6) z.push(`${n.name}. ${ttl} IN AAAA ${a}`);
+  }
+  return new Map([...zones].map(([k, v]) => [k, `${v.join('\n')}\n`]));
+}
