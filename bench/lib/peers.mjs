@@ -118,10 +118,11 @@ class Running {
       }
     }
   }
-  async stop() {
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 5000) {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      const t = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       await this.exited;
       clearTimeout(t);
     }

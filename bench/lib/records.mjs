@@ -13,8 +13,16 @@ const FIRST_HOST = 16;
 
 const hex17 = (prefix, i) => `${prefix}${i.toString(16).padStart(17 - prefix.length, '0')}`;
 
-function ipv4(az, i) {
+/**
+ * Up to 65,000 endpoints each AZ's subnet is 10.(AZ+1).0.0/16; above that (the 100,000-endpoint
+ * point of the scaling curve) 10.(4 × (AZ+1)).0.0/14, which holds 262,000.
+ */
+const wide = (n) => FIRST_HOST + n > 65_534;
+const subnetV4 = (az, n) => (wide(n) ? `10.${4 * (az + 1)}.0.0/14` : `10.${az + 1}.0.0/16`);
+
+function ipv4(az, i, total) {
   const n = FIRST_HOST + i;
+  if (wide(total)) return `10.${4 * (az + 1) + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
   return `10.${az + 1}.${n >> 8}.${n & 255}`;
 }
 
@@ -29,7 +37,7 @@ export function configYaml(n, { ttl = 60 } = {}) {
   out.push('    cidrs: [127.0.0.0/8, "::1/128"]', '    subnets:');
   AZS.forEach((z, k) => {
     out.push(
-      `      - { id: subnet-0bench${z}, az: ${REGION}${z}, ipv4Cidr: 10.${k + 1}.0.0/16, ipv6Cidr: "2600:1f16:1:a0${k + 1}::/64" }`,
+      `      - { id: subnet-0bench${z}, az: ${REGION}${z}, ipv4Cidr: ${subnetV4(k, n)}, ipv6Cidr: "2600:1f16:1:a0${k + 1}::/64" }`,
     );
   });
   out.push('    endpoints:');
@@ -41,7 +49,7 @@ export function configYaml(n, { ttl = 60 } = {}) {
     out.push('        ipAddressType: dualstack');
     out.push('        interfaces:');
     AZS.forEach((z, k) => {
-      out.push(`          - { subnet: subnet-0bench${z}, ipv4: ${ipv4(k, i)}, ipv6: "${ipv6(k, i)}" }`);
+      out.push(`          - { subnet: subnet-0bench${z}, ipv4: ${ipv4(k, i, n)}, ipv6: "${ipv6(k, i)}" }`);
     });
   }
   return `${out.join('\n')}\n`;
