@@ -262,6 +262,7 @@ export async function startUnbound({ work, localData, upstreamPort, probeName, t
   module-config: "iterator"
   qname-minimisation: no
   num-queries-per-thread: 4096
+  incoming-num-tcp: 256
   outgoing-range: 8192
   msg-cache-size: 64m
   rrset-cache-size: 128m

@@ -14,20 +14,22 @@ const FIRST_HOST = 16;
 const hex17 = (prefix, i) => `${prefix}${i.toString(16).padStart(17 - prefix.length, '0')}`;
 
 /**
- * Up to 65,000 endpoints each AZ's subnet is 10.(AZ+1).0.0/16; above that (the 100,000-endpoint
- * point of the scaling curve) 10.(4 × (AZ+1)).0.0/14, which holds 262,000.
+ * Endpoints per block of subnets: each AZ's subnet is a /16 (the largest AWS allows), so above
+ * 65,000 endpoints (the 100,000-endpoint point of the scaling curve) every AZ gets one more
+ * subnet per 65,000 endpoints. Below that the layout is one subnet per AZ, 10.(AZ+1).0.0/16.
  */
-const wide = (n) => FIRST_HOST + n > 65_534;
-const subnetV4 = (az, n) => (wide(n) ? `10.${4 * (az + 1)}.0.0/14` : `10.${az + 1}.0.0/16`);
+const PER_BLOCK = 65_000;
+const subnetId = (z, b) => (b ? `subnet-0bench${z}${b}` : `subnet-0bench${z}`);
 
-function ipv4(az, i, total) {
-  const n = FIRST_HOST + i;
-  if (wide(total)) return `10.${4 * (az + 1) + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
-  return `10.${az + 1}.${n >> 8}.${n & 255}`;
+function ipv4(az, i) {
+  const b = Math.floor(i / PER_BLOCK);
+  const n = FIRST_HOST + (i % PER_BLOCK);
+  return `10.${3 * b + az + 1}.${n >> 8}.${n & 255}`;
 }
 
 function ipv6(az, i) {
-  return `2600:1f16:1:a0${az + 1}::${(FIRST_HOST + i).toString(16)}`;
+  const b = Math.floor(i / PER_BLOCK);
+  return `2600:1f16:1:a${b}${az + 1}::${(FIRST_HOST + (i % PER_BLOCK)).toString(16)}`;
 }
 
 /** YAML text of a config with `n` endpoints (block style, as users write it). */
@@ -35,11 +37,12 @@ export function configYaml(n, { ttl = 60 } = {}) {
   const out = [];
   out.push(`ttl: ${ttl}`, 'vpcs:', '  - id: vpc-0b0e0c0b0e0c0b0e0', `    region: ${REGION}`);
   out.push('    cidrs: [127.0.0.0/8, "::1/128"]', '    subnets:');
-  AZS.forEach((z, k) => {
-    out.push(
-      `      - { id: subnet-0bench${z}, az: ${REGION}${z}, ipv4Cidr: ${subnetV4(k, n)}, ipv6Cidr: "2600:1f16:1:a0${k + 1}::/64" }`,
-    );
-  });
+  for (let b = 0; b * PER_BLOCK < Math.max(n, 1); b++)
+    AZS.forEach((z, k) => {
+      out.push(
+        `      - { id: ${subnetId(z, b)}, az: ${REGION}${z}, ipv4Cidr: 10.${3 * b + k + 1}.0.0/16, ipv6Cidr: "2600:1f16:1:a${b}${k + 1}::/64" }`,
+      );
+    });
   out.push('    endpoints:');
   for (let i = 0; i < n; i++) {
     out.push(`      - id: vpce-${hex17('0', i)}`);
@@ -49,7 +52,9 @@ export function configYaml(n, { ttl = 60 } = {}) {
     out.push('        ipAddressType: dualstack');
     out.push('        interfaces:');
     AZS.forEach((z, k) => {
-      out.push(`          - { subnet: subnet-0bench${z}, ipv4: ${ipv4(k, i, n)}, ipv6: "${ipv6(k, i)}" }`);
+      out.push(
+        `          - { subnet: ${subnetId(z, Math.floor(i / PER_BLOCK))}, ipv4: ${ipv4(k, i)}, ipv6: "${ipv6(k, i)}" }`,
+      );
     });
   }
   return `${out.join('\n')}\n`;
