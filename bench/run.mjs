@@ -176,6 +176,10 @@ function version(cmd, args, re) {
   return (re.exec(out)?.[1] ?? '?').trim();
 }
 
+const fmt = (x, d = 0) =>
+  Number.isFinite(x)
+    ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    : '–';
 const log = (s) => process.stderr.write(`${s}\n`);
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -664,10 +668,6 @@ const elapsed = (performance.now() - benchStart) / 1000;
 // ---------------------------------------------------------------------------------------------
 // Report.
 
-const fmt = (x, d = 0) =>
-  Number.isFinite(x)
-    ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
-    : '–';
 const summarize = (runs) =>
   runs?.length
     ? {
@@ -968,7 +968,9 @@ if (plotDir && plots.length) {
   for (const p of plots) {
     writeFileSync(join(plotDir, p.file), p.svg);
     log(`bench: wrote ${join(plotDir, p.file)}`);
-    plotLines.push(`![${p.alt}](${relative(dirname(DOC), join(plotDir, p.file))})`, '');
+    const rel = relative(dirname(DOC), join(plotDir, p.file));
+    // Linked from the page only where the page can reach them.
+    plotLines.push(rel.startsWith('..') ? `Plot: ${join(plotDir, p.file)}` : `![${p.alt}](${rel})`, '');
   }
 }
 

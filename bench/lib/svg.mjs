@@ -75,6 +75,10 @@ export function lineChart({
     x0 -= 0.5;
     x1 += 0.5;
   }
+  // A margin inside the axes, so no marker sits on an axis.
+  const pad = (x1 - x0) * 0.04;
+  x0 -= pad;
+  x1 += pad;
   // y from 0 to the first tick at or above the largest value.
   const yMax = ys.length ? Math.max(...ys) : 0;
   const yTicks = niceTicks(0, yMax > 0 ? yMax : 1, 5);
