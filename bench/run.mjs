@@ -90,7 +90,7 @@ if (argv.help) {
   process.stdout.write(
     `Usage: npm run bench -- [options]
   --quick            2 s runs, 1 repetition, curve up to 10,000 endpoints (a smoke run; rough numbers)
-  --seconds S        length of each measured dnsperf run (default 5)
+  --seconds S        length of each measured dnsperf run (default 4)
   --reps N           runs per peer and scenario, alternating peers; medians are reported (default 3)
   --only LIST        comma-separated scenarios (default: all but mix-large):
                      ${ALL_SCENARIOS.join(',')}
@@ -115,7 +115,7 @@ if (argv.help) {
   );
   process.exit(0);
 }
-const SECONDS = Number(argv.seconds ?? (argv.quick ? 2 : 5));
+const SECONDS = Number(argv.seconds ?? (argv.quick ? 2 : 4));
 const REPS = Number(argv.reps ?? (argv.quick ? 1 : 3));
 const CURVE_REPS = Number(argv['curve-reps'] ?? 1);
 const LARGE = Number(argv.large);
@@ -503,7 +503,17 @@ const smallIds = SCENARIOS.some((s) => !s.large);
 const needNoCache = has('fwd-cold') && PEERS.some((p) => p.id === 'dnsmasq');
 if (smallIds)
   for (const p of needNoCache ? [...PEERS, NOCACHE] : PEERS) {
-    const { server, startupMs } = await start(p, small, `${p.id}-${SMALL}`);
+    let started;
+    try {
+      started = await start(p, small, `${p.id}-${SMALL}`);
+    } catch (e) {
+      // Reported, never replaced: the peer's cells stay empty.
+      const why = e.message.split('\n')[0];
+      skipped.push(`${peerLabel(p.id)}: did not start (${why})`);
+      log(`bench: ${p.label} did not start: ${why}`);
+      continue;
+    }
+    const { server, startupMs } = started;
     noteStartup(p.id, SMALL, startupMs, server.rssMb());
     log(`bench: ${p.label} (${SMALL} endpoints) up in ${startupMs.toFixed(0)} ms on port ${server.port}`);
     await jit(server);
@@ -518,7 +528,15 @@ if (large) {
     for (const p of PEERS) {
       const prev = largeServers.get(p.id);
       if (prev) await stop(prev);
-      const { server, startupMs } = await start(p, large, `${p.id}-${LARGE}`);
+      let started;
+      try {
+        started = await start(p, large, `${p.id}-${LARGE}`);
+      } catch (e) {
+        log(`bench: ${p.label} with ${LARGE} endpoints did not start: ${e.message.split('\n')[0]}`);
+        largeServers.delete(p.id);
+        continue;
+      }
+      const { server, startupMs } = started;
       // Settle: RSS right after the first answer can still be growing.
       await new Promise((r) => setTimeout(r, 300));
       noteStartup(p.id, LARGE, startupMs, server.rssMb());
@@ -528,7 +546,7 @@ if (large) {
       largeServers.set(p.id, server);
     }
   }
-  for (const p of PEERS) await jit(largeServers.get(p.id));
+  for (const server of largeServers.values()) await jit(server);
 }
 
 // Measured runs: for each group of scenarios, for each repetition, peers in rotating order.
@@ -983,7 +1001,7 @@ const out = [
   '',
   `Machine: ${machine.cores} × ${machine.cpu}; load average before the run ${machine.load}; Node ${machine.node}; ${machine.versions.join('; ')}.`,
   `Each cell is the median of ${REPS} run(s) of ${SECONDS} s unless it says otherwise; peers alternate run by run. dnsperf \`-c 20 -q 200\` (saturating) unless a fixed rate or TCP is given; p50/p99 are per-query latencies from \`dnsperf -v\`.`,
-  ...(skipped.length ? ['', `Skipped (not installed): ${skipped.join('; ')}.`] : []),
+  ...(skipped.length ? ['', `Skipped: ${skipped.join('; ')}.`] : []),
   '',
   '#### Targets (issue 19; features: issues 12 and 15)',
   '',
