@@ -132,9 +132,13 @@ class Running {
 /** Every process the bench started (killed on exit, even one still starting). */
 export const spawned = new Set();
 
-function launch(_name, cmd, args, logFile) {
+function launch(_name, cmd, args, logFile, env) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false });
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', fd, fd],
+    detached: false,
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   spawned.add(child);
   child.once('exit', () => spawned.delete(child));
   return child;
@@ -144,9 +148,9 @@ function launch(_name, cmd, args, logFile) {
  * Starts a peer and waits until it answers `probeName`. Returns the Running server and the
  * startup time in ms (spawn to first answer).
  */
-async function startAndWait(name, cmd, args, port, probeName, logFile, timeoutMs = 120_000) {
+async function startAndWait(name, cmd, args, port, probeName, logFile, timeoutMs = 120_000, env = undefined) {
   const start = performance.now();
-  const child = launch(name, cmd, args, logFile);
+  const child = launch(name, cmd, args, logFile, env);
   const r = new Running(name, child, port, logFile);
   const died = r.exited.then(({ code, sig }) => {
     throw new Error(`${name} exited (${code ?? sig}) before answering; see ${logFile}`);
@@ -213,7 +217,9 @@ export async function startOurs({
     'warn',
   ];
   if (workers !== undefined) args.push('--workers', String(workers));
-  return startAndWait(tag, process.execPath, args, port, probeName, join(work, `${tag}.log`));
+  // The 100,000-endpoint config is about 50 MB of YAML, over the default limit of 32 MiB.
+  const env = { PRIVATELINK_DNS_MAX_CONFIG_BYTES: String(256 * 1024 * 1024) };
+  return startAndWait(tag, process.execPath, args, port, probeName, join(work, `${tag}.log`), 120_000, env);
 }
 
 /** dnsmasq with the same records (hosts file) and the same upstream. */
