@@ -5,10 +5,21 @@ import { createInterface } from 'node:readline';
 
 /**
  * One dnsperf run. `rate` fixes the query rate (-Q); otherwise `outstanding` queries are kept in
- * flight (-q) by `clients` clients (-c). `once` stops at the end of the file (-n 1).
+ * flight (-q) by `clients` clients (-c). `once` stops at the end of the file (-n 1). `mode` 'tcp'
+ * sends over TCP, each client one connection with its queries pipelined on it.
  * Per-query latencies come from -v (written to `out`, a file, then read back).
  */
-export async function dnsperf({ port, file, seconds, clients = 20, outstanding = 200, rate, once, out }) {
+export async function dnsperf({
+  port,
+  file,
+  seconds,
+  clients = 20,
+  outstanding = 200,
+  rate,
+  once,
+  out,
+  mode = 'udp',
+}) {
   const args = [
     '-s',
     '127.0.0.1',
@@ -24,6 +35,7 @@ export async function dnsperf({ port, file, seconds, clients = 20, outstanding =
   args.push('-q', String(outstanding), '-t', '2', '-v');
   if (rate) args.push('-Q', String(rate));
   if (once) args.push('-n', '1');
+  if (mode !== 'udp') args.push('-m', mode);
   const text = await runToFile('dnsperf', args, out);
   const lat = [];
   let qps = 0;

@@ -1,8 +1,11 @@
-// Starting, probing and stopping the servers under test: privatelink-dns, dnsmasq, unbound and
-// the fake upstream (a dnsmasq answering every name under the forwarded test zone itself).
+// Starting, probing and stopping the servers under test: privatelink-dns, dnsmasq, unbound,
+// dnsdist, Knot Resolver, PowerDNS Recursor, BIND and the fake upstream (a dnsmasq answering every
+// name under the forwarded test zone itself). Every peer listens on 127.0.0.1 on an unprivileged
+// port and sends queries only to the fake upstream (or, for root priming, to a root hint on
+// 127.0.0.1 where nothing listens): no packet leaves loopback.
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { FWD_ZONE } from './records.mjs';
@@ -115,10 +118,11 @@ class Running {
       }
     }
   }
-  async stop() {
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 5000) {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      const t = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       await this.exited;
       clearTimeout(t);
     }
@@ -128,9 +132,13 @@ class Running {
 /** Every process the bench started (killed on exit, even one still starting). */
 export const spawned = new Set();
 
-function launch(_name, cmd, args, logFile) {
+function launch(_name, cmd, args, logFile, env) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false });
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', fd, fd],
+    detached: false,
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   spawned.add(child);
   child.once('exit', () => spawned.delete(child));
   return child;
@@ -140,15 +148,15 @@ function launch(_name, cmd, args, logFile) {
  * Starts a peer and waits until it answers `probeName`. Returns the Running server and the
  * startup time in ms (spawn to first answer).
  */
-async function startAndWait(name, cmd, args, port, probeName, logFile) {
+async function startAndWait(name, cmd, args, port, probeName, logFile, timeoutMs = 120_000, env = undefined) {
   const start = performance.now();
-  const child = launch(name, cmd, args, logFile);
+  const child = launch(name, cmd, args, logFile, env);
   const r = new Running(name, child, port, logFile);
   const died = r.exited.then(({ code, sig }) => {
     throw new Error(`${name} exited (${code ?? sig}) before answering; see ${logFile}`);
   });
   try {
-    await Promise.race([waitForAnswer(port, probeName), died]);
+    await Promise.race([waitForAnswer(port, probeName, timeoutMs), died]);
   } catch (e) {
     await r.stop();
     throw e;
@@ -182,9 +190,19 @@ export async function startUpstream(work) {
 }
 
 /** privatelink-dns from this checkout (dist/ must be built). */
-export async function startOurs({ root, work, config, upstreamPort, workers, probeName, tag }) {
+export async function startOurs({
+  root,
+  work,
+  config,
+  upstreamPort,
+  workers,
+  probeName,
+  tag,
+  nodeArgs = [],
+}) {
   const port = await freePort();
   const args = [
+    ...nodeArgs,
     join(root, 'bin', 'privatelink-dns'),
     'serve',
     '--config',
@@ -199,7 +217,9 @@ export async function startOurs({ root, work, config, upstreamPort, workers, pro
     'warn',
   ];
   if (workers !== undefined) args.push('--workers', String(workers));
-  return startAndWait(tag, process.execPath, args, port, probeName, join(work, `${tag}.log`));
+  // The 100,000-endpoint config is about 50 MB of YAML, over the default limit of 32 MiB.
+  const env = { PRIVATELINK_DNS_MAX_CONFIG_BYTES: String(256 * 1024 * 1024) };
+  return startAndWait(tag, process.execPath, args, port, probeName, join(work, `${tag}.log`), 120_000, env);
 }
 
 /** dnsmasq with the same records (hosts file) and the same upstream. */
@@ -248,6 +268,7 @@ export async function startUnbound({ work, localData, upstreamPort, probeName, t
   module-config: "iterator"
   qname-minimisation: no
   num-queries-per-thread: 4096
+  incoming-num-tcp: 256
   outgoing-range: 8192
   msg-cache-size: 64m
   rrset-cache-size: 128m
@@ -260,4 +281,169 @@ forward-zone:
 `,
   );
   return startAndWait(tag, 'unbound', ['-d', '-c', conf], port, probeName, join(work, `${tag}.log`));
+}
+
+/** A root hint on 127.0.0.1 (port 53, where nothing listens): priming never leaves loopback. */
+function rootHint(work) {
+  const f = join(work, 'root.hint');
+  writeFileSync(f, '.  3600000  NS  a.root.bench.\na.root.bench.  3600000  A  127.0.0.1\n');
+  return f;
+}
+
+/** Writes the zone files of `zones` (apex → text) under `dir`: [{ apex, file }]. */
+function writeZones(dir, zones) {
+  mkdirSync(dir, { recursive: true });
+  return [...zones].map(([apex, text]) => {
+    const file = join(dir, `${apex}.zone`);
+    writeFileSync(file, text);
+    return { apex, file };
+  });
+}
+
+/**
+ * dnsdist: a proxy in front of the same upstream (packet cache of 100,000 entries). It has no
+ * records of its own; the endpoint names are answered by a Lua action that looks the name up in a
+ * table read from the same hosts file dnsmasq reads, and spoofs the record set (TTL 60, dnsdist's
+ * default for spoofed answers). One UDP listener thread, one backend responder thread.
+ */
+export async function startDnsdist({ work, hosts, upstreamPort, probeName, tag }) {
+  const port = await freePort();
+  const conf = join(work, `${tag}.conf`);
+  writeFileSync(
+    conf,
+    `setSecurityPollSuffix("")
+addLocal("127.0.0.1:${port}")
+setACL({"127.0.0.0/8"})
+newServer({ address = "127.0.0.1:${upstreamPort}", checkName = "probe.fwd.bench.", checkInterval = 60 })
+getPool(""):setCache(newPacketCache(100000, { maxTTL = 86400, minTTL = 0 }))
+local recs = {}
+for line in io.lines(${JSON.stringify(hosts)}) do
+  local addr, name = line:match("^(%S+)%s+(%S+)$")
+  if addr then
+    local key = name:lower() .. "."
+    local e = recs[key]
+    if e == nil then e = { A = {}, AAAA = {} }; recs[key] = e end
+    if addr:find(":", 1, true) then table.insert(e.AAAA, newCA(addr)) else table.insert(e.A, newCA(addr)) end
+  end
+end
+function localRecords(dq)
+  local e = recs[dq.qname:toString()]
+  if e == nil then return DNSAction.None, "" end
+  local set = nil
+  if dq.qtype == DNSQType.A then set = e.A elseif dq.qtype == DNSQType.AAAA then set = e.AAAA end
+  if set == nil or #set == 0 then return DNSAction.None, "" end
+  dq:spoof(set)
+  return DNSAction.HeaderModify, ""
+end
+addAction(AllRule(), LuaAction(localRecords))
+`,
+  );
+  return startAndWait(
+    tag,
+    'dnsdist',
+    ['--supervised', '--disable-syslog', '-C', conf],
+    port,
+    probeName,
+    join(work, `${tag}.log`),
+  );
+}
+
+/**
+ * Knot Resolver (one kresd process, one thread): the same records from the same hosts file
+ * (hints module, TTL 60), everything else forwarded to the same upstream (policy.FORWARD, no
+ * DNSSEC trust anchor), a 256 MB cache.
+ */
+export async function startKresd({ work, hosts, upstreamPort, probeName, tag }) {
+  const port = await freePort();
+  const dir = join(work, tag);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'kresd.conf');
+  writeFileSync(
+    conf,
+    `net.ipv6 = false
+net.listen('127.0.0.1', ${port}, { kind = 'dns' })
+trust_anchors.remove('.')
+for _, m in ipairs({ 'priming', 'detect_time_skew', 'detect_time_jump', 'ta_signal_query', 'ta_sentinel' }) do
+  pcall(modules.unload, m)
+end
+modules.load('hints > iterate')
+hints.root({ ['a.root.bench.'] = '127.0.0.1' })
+hints.add_hosts(${JSON.stringify(hosts)})
+hints.ttl(60)
+cache.open(256 * MB, 'lmdb://${dir}/cache')
+policy.add(policy.all(policy.FORWARD('127.0.0.1@${upstreamPort}')))
+`,
+  );
+  return startAndWait(tag, 'kresd', ['-n', '-c', conf, dir], port, probeName, join(work, `${tag}.log`));
+}
+
+/**
+ * PowerDNS Recursor (one worker thread): the same records as zone files (auth-zones), everything
+ * else forwarded to the same upstream (forward-zones-recurse=.), DNSSEC off.
+ */
+export async function startPdnsRecursor({ work, zones, upstreamPort, probeName, tag }) {
+  const port = await freePort();
+  const dir = join(work, tag);
+  const files = writeZones(dir, zones);
+  writeFileSync(join(dir, 'recursor.conf'), '');
+  const args = [
+    `--config-dir=${dir}`,
+    `--socket-dir=${dir}`,
+    '--daemon=no',
+    '--write-pid=no',
+    '--disable-syslog',
+    '--loglevel=3',
+    '--quiet=yes',
+    '--local-address=127.0.0.1',
+    `--local-port=${port}`,
+    '--allow-from=127.0.0.0/8',
+    '--threads=1',
+    '--pdns-distributes-queries=no',
+    '--dnssec=off',
+    '--dont-query=',
+    '--security-poll-suffix=',
+    `--hint-file=${rootHint(work)}`,
+    `--forward-zones-recurse=.=127.0.0.1:${upstreamPort}`,
+    `--auth-zones=${files.map((z) => `${z.apex}=${z.file}`).join(',')}`,
+    '--max-cache-entries=1000000',
+  ];
+  return startAndWait(tag, 'pdns_recursor', args, port, probeName, join(work, `${tag}.log`));
+}
+
+/**
+ * BIND 9 (named -n 1: one worker thread): the same records as primary zones, everything else
+ * `forward only` to the same upstream, DNSSEC validation off, minimal responses (answer section
+ * only, as the other peers answer).
+ */
+export async function startBind({ work, zones, upstreamPort, probeName, tag }) {
+  const port = await freePort();
+  const dir = join(work, tag);
+  const files = writeZones(dir, zones);
+  const conf = join(dir, 'named.conf');
+  writeFileSync(
+    conf,
+    `options {
+  directory "${dir}";
+  pid-file none;
+  session-keyfile none;
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion yes;
+  allow-query { 127.0.0.0/8; };
+  allow-recursion { 127.0.0.0/8; };
+  forwarders { 127.0.0.1 port ${upstreamPort}; };
+  forward only;
+  dnssec-validation no;
+  minimal-responses yes;
+  notify no;
+  recursive-clients 10000;
+  max-cache-size 256m;
+  querylog no;
+};
+controls { };
+zone "." { type hint; file "${rootHint(work)}"; };
+${files.map((z) => `zone "${z.apex}" { type primary; file "${z.file}"; };`).join('\n')}
+`,
+  );
+  return startAndWait(tag, 'named', ['-g', '-n', '1', '-c', conf], port, probeName, join(work, `${tag}.log`));
 }

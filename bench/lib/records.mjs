@@ -13,13 +13,23 @@ const FIRST_HOST = 16;
 
 const hex17 = (prefix, i) => `${prefix}${i.toString(16).padStart(17 - prefix.length, '0')}`;
 
+/**
+ * Endpoints per block of subnets: each AZ's subnet is a /16 (the largest AWS allows), so above
+ * 65,000 endpoints (the 100,000-endpoint point of the scaling curve) every AZ gets one more
+ * subnet per 65,000 endpoints. Below that the layout is one subnet per AZ, 10.(AZ+1).0.0/16.
+ */
+const PER_BLOCK = 65_000;
+const subnetId = (z, b) => (b ? `subnet-0bench${z}${b}` : `subnet-0bench${z}`);
+
 function ipv4(az, i) {
-  const n = FIRST_HOST + i;
-  return `10.${az + 1}.${n >> 8}.${n & 255}`;
+  const b = Math.floor(i / PER_BLOCK);
+  const n = FIRST_HOST + (i % PER_BLOCK);
+  return `10.${3 * b + az + 1}.${n >> 8}.${n & 255}`;
 }
 
 function ipv6(az, i) {
-  return `2600:1f16:1:a0${az + 1}::${(FIRST_HOST + i).toString(16)}`;
+  const b = Math.floor(i / PER_BLOCK);
+  return `2600:1f16:1:a${b}${az + 1}::${(FIRST_HOST + (i % PER_BLOCK)).toString(16)}`;
 }
 
 /** YAML text of a config with `n` endpoints (block style, as users write it). */
@@ -27,11 +37,12 @@ export function configYaml(n, { ttl = 60 } = {}) {
   const out = [];
   out.push(`ttl: ${ttl}`, 'vpcs:', '  - id: vpc-0b0e0c0b0e0c0b0e0', `    region: ${REGION}`);
   out.push('    cidrs: [127.0.0.0/8, "::1/128"]', '    subnets:');
-  AZS.forEach((z, k) => {
-    out.push(
-      `      - { id: subnet-0bench${z}, az: ${REGION}${z}, ipv4Cidr: 10.${k + 1}.0.0/16, ipv6Cidr: "2600:1f16:1:a0${k + 1}::/64" }`,
-    );
-  });
+  for (let b = 0; b * PER_BLOCK < Math.max(n, 1); b++)
+    AZS.forEach((z, k) => {
+      out.push(
+        `      - { id: ${subnetId(z, b)}, az: ${REGION}${z}, ipv4Cidr: 10.${3 * b + k + 1}.0.0/16, ipv6Cidr: "2600:1f16:1:a${b}${k + 1}::/64" }`,
+      );
+    });
   out.push('    endpoints:');
   for (let i = 0; i < n; i++) {
     out.push(`      - id: vpce-${hex17('0', i)}`);
@@ -41,7 +52,9 @@ export function configYaml(n, { ttl = 60 } = {}) {
     out.push('        ipAddressType: dualstack');
     out.push('        interfaces:');
     AZS.forEach((z, k) => {
-      out.push(`          - { subnet: subnet-0bench${z}, ipv4: ${ipv4(k, i)}, ipv6: "${ipv6(k, i)}" }`);
+      out.push(
+        `          - { subnet: ${subnetId(z, Math.floor(i / PER_BLOCK))}, ipv4: ${ipv4(k, i)}, ipv6: "${ipv6(k, i)}" }`,
+      );
     });
   }
   return `${out.join('\n')}\n`;
@@ -127,7 +140,8 @@ export function endpointQueries(names, min = 10_000) {
   }
   shuffle(base, 1);
   const out = [];
-  while (out.length < min) out.push(...base);
+  // One element at a time: a spread of 1,000,000 queries (100,000 endpoints) overflows the stack.
+  while (out.length < min) for (const q of base) out.push(q);
   return out;
 }
 
@@ -159,4 +173,35 @@ export function mixQueries(names, warm, lines = 50_000, seed = 7) {
 export function writeLines(file, lines) {
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
+}
+
+/**
+ * The apex of the zone a name belongs to in the zone files: the VPC endpoint names live under
+ * `REGION.vpce.amazonaws.com`, the private DNS names under their last two labels.
+ */
+export function zoneApex(name) {
+  const labels = name.split('.');
+  return labels.slice(name.endsWith('.vpce.amazonaws.com') ? -4 : -2).join('.');
+}
+
+/**
+ * RFC 1035 zone files with the same records (BIND, PowerDNS Recursor auth-zones): a map of apex →
+ * text. Each zone has an SOA and an NS at the apex (required by the format; never queried).
+ */
+export function zoneFiles(names, ttl = 60) {
+  const zones = new Map();
+  for (const n of names) {
+    const apex = zoneApex(n.name);
+    if (!zones.has(apex))
+      zones.set(apex, [
+        `$TTL ${ttl}`,
+        `${apex}. ${ttl} IN SOA ns.${apex}. hostmaster.${apex}. 1 3600 600 86400 ${ttl}`,
+        `${apex}. ${ttl} IN NS ns.${apex}.`,
+        `ns.${apex}. ${ttl} IN A 127.0.0.1`,
+      ]);
+    const z = zones.get(apex);
+    for (const a of n.v4) z.push(`${n.name}. ${ttl} IN A ${a}`);
+    for (const a of n.v6) z.push(`${n.name}. ${ttl} IN AAAA ${a}`);
+  }
+  return new Map([...zones].map(([k, v]) => [k, `${v.join('\n')}\n`]));
 }
