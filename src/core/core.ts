@@ -62,6 +62,13 @@ export interface CoreOptions {
    * it, so it holds no second copy of what its workers serve). @default 'eager'
    */
   catalog?: 'eager' | 'on-demand';
+  /**
+   * Once a config's catalog is built, keep its settings but not its endpoints (the catalog holds
+   * what answers need; 15 MB of heap with 10,000 endpoints): `config()` then lists every VPC with
+   * no endpoints, and `reload` needs a source. For cluster workers, which serve no admin API and
+   * get every config from the primary. @default false
+   */
+  leanConfig?: boolean;
   /** Hooks the admin API's mutating routes await (cluster: every worker applied the change). */
   settled?: () => Promise<void>;
   /** Runs after every reload, before its caller gets the result (cluster: push to workers). */
@@ -113,7 +120,13 @@ async function loadSource(src: string | object): Promise<LoadedConfig> {
 }
 
 /** Creates the core. Rejects with {@link ConfigError} for a bad config. */
-export async function createCore(opts: CoreOptions): Promise<Core> {
+export async function createCore(options: CoreOptions): Promise<Core> {
+  // The closures below keep `opts` and `origin`, never a config object given inline: a lean core
+  // (leanConfig) must be able to drop it.
+  const { config: given, ...opts } = options;
+  /** The file path or YAML text the config comes from (null: an object). */
+  const origin = typeof given === 'string' ? given : null;
+  const sourceName = String(given);
   const { logger } = opts;
   const log = logger.child({ component: 'server' });
   const metrics = new Metrics();
@@ -123,9 +136,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const steps: ReloadStep[] = [];
 
   const onDemand = opts.catalog === 'on-demand';
-  const isFile = typeof opts.config === 'string' && !opts.config.includes('\n');
+  const isFile = origin !== null && !origin.includes('\n');
   const stateOf = (loaded: LoadedConfig): CoreState => {
-    if (!onDemand) return { loaded, catalog: buildCatalog(loaded.config, health) };
+    if (!onDemand) {
+      const catalog = buildCatalog(loaded.config, health);
+      return { loaded: opts.leanConfig ? withoutEndpoints(loaded) : loaded, catalog };
+    }
     let built: Catalog | undefined;
     return {
       loaded,
@@ -143,7 +159,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       prober.update(s.catalog);
   };
 
-  const first = await loadSource(opts.config);
+  const first = await loadSource(given);
   let state = stateOf(first);
   adopt(state);
   health.setConfigImpaired(first.config.impairedAzs);
@@ -169,7 +185,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { ok: false, problems };
   };
   const problemsOf = (e: unknown): ConfigProblem[] =>
-    e instanceof ConfigError ? e.problems : [loadFailedProblem(String(opts.config), e)];
+    e instanceof ConfigError ? e.problems : [loadFailedProblem(sourceName, e)];
 
   const reload = async (source?: string | object): Promise<ReloadResult> => {
     let next: CoreState;
@@ -177,7 +193,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       let loaded: LoadedConfig;
       if (source === undefined && isFile && threadLoading()) {
         // The file again, read, compared and checked in a worker thread: answers go on meanwhile.
-        const l = await loadInThread({ file: opts.config as string, unchangedDigest: state.loaded.digest });
+        const l = await loadInThread({ file: origin as string, unchangedDigest: state.loaded.digest });
         if (!l) {
           log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
           return { ok: true, changed: false };
@@ -187,7 +203,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         // The file again: when its text is what is serving already, there is nothing to do (a
         // burst of SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
         const load = await import('../config/load.js');
-        const text = load.readConfigFile(opts.config as string);
+        const text = load.readConfigFile(origin as string);
         if (
           state.loaded.digest !== undefined &&
           !readsListFiles(state.loaded.config) && // list files may have changed
@@ -196,11 +212,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
           return { ok: true, changed: false };
         }
-        loaded = load.parseConfigText(text, opts.config as string);
+        loaded = load.parseConfigText(text, origin as string);
       } else {
-        loaded = await loadSource(
-          source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
-        );
+        loaded = await loadSource(source ?? origin ?? state.loaded.config);
       }
       // Same content in other words (a comment, the same object again): nothing changes, and
       // the reload says so; the new digest is kept so that the next read of this text is cheap.
@@ -246,7 +260,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   let watcher: ConfigWatcher | null = null;
   if (isFile && opts.watch !== false) {
-    watcher = watchConfig(opts.config as string, () => void reloadAndSettle(), {
+    watcher = watchConfig(origin as string, () => void reloadAndSettle(), {
       onError: (err) => log.error({ err }, 'config watch failed'),
     });
   }
@@ -290,12 +304,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
 }
 
+/** A loaded config without its endpoints (see {@link CoreOptions.leanConfig}). */
+function withoutEndpoints(l: LoadedConfig): LoadedConfig {
+  return { ...l, config: { ...l.config, vpcs: l.config.vpcs.map((v) => ({ ...v, endpoints: [] })) } };
+}
+
 function summarize(l: LoadedConfig, c: Catalog | null): Record<string, unknown> {
   let endpoints = 0;
   let interfaces = 0;
-  for (const v of l.config.vpcs) {
-    endpoints += v.endpoints.length;
-    for (const e of v.endpoints) interfaces += e.interfaces.length;
+  if (c) {
+    // A catalog lists every endpoint of a checked config (and a lean config has none).
+    endpoints = c.endpoints.length;
+    for (const e of c.endpoints) interfaces += e.interfaces.length;
+  } else {
+    for (const v of l.config.vpcs) {
+      endpoints += v.endpoints.length;
+      for (const e of v.endpoints) interfaces += e.interfaces.length;
+    }
   }
   const out: Record<string, unknown> = { config: l.file, vpcs: l.config.vpcs.length, endpoints, interfaces };
   if (c) out.names = c.publicNames.size + c.views.reduce((n, v) => n + v.names.size + v.wildcards.size, 0);
