@@ -1,6 +1,6 @@
 // Start-up time and resident memory of `serve` on a generated config, summed over the whole
 // process tree (the primary and every worker): spawn, wait for the "listening on" log line, wait
-// 1.5 s more, read VmRSS of every process in the tree, stop.
+// 1.5 s more, read VmRSS (and its anonymous part, RssAnon) of every process in the tree, stop.
 //
 //   npm run build && node bench/start-rss.mjs                      # --workers auto, 10,000 endpoints
 //   node bench/start-rss.mjs --endpoints 10 --workers 1 --runs 5
@@ -103,14 +103,16 @@ async function once() {
   child.stdout.resume();
   await new Promise((r) => setTimeout(r, settleMs));
   const pids = tree(child.pid);
-  const per = pids.map((p) => ({ pid: p, rssKb: statusKb(p, 'VmRSS') }));
+  const per = pids.map((p) => ({ pid: p, rssKb: statusKb(p, 'VmRSS'), anonKb: statusKb(p, 'RssAnon') }));
   const total = per.reduce((s, p) => s + p.rssKb, 0);
+  const anon = per.reduce((s, p) => s + p.anonKb, 0);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
   return {
     startMs: listenedAt - t0,
     rssMb: total / 1024,
+    anonMb: anon / 1024,
     perMb: per.map((p) => +(p.rssKb / 1024).toFixed(1)),
   };
 }
@@ -127,7 +129,7 @@ try {
     results.push(r);
     if (!values.json)
       console.log(
-        `run ${i + 1}: start ${r.startMs.toFixed(0)} ms, RSS ${r.rssMb.toFixed(1)} MB (${r.perMb.join(' + ')})`,
+        `run ${i + 1}: start ${r.startMs.toFixed(0)} ms, RSS ${r.rssMb.toFixed(1)} MB (${r.perMb.join(' + ')}; anonymous ${r.anonMb.toFixed(1)} MB, the rest is the node binary and libraries mapped from files)`,
       );
   }
 } finally {
@@ -139,6 +141,7 @@ const summary = {
   runs,
   startMs: Math.round(median(results.map((r) => r.startMs))),
   rssMb: +median(results.map((r) => r.rssMb)).toFixed(1),
+  anonMb: +median(results.map((r) => r.anonMb)).toFixed(1),
   loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 };
 console.log(

@@ -58,6 +58,8 @@ async function handle(m: ToWorker): Promise<void> {
           logger,
           // The primary says where the cluster listens, once.
           announce: false,
+          // The primary holds the config and serves the admin API: the worker keeps its catalog.
+          leanConfig: true,
         });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;

@@ -3,15 +3,18 @@
  * so answers never stop while a reload of any size is checked, and the memory of the parse (the
  * YAML trees, the schema's copies, the parsers: about 100 MB for 10,000 endpoints) is returned
  * with the thread instead of staying with the process. The checked config comes back as JSON
- * bytes (several times faster to copy than a structured clone of the object), decoded here once;
- * the cluster primary sends the same bytes to its workers.
+ * bytes (several times faster to copy than a structured clone of the object), decoded here once,
+ * and packed (`packed.ts`): the cluster primary keeps and sends those to its workers. The text it
+ * came from comes back packed too, for the positions of later problems.
  *
  * From TypeScript sources (the test runner), where there is no compiled thread entry, the load
  * runs in-process with the same results.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { unpackText } from './packed.js';
 import { lazyLocator } from './positions.js';
 import {
   ConfigError,
@@ -34,7 +37,7 @@ export interface LoadRequest {
 }
 
 export type LoadReply =
-  | { t: 'loaded'; json: ArrayBuffer; source: ArrayBuffer; digest: string }
+  | { t: 'loaded'; json: ArrayBuffer; packed: ArrayBuffer; source: ArrayBuffer; digest: string }
   | { t: 'unchanged' }
   | { t: 'problems'; problems: ConfigProblem[]; unsettled?: true }
   | { t: 'error'; message: string };
@@ -54,6 +57,19 @@ export function loadHeapLimitMb(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(v) && v >= 16 ? v : 1024;
 }
 
+let youngGenerationFlag: string | null = null;
+
+/**
+ * Sets a V8 flag that sizes this process's young generation from now on (the cluster primary's,
+ * `src/cluster/primary.ts`) and sets it again after every loading thread starts: starting a
+ * worker thread resets the V8 flags set at run time, and the decode of a large config right after
+ * the thread would otherwise grow the young generation to its full default size.
+ */
+export function setYoungGenerationFlag(flag: string): void {
+  youngGenerationFlag = flag;
+  setFlagsFromString(flag);
+}
+
 /**
  * Loads and checks a config in a worker thread. Resolves to the loaded config (marked checked,
  * with its JSON bytes), or null when the text's digest is `unchangedDigest`; rejects with
@@ -69,6 +85,12 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
       stdout: false,
       stderr: false,
     });
+    // Starting the thread resets the flags set at run time, on the thread's own time: set them
+    // again once it runs and once it is gone, before the decode below.
+    const again = () => {
+      if (youngGenerationFlag) setFlagsFromString(youngGenerationFlag);
+    };
+    worker.once('online', again);
     worker.on('message', (m: LoadReply) => {
       reply = m;
     });
@@ -77,6 +99,7 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
       failure = e;
     });
     worker.on('exit', (code) => {
+      again();
       const failed = (message: string) =>
         reject(new ConfigError([loadFailedProblem(req.file, `cannot load the config: ${message}`)]));
       if (!reply) {
@@ -93,11 +116,10 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
           reply.unsettled ? new UnsettledConfigError(reply.problems) : new ConfigError(reply.problems),
         );
       if (reply.t === 'error') return failed(reply.message);
-      const json = new Uint8Array(reply.json);
-      const source = Buffer.from(reply.source);
+      const source = new Uint8Array(reply.source);
       let config: Config;
       try {
-        config = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
+        config = JSON.parse(Buffer.from(reply.json).toString('utf8'));
       } catch (e) {
         return failed(String(e));
       }
@@ -105,8 +127,8 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
         config: markChecked(config),
         file: req.file,
         digest: reply.digest,
-        json,
-        locate: lazyLocator(() => source.toString('utf8'), req.file),
+        json: new Uint8Array(reply.packed),
+        locate: lazyLocator(() => unpackText(source), req.file),
       });
     });
   });

@@ -62,8 +62,8 @@ export interface LoadedConfig {
   /** The DNS Firewall compiled while checking (null without one; absent for configs checked elsewhere). */
   firewall?: Firewall | null;
   /**
-   * The checked config as JSON bytes, when it was checked in a worker thread (see
-   * `load-thread.ts`): the cluster sends these bytes to its workers as they are.
+   * The checked config as packed JSON bytes (`packed.ts`), when it was checked in a worker thread
+   * (see `load-thread.ts`): the cluster sends these bytes to its workers as they are.
    */
   json?: Uint8Array;
 }

@@ -72,6 +72,13 @@ export interface CoreOptions {
    * it, so it holds no second copy of what its workers serve). @default 'eager'
    */
   catalog?: 'eager' | 'on-demand';
+  /**
+   * Once a config's catalog is built, keep its settings but not its endpoints (the catalog holds
+   * what answers need; 15 MB of heap with 10,000 endpoints): `config()` then lists every VPC with
+   * no endpoints, and `reload` needs a source. For cluster workers, which serve no admin API and
+   * get every config from the primary. @default false
+   */
+  leanConfig?: boolean;
   /** Hooks the admin API's mutating routes await (cluster: every worker applied the change). */
   settled?: () => Promise<void>;
   /** Runs after every reload, before its caller gets the result (cluster: push to workers). */
@@ -143,7 +150,13 @@ async function settled(path: string, settleMs: number, limitMs: number): Promise
 }
 
 /** Creates the core. Rejects with {@link ConfigError} for a bad config. */
-export async function createCore(opts: CoreOptions): Promise<Core> {
+export async function createCore(options: CoreOptions): Promise<Core> {
+  // The closures below keep `opts` and `origin`, never a config object given inline: a lean core
+  // (leanConfig) must be able to drop it.
+  const { config: given, ...opts } = options;
+  /** The file path or YAML text the config comes from (null: an object). */
+  const origin = typeof given === 'string' ? given : null;
+  const sourceName = String(given);
   const { logger } = opts;
   const log = logger.child({ component: 'server' });
   const metrics = new Metrics();
@@ -153,9 +166,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const steps: ReloadStep[] = [];
 
   const onDemand = opts.catalog === 'on-demand';
-  const isFile = typeof opts.config === 'string' && !opts.config.includes('\n');
+  const isFile = origin !== null && !origin.includes('\n');
   const stateOf = (loaded: LoadedConfig): CoreState => {
-    if (!onDemand) return { loaded, catalog: buildCatalog(loaded.config, health) };
+    if (!onDemand) {
+      const catalog = buildCatalog(loaded.config, health);
+      return { loaded: opts.leanConfig ? withoutEndpoints(loaded) : loaded, catalog };
+    }
     let built: Catalog | undefined;
     return {
       loaded,
@@ -173,7 +189,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       prober.update(s.catalog);
   };
 
-  const first = await loadSource(opts.config);
+  const first = await loadSource(given);
   let state = stateOf(first);
   adopt(state);
   health.setConfigImpaired(first.config.impairedAzs);
@@ -199,7 +215,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { ok: false, problems };
   };
   const problemsOf = (e: unknown): ConfigProblem[] =>
-    e instanceof ConfigError ? e.problems : [loadFailedProblem(String(opts.config), e)];
+    e instanceof ConfigError ? e.problems : [loadFailedProblem(sourceName, e)];
 
   const settleMs = opts.settleMs ?? 250;
   /**
@@ -207,7 +223,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
    * SIGHUPs costs a read and a hash each, not a parse of 10,000 endpoints).
    */
   const readFileConfig = async (): Promise<LoadedConfig | null> => {
-    const path = opts.config as string;
+    const path = origin as string;
     if (threadLoading()) {
       // Read, compared and checked in a worker thread: answers go on meanwhile.
       return (await loadInThread({ file: path, unchangedDigest: state.loaded.digest, settleMs })) ?? null;
@@ -229,7 +245,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       let loaded: LoadedConfig;
       if (source === undefined && isFile) {
         // The file, read once it has settled; read again if it changed while it was read.
-        const path = opts.config as string;
+        const path = origin as string;
         let read: LoadedConfig | null = null;
         for (let attempt = 1; ; attempt++) {
           await settled(path, settleMs, 4 * settleMs);
@@ -247,9 +263,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         }
         loaded = read;
       } else {
-        loaded = await loadSource(
-          source ?? (typeof opts.config === 'string' ? opts.config : state.loaded.config),
-        );
+        loaded = await loadSource(source ?? origin ?? state.loaded.config);
       }
       // Same content in other words (a comment, the same object again): nothing changes, and
       // the reload says so; the new digest is kept so that the next read of this text is cheap.
@@ -301,7 +315,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   let watcher: ConfigWatcher | null = null;
   if (isFile && opts.watch !== false) {
-    watcher = watchConfig(opts.config as string, () => void reloadAndSettle(), {
+    watcher = watchConfig(origin as string, () => void reloadAndSettle(), {
       settleMs,
       onError: (err) => log.error({ err }, 'config watch failed'),
     });
@@ -346,12 +360,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
 }
 
+/** A loaded config without its endpoints (see {@link CoreOptions.leanConfig}). */
+function withoutEndpoints(l: LoadedConfig): LoadedConfig {
+  return { ...l, config: { ...l.config, vpcs: l.config.vpcs.map((v) => ({ ...v, endpoints: [] })) } };
+}
+
 function summarize(l: LoadedConfig, c: Catalog | null): Record<string, unknown> {
   let endpoints = 0;
   let interfaces = 0;
-  for (const v of l.config.vpcs) {
-    endpoints += v.endpoints.length;
-    for (const e of v.endpoints) interfaces += e.interfaces.length;
+  if (c) {
+    // A catalog lists every endpoint of a checked config (and a lean config has none).
+    endpoints = c.endpoints.length;
+    for (const e of c.endpoints) interfaces += e.interfaces.length;
+  } else {
+    for (const v of l.config.vpcs) {
+      endpoints += v.endpoints.length;
+      for (const e of v.endpoints) interfaces += e.interfaces.length;
+    }
   }
   const out: Record<string, unknown> = { config: l.file, vpcs: l.config.vpcs.length, endpoints, interfaces };
   if (c) out.names = c.publicNames.size + c.views.reduce((n, v) => n + v.names.size + v.wildcards.size, 0);

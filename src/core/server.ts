@@ -87,6 +87,12 @@ export interface ServerOptions {
   queryLog?: string;
   /** The state of `serve --sync-from-aws`, shown by `/readyz` and `/v1/sync`. */
   sync?: AdminContext['sync'];
+  /**
+   * Keep only the config's settings once its catalog is built, not its endpoints (cluster
+   * workers; see `leanConfig` of `createCore`): `config()` then lists VPCs without endpoints and
+   * `reload` needs a config. @default false
+   */
+  leanConfig?: boolean;
 }
 
 export interface Address {
@@ -129,18 +135,21 @@ function resolveListen(l: ServerOptions['listen']): { host: string; port: number
 }
 
 /** Starts a server. Rejects with {@link ConfigError} for a bad config, or the bind error. */
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  // The closures below keep `opts`, never a config object given inline (see leanConfig).
+  const { config: given, ...opts } = options;
   checkAdminExposure(opts.admin, opts.adminToken || undefined);
   const logger = opts.logger ?? stdoutLogger(opts.logLevel ?? 'info');
   const log = logger.child({ component: 'server' });
   const listen = resolveListen(opts.listen);
   const core = await createCore({
-    config: opts.config,
+    config: given,
     logger,
     probes: opts.probes,
     watch: opts.watch,
     settleMs: opts.settleMs,
     sync: opts.sync,
+    leanConfig: opts.leanConfig,
   });
   const { metrics } = core;
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };

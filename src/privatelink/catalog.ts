@@ -131,6 +131,7 @@ export interface OwnedName {
 }
 
 export interface View {
+  /** The VPC's settings; its endpoints are left out (the catalog's `endpoints` has them). */
   vpc: VpcConfig;
   /** Exact private names (and zone apexes that hold records). */
   names: Map<string, OwnedName>;
@@ -496,7 +497,16 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
   };
 
   for (const vpc of config.vpcs) {
-    const view: View = { vpc, names: new Map(), wildcards: new Map(), apexes: new Map(), zones: new Map() };
+    // The view keeps the VPC's settings but not its endpoints' config (a server that drops the
+    // config once its catalog is built frees them).
+    const settings: VpcConfig = { ...vpc, endpoints: [] };
+    const view: View = {
+      vpc: settings,
+      names: new Map(),
+      wildcards: new Map(),
+      apexes: new Map(),
+      zones: new Map(),
+    };
     views.push(view);
     for (const c of vpc.cidrs) {
       const cidr = parseCidr(c);
@@ -507,7 +517,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     let inboundView: View | null = null;
     if (vpc.inboundResolverCidrs?.length) {
       inboundView = {
-        vpc,
+        vpc: settings,
         names: new Map(),
         wildcards: new Map(),
         apexes: new Map(),

@@ -119,6 +119,31 @@ describe('reloading an unchanged file', () => {
   });
 });
 
+describe('the lean config (cluster workers)', () => {
+  it('keeps the settings but not the endpoints once the catalog is built, and answers from the catalog', async () => {
+    const full = parseConfigObject(TWO).config;
+    const c = await core(TWO, { leanConfig: true });
+    expect(c.config().vpcs.map((v) => v.endpoints)).toEqual([[]]);
+    expect(c.config().vpcs[0].cidrs).toEqual(full.vpcs[0].cidrs);
+    expect(c.config().ttl).toBe(full.ttl);
+    expect(c.catalog().endpoints.map((e) => e.id)).toEqual(full.vpcs[0].endpoints.map((e) => e.id));
+    expect(c.catalog().views[0].vpc.endpoints).toEqual([]);
+    expect(c.catalog().lookup(CW_REGIONAL, null)?.kind).toBe('name');
+    expect(c.summary()).toMatchObject({ vpcs: 1, endpoints: 2, interfaces: 4 });
+    // A config given as a source is applied whole, and dropped again.
+    const one = oneVpc([cloudwatch()]);
+    expect(await c.reload(one)).toEqual({ ok: true, changed: true });
+    expect(c.catalog().endpoints).toHaveLength(1);
+    expect(c.config().vpcs[0].endpoints).toEqual([]);
+  });
+
+  it('a full core keeps the endpoints', async () => {
+    const c = await core(TWO);
+    expect(c.config().vpcs[0].endpoints).toHaveLength(2);
+    expect(c.summary()).toMatchObject({ vpcs: 1, endpoints: 2, interfaces: 4 });
+  });
+});
+
 describe('the on-demand catalog (cluster primary)', () => {
   it('is not built until something asks for it, and health is adopted without it', async () => {
     const built: unknown[] = [];
