@@ -150,6 +150,8 @@ export function checkHostedZones(config: Config): HostedZoneProblem[] {
 
 type Add = (code: ConfigProblemCode, path: PathSeg[], message: string) => void;
 
+const NO_POLICIES: string[] = [];
+
 function checkRecord(
   r: HostedZoneRecordConfig,
   owner: string,
@@ -180,11 +182,15 @@ function checkRecord(
         `${policy} routing is not supported: it depends on where AWS sees the query from, which a local server cannot know; use weighted, failover or multivalue routing, or a simple record`,
       );
   }
-  const policies = [
-    r.weight !== undefined && 'weight',
-    r.failover !== undefined && 'failover',
-    r.multiValueAnswer !== undefined && 'multiValueAnswer',
-  ].filter((x): x is string => !!x);
+  // The list of routing fields is made only for a record that has one.
+  const policies: string[] =
+    r.weight === undefined && r.failover === undefined && r.multiValueAnswer === undefined
+      ? NO_POLICIES
+      : [
+          r.weight !== undefined && 'weight',
+          r.failover !== undefined && 'failover',
+          r.multiValueAnswer !== undefined && 'multiValueAnswer',
+        ].filter((x): x is string => !!x);
   if (policies.length > 1)
     add(
       'config.hosted-zone-routing',

@@ -49,16 +49,19 @@ export interface PhzAlias {
  * hold no buffer until they are asked for.
  */
 export class PhzRecord {
-  setIdentifier?: string;
+  // The fields most records lack are declared only (no slot unless set): a simple record is
+  // six fields, not thirteen.
+  declare setIdentifier?: string;
+  /** The routing weight (1 unless given). */
   weight = 1;
-  failover?: 'PRIMARY' | 'SECONDARY';
+  declare failover?: 'PRIMARY' | 'SECONDARY';
   /** For a CNAME: its target, normalised. */
-  target?: string;
-  alias?: PhzAlias;
+  declare target?: string;
+  declare alias?: PhzAlias;
   /** The health key of its health check, if it has one. */
-  healthKey?: string;
-  healthCheck?: HealthCheckConfig;
-  private set: RRset | null | undefined;
+  declare healthKey?: string;
+  declare healthCheck?: HealthCheckConfig;
+  private set: RRset | null | undefined = undefined;
 
   constructor(
     /** Position in the zone's `records` list. */
@@ -93,6 +96,12 @@ export interface PhzNode {
   sets: PhzSet[];
   cname: PhzSet | null;
 }
+
+/**
+ * The sets of a node without any (empty non-terminals, CNAME-only names) until its first set
+ * replaces it: one shared list instead of one per name. Never pushed to.
+ */
+const NO_SETS = Object.freeze([]) as unknown as PhzSet[];
 
 /** The record set of `type` at a node, if any. */
 export function setOf(node: PhzNode, type: number): PhzSet | undefined {
@@ -202,7 +211,7 @@ export function buildHostedZones(
     const nodeOf = (n: string): PhzNode => {
       let node = nodes.get(n);
       if (!node) {
-        node = { name: n, sets: [], cname: null };
+        node = { name: n, sets: NO_SETS, cname: null };
         nodes.set(n, node);
         if (n.startsWith('*.')) wildcards.set(n.slice(2), node);
         // Empty non-terminals: every name between the owner and the apex exists.
@@ -210,7 +219,7 @@ export function buildHostedZones(
         while (dot >= 0) {
           const anc = n.slice(dot + 1);
           if (anc.length < name.length || nodes.has(anc)) break;
-          nodes.set(anc, { name: anc, sets: [], cname: null });
+          nodes.set(anc, { name: anc, sets: NO_SETS, cname: null });
           if (anc === name) break;
           dot = n.indexOf('.', dot + 1);
         }
