@@ -124,7 +124,11 @@ export interface HostedZone {
   wildcards: Map<string, PhzNode>;
   /** Number of `records` entries. */
   recordCount: number;
+  /** The records with a health check, in `records` order. */
+  checked: readonly PhzRecord[];
 }
+
+const NO_RECORDS: readonly PhzRecord[] = Object.freeze([]);
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -203,6 +207,10 @@ export function buildHostedZones(
   publicLookup: PublicLookup,
 ): HostedZone[] {
   const zones: HostedZone[] = [];
+  // Aliases and health-checked records as they are met, so that no later pass walks every node.
+  const aliases: PhzRecord[] = [];
+  const aliasesOf: { zone: HostedZone; rec: PhzRecord }[] = [];
+  const checked: PhzRecord[] = [];
   configs.forEach((zc, index) => {
     const name = normaliseName(zc.name);
     const id = zoneIdOf(zc);
@@ -230,7 +238,9 @@ export function buildHostedZones(
     let soaRdata: Buffer | null = null;
     let soaTtl = PHZ_SOA_TTL;
     let nsSet: RRset | null = null;
-    zc.records.forEach((rc, k) => {
+    const records = zc.records;
+    for (let k = 0; k < records.length; k++) {
+      const rc = records[k];
       const owner = normaliseName(rc.name);
       const type = PHZ_TYPES[rc.type];
       const ttl = rc.ttl ?? DEFAULT_RECORD_TTL;
@@ -245,10 +255,12 @@ export function buildHostedZones(
           evaluateTargetHealth: rc.aliasTarget.evaluateTargetHealth,
           target: null,
         };
+        aliases.push(rec);
       }
       if (rc.healthCheck) {
         rec.healthKey = recordHealthKey(id, rc).key;
         rec.healthCheck = rc.healthCheck;
+        checked.push(rec);
       }
       if (owner === name && rc.values) {
         if (rc.type === 'SOA') {
@@ -270,7 +282,7 @@ export function buildHostedZones(
         else if (node.sets.length === 0) node.sets = [{ type, policy, records: [rec] }];
         else node.sets.push({ type, policy, records: [rec] });
       }
-    });
+    }
     const soa = soaRdata ?? (parseValue('SOA', PHZ_SOA_VALUE) as { rdata: Buffer }).rdata;
     const zone = new PhzZoneRecords(
       name,
@@ -278,7 +290,20 @@ export function buildHostedZones(
       { bytes: encodeRecord(QNAME_POINTER, RRType.SOA, soaTtl, soa), count: 1 },
       nsSet ?? valuesRRset(QNAME_POINTER, RRType.NS, PHZ_NS_TTL, rdatasOf('NS', PHZ_NS_VALUES)),
     );
-    zones.push({ name, id, vpcs: zc.vpcs, index, zone, nodes, wildcards, recordCount: zc.records.length });
+    const z: HostedZone = {
+      name,
+      id,
+      vpcs: zc.vpcs,
+      index,
+      zone,
+      nodes,
+      wildcards,
+      recordCount: records.length,
+      checked: checked.length ? checked.splice(0) : NO_RECORDS,
+    };
+    zones.push(z);
+    for (const rec of aliases) aliasesOf.push({ zone: z, rec });
+    aliases.length = 0;
   });
 
   // Alias targets: an endpoint name, else the most specific zone holding the name (one that
@@ -289,16 +314,13 @@ export function buildHostedZones(
     if (list) list.push(z);
     else byName.set(z.name, [z]);
   }
-  for (const z of zones) {
-    for (const node of z.nodes.values()) {
-      for (const set of node.sets) {
-        for (const rec of set.records) {
-          if (!rec.alias) continue;
-          rec.alias.target = resolveAlias(rec.alias.dnsName, z, byName, publicLookup);
-        }
-      }
-    }
-  }
+  for (const { zone, rec } of aliasesOf)
+    (rec.alias as PhzAlias).target = resolveAlias(
+      (rec.alias as PhzAlias).dnsName,
+      zone,
+      byName,
+      publicLookup,
+    );
   return zones;
 }
 
