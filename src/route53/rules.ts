@@ -16,7 +16,7 @@ import {
   zonalName,
 } from '../privatelink/names.js';
 import { recordTypes } from '../privatelink/record-types.js';
-import { parseValue } from './rdata.js';
+import { valueProblem } from './rdata.js';
 import { policyOf } from './zones.js';
 
 type PathSeg = string | number;
@@ -243,8 +243,8 @@ function checkRecord(
   }
   if (r.values) {
     r.values.forEach((v, j) => {
-      const p = parseValue(r.type, v);
-      if (!p.ok) add('config.hosted-zone-record', ['values', j], p.why);
+      const why = valueProblem(r.type, v);
+      if (why !== null) add('config.hosted-zone-record', ['values', j], why);
     });
     if ((r.type === 'CNAME' || r.type === 'SOA') && r.values.length > 1)
       add('config.hosted-zone-record', ['values', 1], `a ${r.type} record has exactly one value; keep one`);
