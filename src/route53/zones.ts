@@ -239,8 +239,7 @@ export function buildHostedZones(
     let soaTtl = PHZ_SOA_TTL;
     let nsSet: RRset | null = null;
     const records = zc.records;
-    for (let k = 0; k < records.length; k++) {
-      const rc = records[k];
+    records.forEach((rc, k) => {
       const owner = normaliseName(rc.name);
       const type = PHZ_TYPES[rc.type];
       const ttl = rc.ttl ?? DEFAULT_RECORD_TTL;
@@ -282,7 +281,7 @@ export function buildHostedZones(
         else if (node.sets.length === 0) node.sets = [{ type, policy, records: [rec] }];
         else node.sets.push({ type, policy, records: [rec] });
       }
-    }
+    });
     const soa = soaRdata ?? (parseValue('SOA', PHZ_SOA_VALUE) as { rdata: Buffer }).rdata;
     const zone = new PhzZoneRecords(
       name,
