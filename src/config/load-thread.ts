@@ -123,6 +123,7 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
       } catch (e) {
         return failed(String(e));
       }
+      const digest = reply.digest;
       resolve({
         config: markChecked(config),
         file: req.file,

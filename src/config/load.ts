@@ -26,6 +26,7 @@ import {
   pathText,
   UnsettledConfigError,
 } from './problems.js';
+import { withoutCheckedRecords } from './record-fast-path.js';
 import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
 
 export {
@@ -173,7 +174,9 @@ export function readConfigFile(path: string, settleMs?: number): string {
 }
 
 function validate(raw: unknown, file: string, locate: Locator): Config {
-  const res = ConfigSchema.safeParse(raw);
+  // Hosted zone records are checked outside zod when they all pass (see record-fast-path.ts).
+  const fast = withoutCheckedRecords(raw);
+  const res = ConfigSchema.safeParse(fast.raw);
   // Only the first MAX_PROBLEMS are located (locating is the costly part); the rest are counted.
   const located = <T>(list: readonly T[]): T[] => list.slice(0, MAX_PROBLEMS);
   const toProblem = (r: RuleProblem): ConfigProblem => {
@@ -191,6 +194,7 @@ function validate(raw: unknown, file: string, locate: Locator): Config {
       bounded(sortProblems([...schemaProblems, ...located(partial).map(toProblem)]), total, file),
     );
   }
+  fast.restore(res.data);
   const rules = checkRules(res.data);
   if (rules.length)
     throw new ConfigError(bounded(sortProblems(located(rules).map(toProblem)), rules.length, file));

@@ -725,11 +725,11 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
       healthEntries.push(e);
     }
     for (const z of hostedZones)
-      for (const node of z.nodes.values())
-        for (const set of [...node.sets, ...(node.cname ? [node.cname] : [])])
-          for (const r of set.records)
-            if (r.healthKey && r.healthCheck)
-              recordChecks.push({ healthKey: r.healthKey, healthCheck: r.healthCheck });
+      for (const r of z.checked)
+        recordChecks.push({
+          healthKey: r.healthKey as string,
+          healthCheck: r.healthCheck as HealthCheckConfig,
+        });
   }
   let phz: PhzBase;
 

@@ -16,7 +16,7 @@ import {
   zonalName,
 } from '../privatelink/names.js';
 import { recordTypes } from '../privatelink/record-types.js';
-import { parseValue } from './rdata.js';
+import { valueProblem } from './rdata.js';
 import { policyOf } from './zones.js';
 
 type PathSeg = string | number;
@@ -150,6 +150,8 @@ export function checkHostedZones(config: Config): HostedZoneProblem[] {
 
 type Add = (code: ConfigProblemCode, path: PathSeg[], message: string) => void;
 
+const NO_POLICIES: string[] = [];
+
 function checkRecord(
   r: HostedZoneRecordConfig,
   owner: string,
@@ -180,11 +182,15 @@ function checkRecord(
         `${policy} routing is not supported: it depends on where AWS sees the query from, which a local server cannot know; use weighted, failover or multivalue routing, or a simple record`,
       );
   }
-  const policies = [
-    r.weight !== undefined && 'weight',
-    r.failover !== undefined && 'failover',
-    r.multiValueAnswer !== undefined && 'multiValueAnswer',
-  ].filter((x): x is string => !!x);
+  // The list of routing fields is made only for a record that has one.
+  const policies: string[] =
+    r.weight === undefined && r.failover === undefined && r.multiValueAnswer === undefined
+      ? NO_POLICIES
+      : [
+          r.weight !== undefined && 'weight',
+          r.failover !== undefined && 'failover',
+          r.multiValueAnswer !== undefined && 'multiValueAnswer',
+        ].filter((x): x is string => !!x);
   if (policies.length > 1)
     add(
       'config.hosted-zone-routing',
@@ -237,8 +243,8 @@ function checkRecord(
   }
   if (r.values) {
     r.values.forEach((v, j) => {
-      const p = parseValue(r.type, v);
-      if (!p.ok) add('config.hosted-zone-record', ['values', j], p.why);
+      const why = valueProblem(r.type, v);
+      if (why !== null) add('config.hosted-zone-record', ['values', j], why);
     });
     if ((r.type === 'CNAME' || r.type === 'SOA') && r.values.length > 1)
       add('config.hosted-zone-record', ['values', 1], `a ${r.type} record has exactly one value; keep one`);

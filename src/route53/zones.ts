@@ -49,16 +49,19 @@ export interface PhzAlias {
  * hold no buffer until they are asked for.
  */
 export class PhzRecord {
-  setIdentifier?: string;
+  // The fields most records lack are declared only (no slot unless set): a simple record is
+  // six fields, not thirteen.
+  declare setIdentifier?: string;
+  /** The routing weight (1 unless given). */
   weight = 1;
-  failover?: 'PRIMARY' | 'SECONDARY';
+  declare failover?: 'PRIMARY' | 'SECONDARY';
   /** For a CNAME: its target, normalised. */
-  target?: string;
-  alias?: PhzAlias;
+  declare target?: string;
+  declare alias?: PhzAlias;
   /** The health key of its health check, if it has one. */
-  healthKey?: string;
-  healthCheck?: HealthCheckConfig;
-  private set: RRset | null | undefined;
+  declare healthKey?: string;
+  declare healthCheck?: HealthCheckConfig;
+  private set: RRset | null | undefined = undefined;
 
   constructor(
     /** Position in the zone's `records` list. */
@@ -94,6 +97,12 @@ export interface PhzNode {
   cname: PhzSet | null;
 }
 
+/**
+ * The sets of a node without any (empty non-terminals, CNAME-only names) until its first set
+ * replaces it: one shared list instead of one per name. Never pushed to.
+ */
+const NO_SETS = Object.freeze([]) as unknown as PhzSet[];
+
 /** The record set of `type` at a node, if any. */
 export function setOf(node: PhzNode, type: number): PhzSet | undefined {
   const sets = node.sets;
@@ -115,7 +124,11 @@ export interface HostedZone {
   wildcards: Map<string, PhzNode>;
   /** Number of `records` entries. */
   recordCount: number;
+  /** The records with a health check, in `records` order. */
+  checked: readonly PhzRecord[];
 }
+
+const NO_RECORDS: readonly PhzRecord[] = Object.freeze([]);
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -194,6 +207,10 @@ export function buildHostedZones(
   publicLookup: PublicLookup,
 ): HostedZone[] {
   const zones: HostedZone[] = [];
+  // Aliases and health-checked records as they are met, so that no later pass walks every node.
+  const aliases: PhzRecord[] = [];
+  const aliasesOf: { zone: HostedZone; rec: PhzRecord }[] = [];
+  const checked: PhzRecord[] = [];
   configs.forEach((zc, index) => {
     const name = normaliseName(zc.name);
     const id = zoneIdOf(zc);
@@ -202,7 +219,7 @@ export function buildHostedZones(
     const nodeOf = (n: string): PhzNode => {
       let node = nodes.get(n);
       if (!node) {
-        node = { name: n, sets: [], cname: null };
+        node = { name: n, sets: NO_SETS, cname: null };
         nodes.set(n, node);
         if (n.startsWith('*.')) wildcards.set(n.slice(2), node);
         // Empty non-terminals: every name between the owner and the apex exists.
@@ -210,7 +227,7 @@ export function buildHostedZones(
         while (dot >= 0) {
           const anc = n.slice(dot + 1);
           if (anc.length < name.length || nodes.has(anc)) break;
-          nodes.set(anc, { name: anc, sets: [], cname: null });
+          nodes.set(anc, { name: anc, sets: NO_SETS, cname: null });
           if (anc === name) break;
           dot = n.indexOf('.', dot + 1);
         }
@@ -221,7 +238,8 @@ export function buildHostedZones(
     let soaRdata: Buffer | null = null;
     let soaTtl = PHZ_SOA_TTL;
     let nsSet: RRset | null = null;
-    zc.records.forEach((rc, k) => {
+    const records = zc.records;
+    records.forEach((rc, k) => {
       const owner = normaliseName(rc.name);
       const type = PHZ_TYPES[rc.type];
       const ttl = rc.ttl ?? DEFAULT_RECORD_TTL;
@@ -236,10 +254,12 @@ export function buildHostedZones(
           evaluateTargetHealth: rc.aliasTarget.evaluateTargetHealth,
           target: null,
         };
+        aliases.push(rec);
       }
       if (rc.healthCheck) {
         rec.healthKey = recordHealthKey(id, rc).key;
         rec.healthCheck = rc.healthCheck;
+        checked.push(rec);
       }
       if (owner === name && rc.values) {
         if (rc.type === 'SOA') {
@@ -269,7 +289,20 @@ export function buildHostedZones(
       { bytes: encodeRecord(QNAME_POINTER, RRType.SOA, soaTtl, soa), count: 1 },
       nsSet ?? valuesRRset(QNAME_POINTER, RRType.NS, PHZ_NS_TTL, rdatasOf('NS', PHZ_NS_VALUES)),
     );
-    zones.push({ name, id, vpcs: zc.vpcs, index, zone, nodes, wildcards, recordCount: zc.records.length });
+    const z: HostedZone = {
+      name,
+      id,
+      vpcs: zc.vpcs,
+      index,
+      zone,
+      nodes,
+      wildcards,
+      recordCount: records.length,
+      checked: checked.length ? checked.splice(0) : NO_RECORDS,
+    };
+    zones.push(z);
+    for (const rec of aliases) aliasesOf.push({ zone: z, rec });
+    aliases.length = 0;
   });
 
   // Alias targets: an endpoint name, else the most specific zone holding the name (one that
@@ -280,16 +313,13 @@ export function buildHostedZones(
     if (list) list.push(z);
     else byName.set(z.name, [z]);
   }
-  for (const z of zones) {
-    for (const node of z.nodes.values()) {
-      for (const set of node.sets) {
-        for (const rec of set.records) {
-          if (!rec.alias) continue;
-          rec.alias.target = resolveAlias(rec.alias.dnsName, z, byName, publicLookup);
-        }
-      }
-    }
-  }
+  for (const { zone, rec } of aliasesOf)
+    (rec.alias as PhzAlias).target = resolveAlias(
+      (rec.alias as PhzAlias).dnsName,
+      zone,
+      byName,
+      publicLookup,
+    );
   return zones;
 }
 
