@@ -123,7 +123,6 @@ export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
       } catch (e) {
         return failed(String(e));
       }
-      const digest = reply.digest;
       resolve({
         config: markChecked(config),
         file: req.file,
