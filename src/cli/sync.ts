@@ -102,6 +102,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       clientCidrs,
       from: describeSource(snap.region, src.endpointUrl, src.profile),
     });
+    for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
     for (const c of result.changes) io.stderr.write(`changed: ${c}\n`);
     for (const n of result.notes) io.stderr.write(`note: ${n}\n`);
     const out = values.output;

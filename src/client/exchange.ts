@@ -11,6 +11,7 @@ import { EDNS_UDP_SIZE, Flag, HEADER_SIZE, RRType } from '../dns/constants.js';
 import { FrameReader, frame } from '../dns/framing.js';
 import { encodeName, normaliseName, readName } from '../dns/names.js';
 import { scanMessage } from '../dns/relay.js';
+import { formatAddress } from '../net/cidr.js';
 
 /** A DNS server address. */
 export interface DnsTarget {
@@ -105,35 +106,9 @@ export function readAnswer(
   for (const r of m.records) {
     if (r.section !== 0 || r.type !== qtype || r.cls !== 1 || !chain.has(r.name)) continue;
     if (r.end - r.rdataStart !== want) continue;
-    addresses.push(formatIp(buf, r.rdataStart, want));
+    addresses.push(formatAddress(buf.subarray(r.rdataStart, r.rdataStart + want)));
   }
   return { rcode: m.rcode, truncated, addresses };
-}
-
-function formatIp(buf: Buffer, at: number, len: number): string {
-  if (len === 4) return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(buf.readUInt16BE(at + i).toString(16));
-  // Shorten the longest run of zero groups (RFC 5952), as net.SocketAddress would.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  const head = groups.slice(0, best).join(':');
-  const tail = groups.slice(best + bestLen).join(':');
-  return `${head}::${tail}`;
 }
 
 /** Asks `target` for (`name`, `qtype`): UDP, then TCP if the UDP answer has TC set. */

@@ -10,6 +10,7 @@
  */
 import {
   DescribeVpcAttributeCommand,
+  DescribeVpcEndpointAssociationsCommand,
   EC2Client,
   paginateDescribeNetworkInterfaces,
   paginateDescribeSubnets,
@@ -55,6 +56,8 @@ export interface AwsSnapshot {
   region: string;
   ec2: Ec2Docs;
   zones: HostedZoneSnapshot[];
+  /** What the read could not get and went on without (one sentence each), e.g. the associations. */
+  warnings: string[];
 }
 
 /** A read failed; the message is one line. */
@@ -170,6 +173,9 @@ export async function readAws(src: AwsSource, clients: AwsClients): Promise<AwsS
     }
   }
 
+  const warnings: string[] = [];
+  const associations = await readAssociations(src, ec2, endpoints, warnings);
+
   const zones: HostedZoneSnapshot[] = [];
   if (src.hostedZones !== false) {
     const ids = new Set<string>();
@@ -215,7 +221,107 @@ export async function readAws(src: AwsSource, clients: AwsClients): Promise<AwsS
       zones.push({ hostedZone: zone, recordSets });
     }
   }
-  return { region, ec2: { endpoints, networkInterfaces, subnets, vpcs }, zones };
+  return {
+    region,
+    ec2: { endpoints, networkInterfaces, subnets, vpcs, ...(associations ? { associations } : {}) },
+    zones,
+    warnings,
+  };
+}
+
+const ASSOCIATIONS = 'ec2:DescribeVpcEndpointAssociations';
+
+/**
+ * DescribeVpcEndpointAssociations for the resource and service-network endpoints read (the only
+ * kinds whose names come from it), every page; no call when there are none. The call is newer
+ * than the others: a policy written before it, an emulator or a partition that lacks it does not
+ * fail the read. Those endpoints are then imported as `import` does without `--associations`
+ * (default label, no custom domain names, no service-network resources) and a warning says so.
+ */
+async function readAssociations(
+  src: AwsSource,
+  ec2: EC2Client,
+  endpoints: Json[],
+  warnings: string[],
+): Promise<Json[] | undefined> {
+  const ids = [
+    ...new Set(
+      endpoints
+        .filter((e) => e.VpcEndpointType === 'Resource' || e.VpcEndpointType === 'ServiceNetwork')
+        .map((e) => e.VpcEndpointId)
+        .filter((id): id is string => typeof id === 'string'),
+    ),
+  ];
+  if (!ids.length) return undefined;
+  const out: Json[] = [];
+  const where = src.endpointUrl ? ` at ${src.endpointUrl}` : '';
+  const without = `${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} imported without ${ASSOCIATIONS.slice(4)} (default resource DNS label, no custom domain names, no service-network resources)`;
+  try {
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      let token: string | undefined;
+      do {
+        const page = await ec2.send(
+          new DescribeVpcEndpointAssociationsCommand({
+            Filters: [{ Name: 'vpc-endpoint-id', Values: chunk }],
+            MaxResults: 100,
+            NextToken: token,
+          }),
+        );
+        out.push(...((page.VpcEndpointAssociations ?? []) as unknown as Json[]));
+        token = page.NextToken;
+      } while (token);
+    }
+  } catch (e) {
+    if (isAccessDenied(e)) {
+      warnings.push(
+        `access denied for ${ASSOCIATIONS}${where}: ${without}; allow ${ASSOCIATIONS} in the credentials' IAM policy`,
+      );
+      return undefined;
+    }
+    if (isUnsupported(e)) {
+      warnings.push(
+        `${ASSOCIATIONS} is not implemented${where || ' in this Region'} (${errorName(e)}): ${without}`,
+      );
+      return undefined;
+    }
+    throw new SyncError(describeAwsError(e, ASSOCIATIONS, src));
+  }
+  return [...new Map(out.map((a) => [a.Id ?? a, a])).values()];
+}
+
+type AwsErr = { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+const errorName = (e: unknown) => (e as AwsErr)?.name ?? 'Error';
+
+const CREDENTIALS_REJECTED = new Set(['AuthFailure', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
+
+/** Access denied to the action (not rejected credentials, which fail every call alike). */
+function isAccessDenied(e: unknown): boolean {
+  const err = e as AwsErr;
+  if (CREDENTIALS_REJECTED.has(err?.name ?? '')) return false;
+  return (
+    err?.name === 'UnauthorizedOperation' ||
+    err?.name === 'AccessDenied' ||
+    err?.name === 'AccessDeniedException' ||
+    err?.$metadata?.httpStatusCode === 403
+  );
+}
+
+/**
+ * The API does not have the action: AWS's `InvalidAction` (or `UnknownOperationException`),
+ * moto's "has not been implemented", LocalStack's 501 "has not yet been emulated".
+ */
+function isUnsupported(e: unknown): boolean {
+  const err = e as AwsErr;
+  const name = err?.name ?? '';
+  return (
+    name === 'InvalidAction' ||
+    name === 'UnknownOperation' ||
+    name === 'UnknownOperationException' ||
+    name === 'NotImplemented' ||
+    err?.$metadata?.httpStatusCode === 501 ||
+    /not (yet )?(been )?(implemented|emulated)/i.test(String(err?.message ?? ''))
+  );
 }
 
 /** `/hostedzone/Z123` → `Z123`. */
@@ -252,18 +358,10 @@ export function describeAwsError(e: unknown, action: string, src: AwsSource): st
   }
   if (/Region is missing/i.test(msg))
     return 'no AWS Region: pass --region, or set AWS_REGION or the profile\'s "region"';
-  if (
-    name === 'UnauthorizedOperation' ||
-    name === 'AccessDenied' ||
-    name === 'AccessDeniedException' ||
-    err?.$metadata?.httpStatusCode === 403
-  ) {
-    if (name === 'AuthFailure' || name === 'InvalidClientTokenId' || name === 'SignatureDoesNotMatch')
-      return `AWS rejected the credentials${where} (${name}): check the access key, its secret and the session token`;
-    return `access denied for ${action}${where}: the credentials' IAM policy must allow ${action} (the README lists the minimal policy)`;
-  }
-  if (name === 'AuthFailure' || name === 'InvalidClientTokenId' || name === 'SignatureDoesNotMatch')
+  if (CREDENTIALS_REJECTED.has(name))
     return `AWS rejected the credentials${where} (${name}): check the access key, its secret and the session token`;
+  if (isAccessDenied(e))
+    return `access denied for ${action}${where}: the credentials' IAM policy must allow ${action} (the README lists the minimal policy)`;
   if (name === 'InvalidVpcID.NotFound' || name === 'InvalidVPCId')
     return `unknown VPC${where}: ${msg} (check --vpc-id and --region)`;
   if (name === 'RequestLimitExceeded' || name === 'Throttling' || name === 'ThrottlingException')

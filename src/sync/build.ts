@@ -18,11 +18,15 @@ export interface BuildOptions {
   source: string;
   /** Header lines (without "# "). */
   comments?: readonly string[];
+  /** What the read went without (also in the YAML comments). */
+  warnings?: readonly string[];
 }
 
 export interface BuildResult extends ImportResult {
   /** What was changed to make the documents AWS-shaped (also in the YAML comments). */
   changes: string[];
+  /** What the read went without (also in the YAML comments), e.g. endpoint associations. */
+  warnings: string[];
   zones: HostedZone[];
 }
 
@@ -40,6 +44,8 @@ export function buildConfig(
     zoneNotes.push(...r.notes);
   }
   const comments = [...(opts.comments ?? [])];
+  const warnings = [...(opts.warnings ?? [])];
+  for (const w of warnings) comments.push(`Warning: ${w}`);
   if (changes.length) {
     comments.push('Changed to look like AWS (the source is an emulator, or answered in its shape):');
     for (const c of changes) comments.push(`  ${c}`);
@@ -54,7 +60,13 @@ export function buildConfig(
     source: opts.source,
     comments,
   });
-  const out: BuildResult = { ...result, notes: [...result.notes, ...zoneNotes], changes, zones };
+  const out: BuildResult = {
+    ...result,
+    notes: [...result.notes, ...zoneNotes],
+    changes,
+    warnings,
+    zones,
+  };
   if (zones.length) {
     (out.config as Record<string, unknown>).privateHostedZones = zones;
     out.yaml += stringify({ privateHostedZones: zones }, { lineWidth: 0 });
@@ -78,5 +90,6 @@ export function buildFromSnapshot(
     clientCidrs: opts.clientCidrs,
     source: '"privatelink-dns sync" from the EC2 and Route 53 APIs',
     comments: [`Read at ${(opts.at ?? new Date()).toISOString()} from ${opts.from}.`],
+    warnings: snap.warnings,
   });
 }

@@ -3,7 +3,9 @@
  * each changed config to `apply` (the server's reload: atomic, interface health kept). A failed
  * read, a config that cannot be built or a rejected reload keeps the last good config serving;
  * it is counted, logged once per change of state (failing, a different error, recovered), and
- * shown by {@link AwsFollower.status} (`/readyz` detail and `/v1/sync`). Credentials never appear
+ * shown by {@link AwsFollower.status} (`/readyz` detail and `/v1/sync`). A read that went without
+ * part of the data (warnings, e.g. the associations denied) still applies; each new warning is
+ * logged once and listed in the status. Credentials never appear
  * in what it logs or reports: only the Region, the endpoint URL, the profile name and errors.
  */
 import type { Logger } from 'pino';
@@ -37,6 +39,8 @@ export interface SyncStatus {
   failures: number;
   /** Interface endpoints and VPCs in the config now serving. */
   serving: { endpoints: number; vpcs: number } | null;
+  /** What the last good read went without (e.g. DescribeVpcEndpointAssociations denied). */
+  warnings: string[];
 }
 
 export class AwsFollower {
@@ -69,6 +73,7 @@ export class AwsFollower {
       polls: 0,
       failures: 0,
       serving: null,
+      warnings: [],
     };
   }
 
@@ -170,6 +175,10 @@ export class AwsFollower {
     this.st.lastSuccess = now;
     this.st.lastError = null;
     this.lastBody = bodyOf(result.yaml);
+    const warned = new Set(this.st.warnings);
+    for (const w of result.warnings)
+      if (!warned.has(w)) this.log.warn({ warning: w }, 'AWS sync: read without part of the data');
+    this.st.warnings = [...result.warnings];
     const vpcs = result.config.vpcs ?? [];
     this.st.serving = {
       endpoints: vpcs.reduce((n, v) => n + (v.endpoints?.length ?? 0), 0),

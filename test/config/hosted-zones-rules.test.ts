@@ -2,8 +2,8 @@
  * The invalid-config table for private hosted zones: every rule Route 53 (and EC2, for private
  * DNS) enforces, each located at FILE:LINE:COL with a message that says how to fix it.
  */
-import { describe, expect, it } from 'vitest';
-import { ConfigError, formatProblem, parseConfigText } from '../../src/config/load.js';
+import { describe } from 'vitest';
+import { editLine, insertAfter, type RuleCase, ruleTable } from '../helpers/config-rules.js';
 
 /** A valid config; each case edits it. Line numbers refer to this text. */
 const BASE = `vpcs:
@@ -41,42 +41,12 @@ privateHostedZones:
       - { name: w.corp.internal, type: A, values: [10.9.0.2], setIdentifier: green, weight: 1 }
 `;
 
-function edit(line: number, text: string, base = BASE): string {
-  const lines = base.split('\n');
-  lines.splice(line - 1, 1, ...text.split('\n'));
-  return lines.join('\n');
-}
-
-function insert(line: number, text: string, base = BASE): string {
-  const lines = base.split('\n');
-  lines.splice(line, 0, ...text.split('\n'));
-  return lines.join('\n');
-}
-
-function problems(text: string) {
-  try {
-    parseConfigText(text, 'zones.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
-
-interface Case {
-  rule: string;
-  yaml: string;
-  line: number;
-  /** The text the problem points at (its first character is the column). */
-  at: string;
-  code: string;
-  path: string;
-  message: RegExp;
-}
+const edit = (line: number, text: string, base = BASE) => editLine(base, line, text);
+const insert = (line: number, text: string, base = BASE) => insertAfter(base, line, text);
 
 const rec = (s: string) => `      - ${s}`;
 
-const cases: Case[] = [
+const cases: RuleCase[] = [
   {
     rule: 'a CNAME beside other data at its name',
     yaml: insert(31, rec(`{ name: www.corp.internal, type: TXT, values: ['"x"'] }`)),
@@ -364,19 +334,5 @@ const cases: Case[] = [
 ];
 
 describe('private hosted zone rules', () => {
-  it('accepts the base config', () => {
-    expect(problems(BASE).map(formatProblem)).toEqual([]);
-  });
-
-  it.each(cases)('$rule', ({ yaml, line, at, code, path, message }) => {
-    const p = problems(yaml);
-    expect(p.length, p.map(formatProblem).join('\n')).toBe(1);
-    const text = yaml.split('\n')[line - 1];
-    expect(text.indexOf(at), `"${at}" on line ${line}`).toBeGreaterThanOrEqual(0);
-    expect(p[0].file).toBe('zones.yaml');
-    expect(p[0].code).toBe(code);
-    expect(p[0].path).toBe(path);
-    expect(p[0].message).toMatch(message);
-    expect({ line: p[0].line, col: p[0].col }).toEqual({ line, col: text.indexOf(at) + 1 });
-  });
+  ruleTable(BASE, cases, 'zones.yaml');
 });

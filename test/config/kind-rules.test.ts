@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/validate.js';
-import { ConfigError, formatProblem, parseConfigText } from '../../src/config/load.js';
+import { editLine, insertAfter, type RuleCase, ruleTable } from '../helpers/config-rules.js';
 import { memIo } from '../helpers/mem-io.js';
 
 /** A valid config with one endpoint of each kind. Line numbers refer to this text. */
@@ -64,38 +64,11 @@ const BASE = `vpcs:
             ipv4: 10.0.1.75
 `;
 
-function edit(line: number, text: string, base = BASE): string {
-  const lines = base.split('\n');
-  lines.splice(line - 1, 1, ...text.split('\n'));
-  return lines.join('\n');
-}
-function insert(line: number, text: string, base = BASE): string {
-  const lines = base.split('\n');
-  lines.splice(line, 0, ...text.split('\n'));
-  return lines.join('\n');
-}
-function problems(text: string) {
-  try {
-    parseConfigText(text, 'endpoints.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
-
-interface Case {
-  rule: string;
-  yaml: string;
-  line: number;
-  col: number;
-  path: string;
-  code: string;
-  message: RegExp;
-}
+const edit = (line: number, text: string, base = BASE) => editLine(base, line, text);
+const insert = (line: number, text: string, base = BASE) => insertAfter(base, line, text);
 
 const E = 'vpcs[0].endpoints';
-const cases: Case[] = [
+const cases: RuleCase[] = [
   {
     rule: 'region-less service accepted, but from another Region only with serviceRegion',
     yaml: edit(22, ''),
@@ -294,19 +267,7 @@ const cases: Case[] = [
 ];
 
 describe('endpoint kind rules', () => {
-  it('accepts the base config', () => {
-    expect(problems(BASE).map(formatProblem)).toEqual([]);
-  });
-
-  it.each(cases)('$rule', ({ yaml, line, col, path, code, message }) => {
-    const p = problems(yaml);
-    expect(p.length, p.map(formatProblem).join('\n')).toBe(1);
-    expect(p[0].file).toBe('endpoints.yaml');
-    expect(p[0].path).toBe(path);
-    expect(p[0].code).toBe(code);
-    expect(p[0].message).toMatch(message);
-    expect({ line: p[0].line, col: p[0].col }).toEqual({ line, col });
-  });
+  ruleTable(BASE, cases);
 
   it('warns about an endpoint-service name that is not verified, and about inbound-only names nobody sees', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pldns-kinds-'));

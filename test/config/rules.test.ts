@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatProblem, parseConfigText } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/load.js';
+import { editLine, insertAfter, problemsOf, type RuleCase, ruleTable } from '../helpers/config-rules.js';
 
 /** A valid config; each case below edits one line of it. Line numbers refer to this text. */
 const BASE = `vpcs:
@@ -29,42 +30,11 @@ const BASE = `vpcs:
             ipv4: 10.0.2.10
 `;
 
-/** BASE with line `line` (1-based) replaced by `text` (several lines allowed). */
-function edit(line: number, text: string, base = BASE): string {
-  const lines = base.split('\n');
-  lines.splice(line - 1, 1, ...text.split('\n'));
-  return lines.join('\n');
-}
+const edit = (line: number, text: string, base = BASE) => editLine(base, line, text);
+const insert = (line: number, text: string, base = BASE) => insertAfter(base, line, text);
+const problems = (text: string) => problemsOf(text);
 
-/** BASE with `text` inserted after line `line`. */
-function insert(line: number, text: string, base = BASE): string {
-  const lines = base.split('\n');
-  lines.splice(line, 0, ...text.split('\n'));
-  return lines.join('\n');
-}
-
-function problems(text: string) {
-  try {
-    parseConfigText(text, 'endpoints.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
-
-interface Case {
-  rule: string;
-  yaml: string;
-  line: number;
-  col: number;
-  path: string;
-  message: RegExp;
-  /** How many problems the case reports (the first one is asserted); 1 unless told. */
-  count?: number;
-}
-
-const cases: Case[] = [
+const cases: RuleCase[] = [
   {
     rule: 'YAML syntax error',
     yaml: edit(4, '    cidrs: [10.0.0.0/16'),
@@ -325,18 +295,7 @@ const cases: Case[] = [
 ];
 
 describe('config rules', () => {
-  it('accepts the base config', () => {
-    expect(problems(BASE)).toEqual([]);
-  });
-
-  it.each(cases)('$rule', ({ yaml, line, col, path, message, count = 1 }) => {
-    const p = problems(yaml);
-    expect(p.length, p.map(formatProblem).join('\n')).toBe(count);
-    expect(p[0].file).toBe('endpoints.yaml');
-    expect(p[0].path).toBe(path);
-    expect(p[0].message).toMatch(message);
-    expect({ line: p[0].line, col: p[0].col }).toEqual({ line, col });
-  });
+  ruleTable(BASE, cases);
 
   it('reports every problem at once, schema and rules together, in file order', () => {
     const yaml = `colour: blue\n${edit(23, '            ipv4: 10.0.9.5')}`;

@@ -4,8 +4,11 @@
  * `endpoint`/`--endpoint-url`. Answers are XML in the shapes of AWS's API reference:
  *
  * - EC2 (POST /, `Action=...&Version=2016-11-15`): DescribeVpcEndpoints, DescribeNetworkInterfaces,
- *   DescribeSubnets, DescribeVpcs (`Filter.N.Name` / `Filter.N.Value.M` for `vpc-id` and
- *   `network-interface-id`), DescribeVpcAttribute; `<xxxSet><item>` lists, `nextToken` pages.
+ *   DescribeSubnets, DescribeVpcs, DescribeVpcEndpointAssociations (`Filter.N.Name` /
+ *   `Filter.N.Value.M` for `vpc-id`, `network-interface-id` and `vpc-endpoint-id`),
+ *   DescribeVpcAttribute; `<xxxSet><item>` lists, `nextToken` pages. Actions in `unsupported`
+ *   answer as an emulator that lacks them: 400 `InvalidAction` (AWS's code for an unknown
+ *   action), or LocalStack's 501 `InternalFailure` "has not yet been emulated".
  *   Errors: `<Response><Errors><Error><Code>…</Code><Message>…</Message></Error></Errors><RequestID>`.
  * - Route 53 (GET /2013-04-01/...): ListHostedZonesByVPC (`NextToken`), GetHostedZone,
  *   ListResourceRecordSets (`IsTruncated`, `NextRecordName` / `NextRecordType` /
@@ -14,6 +17,8 @@
  * ```ts
  * const aws = await startFakeAws(data, { pageSize: 2, throttleFirst: true });
  * aws.deny.add('ec2:DescribeSubnets');   // 403 UnauthorizedOperation from now on
+ * aws.throttleNext.add('ec2:DescribeVpcs'); // its next call is throttled
+ * aws.broken.add('ec2:DescribeVpcs');     // 500 InternalError from now on
  * aws.mode = 'down';                     // connections are reset
  * aws.data.endpoints.push(...);          // the next read sees it
  * aws.calls                              // ['ec2:DescribeVpcEndpoints', ...] as received
@@ -33,6 +38,8 @@ export interface FakeAwsData {
   vpcs: Json[];
   /** `{ hostedZone: GetHostedZone output, recordSets }` per private zone. */
   zones: { hostedZone: Json; recordSets: Json[] }[];
+  /** DescribeVpcEndpointAssociations' `VpcEndpointAssociations` (resource / service-network names). */
+  associations?: Json[];
 }
 
 export interface FakeAwsOptions {
@@ -40,6 +47,8 @@ export interface FakeAwsOptions {
   pageSize?: number;
   /** Answer the first EC2 call and the first Route 53 call with a throttling error. */
   throttleFirst?: boolean;
+  /** How `unsupported` actions fail. @default 'InvalidAction' */
+  unsupportedAs?: 'InvalidAction' | 'LocalStack';
 }
 
 export interface FakeAws {
@@ -47,6 +56,12 @@ export interface FakeAws {
   data: FakeAwsData;
   /** IAM actions answered with access denied. */
   deny: Set<string>;
+  /** EC2 actions (`DescribeVpcEndpointAssociations`) answered as by an emulator that lacks them. */
+  unsupported: Set<string>;
+  /** IAM actions whose next call is throttled (each is removed once answered so). */
+  throttleNext: Set<string>;
+  /** IAM actions always answered 500 InternalError. */
+  broken: Set<string>;
   /** `up` answers; `down` resets every connection; `error` answers 500 InternalError. */
   mode: 'up' | 'down' | 'error';
   /** Every call received, as its IAM action. */
@@ -58,6 +73,8 @@ export interface FakeAws {
 
 const EC2_LISTS: Record<string, string> = {
   VpcEndpoints: 'vpcEndpointSet',
+  VpcEndpointAssociations: 'vpcEndpointAssociationSet',
+  PrivateDnsSpecifiedDomains: 'privateDnsSpecifiedDomainSet',
   NetworkInterfaces: 'networkInterfaceSet',
   Subnets: 'subnetSet',
   Vpcs: 'vpcSet',
@@ -133,6 +150,9 @@ export async function startFakeAws(data: FakeAwsData, opts: FakeAwsOptions = {})
     url: '',
     data,
     deny: new Set(),
+    unsupported: new Set(),
+    throttleNext: new Set(),
+    broken: new Set(),
     mode: 'up',
     calls: [],
     authorizations: [],
@@ -168,10 +188,11 @@ export async function startFakeAws(data: FakeAwsData, opts: FakeAwsOptions = {})
     const action = p.get('Action') ?? '';
     const iam = `ec2:${action}`;
     fake.calls.push(iam);
-    if (!throttled.ec2) {
+    if (!throttled.ec2 || fake.throttleNext.delete(iam)) {
       throttled.ec2 = true;
       return ec2Error(res, 503, 'RequestLimitExceeded', 'Request limit exceeded.');
     }
+    if (fake.broken.has(iam)) return ec2Error(res, 500, 'InternalError', 'An internal error has occurred');
     if (fake.deny.has(iam))
       return ec2Error(
         res,
@@ -179,6 +200,15 @@ export async function startFakeAws(data: FakeAwsData, opts: FakeAwsOptions = {})
         'UnauthorizedOperation',
         `You are not authorized to perform this operation. User: arn:aws:iam::111122223333:user/sync is not authorized to perform: ${iam} because no identity-based policy allows the ${iam} action`,
       );
+    if (fake.unsupported.has(action))
+      return opts.unsupportedAs === 'LocalStack'
+        ? ec2Error(
+            res,
+            501,
+            'InternalFailure',
+            `The API action '${action}' for service 'ec2' is either not included in your current license plan or has not yet been emulated by LocalStack.`,
+          )
+        : ec2Error(res, 400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
     const vpcIds = filterValues(p, 'vpc-id');
     const byVpc = (x: Json) => !vpcIds || vpcIds.includes(x.VpcId as string);
     const listed = (key: string, items: Json[], strip: (x: Json) => Json = (x) => x) => {
@@ -199,6 +229,13 @@ export async function startFakeAws(data: FakeAwsData, opts: FakeAwsOptions = {})
           data.networkInterfaces.filter(
             (n) => byVpc(n) && (!ids || ids.includes(n.NetworkInterfaceId as string)),
           ),
+        );
+      }
+      case 'DescribeVpcEndpointAssociations': {
+        const ids = filterValues(p, 'vpc-endpoint-id');
+        return listed(
+          'VpcEndpointAssociations',
+          (data.associations ?? []).filter((a) => !ids || ids.includes(a.VpcEndpointId as string)),
         );
       }
       case 'DescribeSubnets':

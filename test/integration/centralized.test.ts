@@ -4,9 +4,8 @@
  * creates, as a client of spoke A). The spokes reach the hub's interfaces by the public service
  * name, and an impaired AZ of the hub moves the spokes' answers on the next query.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,6 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/core/server.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { createNetns, type Netns } from '../helpers/netns.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const EXAMPLE = join(ROOT, 'examples/centralized-endpoints/config.yaml');
@@ -92,36 +92,8 @@ describe('dig and Node against the centralized example', () => {
 
 // glibc: the namespace's resolver is 10.20.0.53, an address of the namespace inside spoke A's
 // range, so the stub resolver's queries come from spoke A.
-const NS = `pldns-central-${process.pid}`;
-const children: ChildProcess[] = [];
-const inNs = (cmd: string, args: string[]) =>
-  execFileSync('ip', ['netns', 'exec', NS, cmd, ...args], { encoding: 'utf8', timeout: 10_000 });
-
-function getent(db: string, name: string): { status: number; out: string } {
-  try {
-    return { status: 0, out: inNs('getent', [db, name]) };
-  } catch (e) {
-    const err = e as { status?: number; stdout?: string };
-    return { status: err.status ?? -1, out: err.stdout ?? '' };
-  }
-}
-
-function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${buf}`)), 15_000);
-    const on = (d: Buffer) => {
-      buf += d;
-      if (re.test(buf)) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${buf}`)));
-  });
-}
+let ns: Netns | undefined;
+const getent = (db: string, name: string) => ns!.getent(db, name);
 
 const addrsOf = (out: string) =>
   [
@@ -135,45 +107,12 @@ const addrsOf = (out: string) =>
 
 describe('glibc getaddrinfo from spoke A', () => {
   beforeAll(async () => {
-    if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns); CI runs as root');
-    execFileSync('ip', ['netns', 'add', NS]);
-    execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    execFileSync('ip', ['-n', NS, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb']);
-    execFileSync('ip', ['-n', NS, 'addr', 'add', '10.20.0.53/16', 'dev', 'va']);
-    execFileSync('ip', ['-n', NS, 'link', 'set', 'va', 'up']);
-    execFileSync('ip', ['-n', NS, 'link', 'set', 'vb', 'up']);
-    mkdirSync(`/etc/netns/${NS}`, { recursive: true });
-    writeFileSync(`/etc/netns/${NS}/resolv.conf`, 'nameserver 10.20.0.53\noptions timeout:2 attempts:1\n');
-    const srv = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        NS,
-        process.execPath,
-        join(ROOT, 'bin/privatelink-dns'),
-        'serve',
-        '--config',
-        EXAMPLE,
-        '--listen',
-        '10.20.0.53:53',
-        '--admin',
-        'off',
-      ],
-      { cwd: ROOT },
-    );
-    children.push(srv);
-    await waitForLine(srv, /listening on 10\.20\.0\.53:53/);
+    ns = createNetns('pldns-central', { addresses: ['10.20.0.53/16'], nameserver: '10.20.0.53' });
+    await ns.serve(['--config', EXAMPLE, '--listen', '10.20.0.53:53'], '10.20.0.53:53');
   });
 
   afterAll(() => {
-    for (const c of children) c.kill('SIGTERM');
-    try {
-      execFileSync('ip', ['netns', 'delete', NS]);
-    } catch {
-      // already gone
-    }
-    rmSync(`/etc/netns/${NS}`, { recursive: true, force: true });
+    ns?.close();
   });
 
   it('resolves the public service name to the hub interfaces (A answer, AAAA NODATA)', () => {

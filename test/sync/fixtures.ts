@@ -83,17 +83,20 @@ export function internalZone() {
 
 /** The us-east-2 fixtures, with the VPC's DNS attributes, and one private hosted zone. */
 export function us2Data(): FakeAwsData {
-  const vpcs = cliJson('us-east-2', 'vpcs').Vpcs.map((v: Record<string, unknown>) => ({
-    ...v,
-    EnableDnsSupport: true,
-    EnableDnsHostnames: true,
-  }));
+  return { ...cliData('us-east-2'), zones: [internalZone()] };
+}
+
+/** The four EC2 documents of a fixture set, the VPCs with both DNS attributes on. */
+function cliData(set: string): Omit<FakeAwsData, 'zones'> {
   return {
-    endpoints: cliJson('us-east-2', 'endpoints').VpcEndpoints,
-    networkInterfaces: cliJson('us-east-2', 'network-interfaces').NetworkInterfaces,
-    subnets: cliJson('us-east-2', 'subnets').Subnets,
-    vpcs,
-    zones: [internalZone()],
+    endpoints: cliJson(set, 'endpoints').VpcEndpoints,
+    networkInterfaces: cliJson(set, 'network-interfaces').NetworkInterfaces,
+    subnets: cliJson(set, 'subnets').Subnets,
+    vpcs: cliJson(set, 'vpcs').Vpcs.map((v: Record<string, unknown>) => ({
+      ...v,
+      EnableDnsSupport: true,
+      EnableDnsHostnames: true,
+    })),
   };
 }
 
@@ -192,6 +195,21 @@ export function emulatorData(): FakeAwsData {
         Status: 'in-use',
       },
     ],
+    zones: [],
+  };
+}
+
+export const KINDS_VPC = 'vpc-0b0e03534b5f3f8ef';
+
+/**
+ * The us-east-1 fixtures of every endpoint kind (a resource endpoint, a service-network endpoint
+ * with two resources, cross-Region, region-less, gateway, inbound-only S3), with the VPC's DNS
+ * attributes and the describe-vpc-endpoint-associations output for the resource names.
+ */
+export function kindsData(): FakeAwsData {
+  return {
+    ...cliData('kinds-us-east-1'),
+    associations: cliJson('kinds-us-east-1', 'associations').VpcEndpointAssociations,
     zones: [],
   };
 }

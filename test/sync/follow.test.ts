@@ -7,11 +7,11 @@ import { healthKey } from '../../src/health/state.js';
 import { type SyncedServer, startSyncedServer } from '../../src/sync/server.js';
 import { call } from '../admin/harness.js';
 import { addresses, query } from '../helpers/dns-client.js';
-import { type FakeAws, fakeAwsEnv, startFakeAws } from '../helpers/fake-aws.js';
+import { type FakeAws, type FakeAwsData, fakeAwsEnv, startFakeAws } from '../helpers/fake-aws.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { poll as waitFor } from '../helpers/poll.js';
 import { memoryLogger, queryStream, sample } from '../reload/util.js';
-import { us2Data } from './fixtures.js';
+import { kindsData, us2Data } from './fixtures.js';
 
 const NAME = 'monitoring.us-east-2.amazonaws.com';
 const CW = 'vpce-0a1b2c3d4e5f60001';
@@ -41,22 +41,25 @@ const answer = async (port: number) =>
     .sort()
     .join(',');
 
+/** A synced server on loopback that polls the fake API, with an admin API; sets `srv`. */
+async function follow(data: FakeAwsData, region: string, intervalMs: number, pageSize: number) {
+  fake = await startFakeAws(data, { pageSize });
+  const { logger, lines } = memoryLogger();
+  srv = await startSyncedServer({
+    aws: { endpointUrl: fake.url, region },
+    intervalMs,
+    listen: '127.0.0.1:0',
+    admin: '127.0.0.1:0',
+    upstreams: [up.hostPort],
+    logger,
+  });
+  return { s: srv, fake, lines, port: srv.udp.port, admin: `http://127.0.0.1:${srv.admin!.port}` };
+}
+
 describe('serve --sync-from-aws', () => {
   it('swaps a change in within one poll under a query stream, keeps health, and serves through an outage', async () => {
     const data = us2Data();
-    fake = await startFakeAws(data, { pageSize: 3 });
-    const { logger, lines } = memoryLogger();
-    srv = await startSyncedServer({
-      aws: { endpointUrl: fake.url, region: 'us-east-2' },
-      intervalMs: 200,
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      upstreams: [up.hostPort],
-      logger,
-    });
-    const s = srv;
-    const port = s.udp.port;
-    const admin = `http://127.0.0.1:${s.admin!.port}`;
+    const { s, fake, lines, port, admin } = await follow(data, 'us-east-2', 200, 3);
     expect(await answer(port)).toBe('10.20.1.15,10.20.2.37,10.20.3.201');
     // An operator marks one interface down; a sync that does not change it keeps that.
     s.health.setOverride(healthKey(CW, 'us-east-2c'), false);
@@ -153,5 +156,48 @@ describe('serve --sync-from-aws', () => {
         logger,
       }),
     ).rejects.toThrow(/^access denied for ec2:DescribeVpcEndpoints/);
+  });
+
+  it('picks up a new resource association within a poll; a denied associations call is a warning, logged once', async () => {
+    const data = kindsData();
+    const { s, fake, lines, port, admin } = await follow(data, 'us-east-1', 150, 2);
+    const SN = 'vpce-0057aabf75896925f';
+    const name = `${SN}-snra-0123456789abcdef0.rcfg-0fedcba9876543210.4232ccc.vpc-lattice-rsc.us-east-1.on.aws`;
+    const lattice = async () =>
+      addresses(await query(port, name))
+        .sort()
+        .join(',');
+    // Not ours yet: forwarded (the fake upstream's answer).
+    expect(await lattice()).toBe('192.0.2.1');
+    // A third resource of the service network is associated.
+    data.associations!.push({
+      Id: 'vpce-rsc-asc-0c0c0c0c0c0c0c0c0',
+      VpcEndpointId: SN,
+      ServiceNetworkArn: 'arn:aws:vpc-lattice:us-east-1:661497052113:servicenetwork/sn-0f7a8ceee967ecf4b',
+      AssociatedResourceAccessibility: 'Accessible',
+      DnsEntry: { DnsName: name, HostedZoneId: 'Z08285483B41F6ASEM5U1' },
+      AssociatedResourceArn:
+        'arn:aws:vpc-lattice:us-east-1:661497052113:resourceconfiguration/rcfg-0fedcba9876543210',
+    });
+    const before = s.syncStatus().polls;
+    await waitFor('the new resource name', async () => (await lattice()) === '10.0.1.210,10.0.2.40');
+    expect(s.syncStatus().polls - before).toBeLessThanOrEqual(2);
+    expect(s.syncStatus().warnings).toEqual([]);
+
+    // The policy loses ec2:DescribeVpcEndpointAssociations: the read goes on without them, the
+    // server stays ok, and the warning is logged once however many polls see it.
+    fake.deny.add('ec2:DescribeVpcEndpointAssociations');
+    await waitFor('the warning', () => s.syncStatus().warnings.length === 1);
+    const polled = s.syncStatus().polls;
+    await waitFor('two more polls', () => s.syncStatus().polls >= polled + 2);
+    const st = await call(admin, 'GET', '/v1/sync');
+    expect(st.json.state).toBe('ok');
+    expect(st.json.warnings[0]).toMatch(/^access denied for ec2:DescribeVpcEndpointAssociations at /);
+    expect(lines.filter((l) => l.msg === 'AWS sync: read without part of the data')).toHaveLength(1);
+    // Without the associations the service network has no resources here: the name is forwarded.
+    expect(await lattice()).toBe('192.0.2.1');
+    fake.deny.clear();
+    await waitFor('the name again', async () => (await lattice()) === '10.0.1.210,10.0.2.40');
+    expect(s.syncStatus().warnings).toEqual([]);
   });
 });

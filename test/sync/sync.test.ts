@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +7,9 @@ import { run as importCli } from '../../src/cli/import.js';
 import { run as syncCli } from '../../src/cli/sync.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { createClients, readAws } from '../../src/sync/aws.js';
-import { type FakeAws, fakeAwsEnv, startFakeAws } from '../helpers/fake-aws.js';
+import { type FakeAws, type FakeAwsData, fakeAwsEnv, startFakeAws } from '../helpers/fake-aws.js';
 import { memIo } from '../helpers/mem-io.js';
-import { emulatorData, us2Data, VPC } from './fixtures.js';
+import { emulatorData, KINDS_VPC, kindsData, us2Data, VPC } from './fixtures.js';
 
 const saved = { ...process.env };
 beforeAll(() => {
@@ -32,6 +32,43 @@ async function sync(args: string[]) {
   return { code, stdout: m.stdout(), stderr: m.stderr() };
 }
 
+/** `import` of the same data, given as the AWS CLI's JSON files (one private hosted zone at most). */
+async function importOf(data: FakeAwsData) {
+  const dir = mkdtempSync(join(tmpdir(), 'pldns-sync-'));
+  const put = (name: string, doc: unknown) => {
+    writeFileSync(join(dir, name), JSON.stringify(doc));
+    return join(dir, name);
+  };
+  const args = [
+    '--endpoints',
+    put('e.json', { VpcEndpoints: data.endpoints }),
+    '--network-interfaces',
+    put('n.json', { NetworkInterfaces: data.networkInterfaces }),
+    '--subnets',
+    put('s.json', { Subnets: data.subnets }),
+    '--vpcs',
+    put('v.json', { Vpcs: data.vpcs }),
+  ];
+  if (data.associations)
+    args.push('--associations', put('a.json', { VpcEndpointAssociations: data.associations }));
+  const [zone] = data.zones;
+  // The private hosted zone, as list-resource-record-sets and get-hosted-zone JSON.
+  if (zone)
+    args.push(
+      '--route53-records',
+      put('r.json', { ResourceRecordSets: zone.recordSets }),
+      '--hosted-zone',
+      put('z.json', zone.hostedZone),
+    );
+  const m = memIo();
+  try {
+    const code = await importCli(args, m.io);
+    return { code, stdout: m.stdout(), stderr: m.stderr() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The YAML without its comment lines (where it came from and when). */
 const body = (yaml: string) =>
   yaml
@@ -47,35 +84,11 @@ describe('sync from the EC2 API (real SDK clients, fake API on loopback)', () =>
     expect(r.stderr).not.toContain('privatelink-dns sync:');
     expect(r.code).toBe(0);
 
-    // The same data as AWS CLI JSON files, through import.
-    const dir = mkdtempSync(join(tmpdir(), 'pldns-sync-'));
-    const put = (name: string, doc: unknown) => {
-      writeFileSync(join(dir, name), JSON.stringify(doc));
-      return join(dir, name);
-    };
-    const m = memIo();
-    const code = await importCli(
-      [
-        '--endpoints',
-        put('e.json', { VpcEndpoints: data.endpoints }),
-        '--network-interfaces',
-        put('n.json', { NetworkInterfaces: data.networkInterfaces }),
-        '--subnets',
-        put('s.json', { Subnets: data.subnets }),
-        '--vpcs',
-        put('v.json', { Vpcs: data.vpcs }),
-        // The private hosted zone, as list-resource-record-sets and get-hosted-zone JSON.
-        '--route53-records',
-        put('r.json', { ResourceRecordSets: data.zones[0].recordSets }),
-        '--hosted-zone',
-        put('z.json', data.zones[0].hostedZone),
-      ],
-      m.io,
-    );
-    expect(code, m.stderr()).toBe(0);
+    const m = await importOf(data);
+    expect(m.code, m.stderr).toBe(0);
     expect(data.zones).toHaveLength(1);
-    expect(body(r.stdout)).toBe(body(m.stdout()));
-    expect(parse(r.stdout)).toEqual(parse(m.stdout()));
+    expect(body(r.stdout)).toBe(body(m.stdout));
+    expect(parse(r.stdout)).toEqual(parse(m.stdout));
 
     // It is a valid config, with the VPC's DNS attributes from DescribeVpcAttribute.
     const { config } = parseConfigText(r.stdout, 'synced.yaml');
@@ -314,5 +327,117 @@ describe('sync from LocalStack / moto shaped answers', () => {
     // The same data twice gives the same config (generated addresses are deterministic).
     const again = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
     expect(body(again.stdout)).toBe(body(r.stdout));
+  });
+});
+
+describe('sync of resource and service-network endpoints (DescribeVpcEndpointAssociations)', () => {
+  const RSC = 'vpce-019b90d6f16d4f958';
+  const SN = 'vpce-0057aabf75896925f';
+  const ASSOC = 'ec2:DescribeVpcEndpointAssociations';
+  /** Another account's association, which a filter on the synced endpoints leaves out. */
+  const foreign = {
+    Id: 'vpce-rsc-asc-0ffffffffffffffff',
+    VpcEndpointId: 'vpce-0ffffffffffffffff',
+    AssociatedResourceAccessibility: 'Accessible',
+    DnsEntry: {
+      DnsName: 'vpce-0ffffffffffffffff.rcfg-0ffffffffffffffff.4232ccc.vpc-lattice-rsc.us-east-1.on.aws',
+      HostedZoneId: 'Z08285483B41F6ASEM5U1',
+    },
+  };
+
+  it('writes what import --associations writes, reading every page for the synced endpoints only', async () => {
+    const data = kindsData();
+    fake = await startFakeAws({ ...data, associations: [...data.associations!, foreign] }, { pageSize: 1 });
+    const r = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning:');
+    const m = await importOf(data);
+    expect(m.code, m.stderr).toBe(0);
+    expect(body(r.stdout)).toBe(body(m.stdout));
+    // Without the associations the config would differ: they are what names the resources.
+    const without = await importOf({ ...data, associations: undefined });
+    expect(body(without.stdout)).not.toBe(body(r.stdout));
+
+    const { config } = parseConfigText(r.stdout, 'synced.yaml');
+    expect(config.vpcs.map((v) => v.id)).toEqual([KINDS_VPC]);
+    const eps = new Map(config.vpcs[0].endpoints.map((e) => [e.id, e]));
+    expect(eps.get(RSC)).toMatchObject({ type: 'resource', customDomainName: 'db.example.internal' });
+    expect(eps.get(SN)?.resources?.map((x) => x.associationId)).toEqual([
+      'snra-08ab290695bf1e2f5',
+      'snra-06dd45332f4d40737',
+    ]);
+    // Three associations of the synced endpoints at one per page: three calls, the foreign one
+    // filtered out by the API (vpc-endpoint-id), not fetched.
+    expect(fake.calls.filter((c) => c === ASSOC)).toHaveLength(3);
+    const clients = createClients({ endpointUrl: fake.url, region: 'us-east-1' });
+    try {
+      const snap = await readAws({ endpointUrl: fake.url, region: 'us-east-1' }, clients);
+      expect(snap.ec2.associations?.map((a) => a.Id)).toEqual(data.associations!.map((a) => a.Id));
+      expect(snap.warnings).toEqual([]);
+    } finally {
+      clients.close();
+    }
+  });
+
+  it('is retried when throttled, like every other call', async () => {
+    fake = await startFakeAws(kindsData(), { pageSize: 10 });
+    fake.throttleNext.add(ASSOC);
+    const r = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fake.throttleNext.size).toBe(0);
+    expect(fake.calls.filter((c) => c === ASSOC)).toHaveLength(2);
+    expect(r.stdout).toContain('customDomainName: db.example.internal');
+  });
+
+  it('access denied on that call alone: a warning, and the config import writes without --associations', async () => {
+    const data = kindsData();
+    fake = await startFakeAws(data);
+    fake.deny.add(ASSOC);
+    const r = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
+    expect(r.code, r.stderr).toBe(0);
+    const warning = `access denied for ${ASSOC} at ${fake.url}: ${RSC}, ${SN} are imported without DescribeVpcEndpointAssociations (default resource DNS label, no custom domain names, no service-network resources); allow ${ASSOC} in the credentials' IAM policy`;
+    expect(r.stderr).toContain(`warning: ${warning}\n`);
+    expect(r.stdout).toContain(`# Warning: ${warning}\n`);
+    const without = await importOf({ ...data, associations: undefined });
+    expect(body(r.stdout)).toBe(body(without.stdout));
+    parseConfigText(r.stdout, 'synced.yaml');
+    // Every other call is still an error when denied.
+    fake.deny.add('ec2:DescribeSubnets');
+    const bad = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('access denied for ec2:DescribeSubnets');
+  });
+
+  it.each([
+    ['InvalidAction', 'InvalidAction'],
+    ['LocalStack', 'InternalFailure'],
+  ] as const)(
+    'an emulator without the call (%s) is read as no associations, with a warning',
+    async (style, code) => {
+      const data = kindsData();
+      fake = await startFakeAws(data, { unsupportedAs: style });
+      fake.unsupported.add('DescribeVpcEndpointAssociations');
+      const r = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(
+        `warning: ${ASSOC} is not implemented at ${fake.url} (${code}): ${RSC}, ${SN} are imported without DescribeVpcEndpointAssociations`,
+      );
+      // Not retried: one call.
+      expect(fake.calls.filter((c) => c === ASSOC)).toHaveLength(1);
+      const without = await importOf({ ...data, associations: undefined });
+      expect(body(r.stdout)).toBe(body(without.stdout));
+    },
+  );
+
+  it('an API that fails the call otherwise fails the sync', async () => {
+    fake = await startFakeAws(kindsData());
+    fake.broken.add(ASSOC);
+    const r = await sync(['--region', 'us-east-1', '--endpoint-url', fake.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `privatelink-dns sync: ${ASSOC} at ${fake.url} failed: InternalError: An internal error has occurred\n`,
+    );
+    // Retried by the SDK before giving up.
+    expect(fake.calls.filter((c) => c === ASSOC).length).toBeGreaterThan(1);
   });
 });
