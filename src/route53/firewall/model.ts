@@ -66,7 +66,16 @@ export interface Unavailable {
 /** The verdict of a query: the rule that matched, the unavailable firewall's fail mode, or null. */
 export type Verdict = CompiledRule | Unavailable;
 
+/** Names whose list matches are remembered at most (the map is cleared when full). */
+export const MATCH_CACHE_SIZE = 65_536;
+
 export class Firewall {
+  /**
+   * Recent names → bit mask of the lists they matched (with at most 31 lists): a repeated name
+   * costs one read of a small map, which stays in the processor's cache, instead of one probe of
+   * the big table per label, each likely a cache miss.
+   */
+  private readonly recent = new Map<string, number>();
   /** Fail-open and fail-closed verdicts (one object each, counted). */
   readonly failOpen: Unavailable = { kind: 'fail-open', matches: 0 };
   readonly failClosed: Unavailable = { kind: 'fail-closed', matches: 0 };
@@ -100,7 +109,12 @@ export class Firewall {
     const rules = v.rules;
     const table = this.table;
     if (table.listCount <= MASK_LISTS) {
-      const mask = table.matchMask(qname);
+      let mask = this.recent.get(qname);
+      if (mask === undefined) {
+        mask = table.matchMask(qname);
+        if (this.recent.size >= MATCH_CACHE_SIZE) this.recent.clear();
+        this.recent.set(qname, mask);
+      }
       if (mask === 0) return null;
       for (let i = 0; i < rules.length; i++) {
         const r = rules[i];

@@ -250,9 +250,13 @@ export class LineEncoder {
   }
 
   private bytes(b: Buffer): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    // A loop: these are short, and TypedArray#set costs more than the copy itself at this size.
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i];
+    this.pos = p;
   }
 
   /** The inside of the JSON string of `s` (without its quotes): as is when nothing needs escaping. */
