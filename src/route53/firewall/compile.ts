@@ -3,12 +3,12 @@
  * problem has a path into the config, or, for a bad line of a domain list file, that file's
  * line and column. Unknown names get a "did you mean".
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { parseType } from '../../dns/constants.js';
 import type { ConfigProblemCode } from '../../errors/catalog.js';
-import { DomainTable, isSpecError, parseDomainSpec, parseListText } from './domains.js';
+import { DomainTable, isSpecError, ListFileParser, parseDomainSpec } from './domains.js';
 import { firewallId } from './ids.js';
 import {
   type BlockResponse,
@@ -73,6 +73,12 @@ export function compileFirewall(config: Config, opts: CompileOptions): Compiled 
 
   // Domain lists.
   const table = new DomainTable(fw.domainLists.length);
+  // Room for every list file at once (about 20 bytes a line), so that the table grows once.
+  let fileBytes = 0;
+  for (const l of fw.domainLists)
+    if (l.file !== undefined && l.domains === undefined)
+      fileBytes += fileSize(listFilePath(l.file, opts.baseDir));
+  table.reserve(Math.ceil(fileBytes / 20), fileBytes);
   const lists: CompiledList[] = [];
   const listByName = new Map<string, CompiledList>();
   fw.domainLists.forEach((l, i) => {
@@ -103,23 +109,18 @@ export function compileFirewall(config: Config, opts: CompileOptions): Compiled 
     if (l.file !== undefined && l.domains === undefined) {
       const path = listFilePath(l.file, opts.baseDir);
       compiled.file = path;
-      const text = readListFile(path, (why) => add('config.firewall-list-file', [...lp, 'file'], why));
-      if (text !== null) {
-        let bad = 0;
-        parseListText(
-          text,
-          (spec) => table.add(i, spec),
-          (line, col, message) => {
-            bad++;
-            if (bad <= MAX_LINE_PROBLEMS)
-              problems.push({
-                code: 'config.firewall-bad-domain',
-                path: [...lp, 'file'],
-                message: `domain list "${l.name}": ${message}`,
-                at: { file: path, line, col },
-              });
-          },
-        );
+      let bad = 0;
+      const parser = new ListFileParser(table, i, (line, col, message) => {
+        bad++;
+        if (bad <= MAX_LINE_PROBLEMS)
+          problems.push({
+            code: 'config.firewall-bad-domain',
+            path: [...lp, 'file'],
+            message: `domain list "${l.name}": ${message}`,
+            at: { file: path, line, col },
+          });
+      });
+      if (readListFile(path, parser, (why) => add('config.firewall-list-file', [...lp, 'file'], why))) {
         if (bad > MAX_LINE_PROBLEMS)
           add(
             'config.firewall-bad-domain',
@@ -129,6 +130,7 @@ export function compileFirewall(config: Config, opts: CompileOptions): Compiled 
       }
     }
   });
+  table.freeze();
   for (const l of lists) l.size = table.sizes[l.index];
 
   // Rule groups and rules.
@@ -303,21 +305,38 @@ export function compileFirewall(config: Config, opts: CompileOptions): Compiled 
   return { firewall: new Firewall(table, lists, groups, byVpc, fw.unavailable), problems };
 }
 
-/** Reads a list file: regular files under the size limit only; null (and `fail`) otherwise. */
-function readListFile(path: string, fail: (why: string) => void): string | null {
+/** The size of a regular file under the size limit, else 0 (reading it says what is wrong). */
+function fileSize(path: string): number {
+  try {
+    const st = statSync(path);
+    return st.isFile() && st.size <= MAX_LIST_FILE_BYTES ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Bytes read from a list file at a time: the file is never held whole. */
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * Reads a list file into `parser` a chunk at a time: regular files under the size limit only;
+ * false (and `fail`) otherwise.
+ */
+function readListFile(path: string, parser: ListFileParser, fail: (why: string) => void): boolean {
   try {
     const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) {
         fail(`${path} is not a regular file`);
-        return null;
+        return false;
       }
       if (st.size > MAX_LIST_FILE_BYTES) {
         fail(`${path}: ${st.size} bytes is over the limit of ${MAX_LIST_FILE_BYTES}`);
-        return null;
+        return false;
       }
-      return readFileSync(fd, 'utf8');
+      parser.read((buf, at, len) => readSync(fd, buf, at, len, null), Math.min(READ_CHUNK, st.size + 1));
+      return true;
     } finally {
       closeSync(fd);
     }
@@ -326,7 +345,7 @@ function readListFile(path: string, fail: (why: string) => void): string | null 
     const why =
       err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
     fail(`cannot read the domain list file ${path}: ${why}`);
-    return null;
+    return false;
   }
 }
 

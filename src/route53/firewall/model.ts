@@ -7,7 +7,7 @@
  * Built by {@link compileFirewall} (check.ts), swapped whole on reload, never changed after
  * but for its match counters.
  */
-import type { DomainTable } from './domains.js';
+import { type DomainTable, MASK_LISTS } from './domains.js';
 
 export type FirewallAction = 'ALLOW' | 'ALERT' | 'BLOCK';
 export type BlockResponse = 'NODATA' | 'NXDOMAIN' | 'OVERRIDE';
@@ -72,7 +72,8 @@ export const MATCH_CACHE_SIZE = 65_536;
 export class Firewall {
   /**
    * Recent names → bit mask of the lists they matched (with at most 31 lists): a repeated name
-   * costs one read of a small map instead of one read of the big table per label.
+   * costs one read of a small map, which stays in the processor's cache, instead of one probe of
+   * the big table per label, each likely a cache miss.
    */
   private readonly recent = new Map<string, number>();
   /** Fail-open and fail-closed verdicts (one object each, counted). */
@@ -107,26 +108,24 @@ export class Firewall {
     if (this.unavailable) return v.failOpen ? this.failOpen : this.failClosed;
     const rules = v.rules;
     const table = this.table;
-    if (table.listCount > 31) {
-      const gen = table.lookup(qname);
+    if (table.listCount <= MASK_LISTS) {
+      let mask = this.recent.get(qname);
+      if (mask === undefined) {
+        mask = table.matchMask(qname);
+        if (this.recent.size >= MATCH_CACHE_SIZE) this.recent.clear();
+        this.recent.set(qname, mask);
+      }
+      if (mask === 0) return null;
       for (let i = 0; i < rules.length; i++) {
         const r = rules[i];
-        if (table.matched(r.list.index, gen) && (r.qtype === 0 || r.qtype === qtype)) return r;
+        if ((mask & (1 << r.list.index)) !== 0 && (r.qtype === 0 || r.qtype === qtype)) return r;
       }
       return null;
     }
-    let mask = this.recent.get(qname);
-    if (mask === undefined) {
-      const gen = table.lookup(qname);
-      mask = 0;
-      for (let l = 0; l < table.listCount; l++) if (table.matched(l, gen)) mask |= 1 << l;
-      if (this.recent.size >= MATCH_CACHE_SIZE) this.recent.clear();
-      this.recent.set(qname, mask);
-    }
-    if (mask === 0) return null;
+    const gen = table.lookup(qname);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
-      if ((mask & (1 << r.list.index)) !== 0 && (r.qtype === 0 || r.qtype === qtype)) return r;
+      if (table.matched(r.list.index, gen) && (r.qtype === 0 || r.qtype === qtype)) return r;
     }
     return null;
   }

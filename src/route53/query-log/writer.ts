@@ -16,10 +16,10 @@
  */
 import { close, open, openSync, write } from 'node:fs';
 import type { Logger } from 'pino';
-import type { QueryLogsConfig } from '../../config/schema.js';
+import type { QueryLogsConfig, VpcConfig } from '../../config/schema.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { QueryContext } from '../../resolve/types.js';
-import { isoSeconds, type QueryLogEntry, queryLogLine } from './format.js';
+import { LineEncoder, type LineHead, lineHead, type QueryLogEntry } from './format.js';
 
 /** Largest write that pipes take atomically (POSIX PIPE_BUF on Linux): the chunk size on stdout. */
 export const ATOMIC_WRITE = 4096;
@@ -98,6 +98,13 @@ export class QueryLog {
   private closed = false;
   private warned = false;
   private readonly chunkBytes: number;
+  /** Formatted lines not yet in a chunk are the encoder's bytes not yet taken. */
+  private readonly encoder = new LineEncoder();
+  private openLines = 0;
+  /** The line heads of the VPCs logged under the current settings, and the last one used. */
+  private heads = new WeakMap<VpcConfig, LineHead>();
+  private lastVpc: VpcConfig | null = null;
+  private lastHead: LineHead | null = null;
 
   constructor(
     readonly destination: string,
@@ -113,6 +120,22 @@ export class QueryLog {
   configure(config: QueryLogsConfig): void {
     this.config = config;
     this.vpcs = config.vpcs ? new Set(config.vpcs) : null;
+    this.heads = new WeakMap();
+    this.lastVpc = null;
+    this.lastHead = null;
+  }
+
+  /** The line head of `vpc` (its account, region and id, encoded once). */
+  private headOf(vpc: VpcConfig): LineHead {
+    if (vpc === this.lastVpc && this.lastHead !== null) return this.lastHead;
+    let h = this.heads.get(vpc);
+    if (h === undefined) {
+      h = lineHead(this.config.accountId, vpc.region, vpc.id);
+      this.heads.set(vpc, h);
+    }
+    this.lastVpc = vpc;
+    this.lastHead = h;
+    return h;
   }
 
   /** Lines recorded and not yet written. */
@@ -137,9 +160,7 @@ export class QueryLog {
     this.waiting++;
     this.entries.push({
       time: Date.now(),
-      accountId: c.accountId,
-      region: view.vpc.region,
-      vpcId: view.vpc.id,
+      head: this.headOf(view.vpc),
       qname: ctx.q.qname,
       qtype: ctx.q.qtype,
       qclass: ctx.q.qclass,
@@ -164,30 +185,18 @@ export class QueryLog {
       return;
     }
     this.entries = [];
-    let parts: string[] = [];
-    let bytes = 0;
-    const flush = () => {
-      if (parts.length === 0) return;
-      this.chunks.push({ buf: Buffer.from(parts.join(''), 'utf8'), lines: parts.length });
-      parts = [];
-      bytes = 0;
-    };
-    // One timestamp text per second of the batch, not per line.
-    let sec = -1;
-    let iso = '';
+    const enc = this.encoder;
+    const max = this.chunkBytes;
     for (const e of entries) {
-      const s = Math.floor(e.time / 1000);
-      if (s !== sec) {
-        sec = s;
-        iso = isoSeconds(e.time);
+      enc.line(e);
+      this.openLines++;
+      // Past the chunk size: the lines before this one are a chunk (a line longer than a chunk
+      // is one alone).
+      if (enc.pos - enc.base > max && this.openLines > 1) {
+        this.chunks.push({ buf: enc.take(enc.lineStart), lines: this.openLines - 1 });
+        this.openLines = 1;
       }
-      const line = `${JSON.stringify(queryLogLine(e, iso))}\n`;
-      const len = Buffer.byteLength(line);
-      if (bytes + len > this.chunkBytes) flush();
-      parts.push(line);
-      bytes += len;
     }
-    flush();
     this.pump();
   }
 
@@ -205,6 +214,12 @@ export class QueryLog {
         this.pump();
       });
       return;
+    }
+    // The lines formatted since the last write go out together (up to a chunk): under load,
+    // while one write is under way, many batches become one write.
+    if (this.chunks.length === 0 && this.openLines > 0) {
+      this.chunks.push({ buf: this.encoder.take(this.encoder.pos), lines: this.openLines });
+      this.openLines = 0;
     }
     const chunk = this.chunks.shift();
     if (!chunk) {
