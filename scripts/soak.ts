@@ -11,6 +11,7 @@
  * value and their spread around the median.
  *
  *   npm run soak -- --seconds 60 [--udp-workers 8] [--tcp-workers 4] [--abuse-workers 2] [--json]
+ *                   [--server-log FILE]
  *
  * Every answer is checked precisely: the ID and question echo; a regional name answers a non-empty
  * subset of the ENIs healthy when it was asked (all of them when every AZ is impaired: fail-open);
@@ -23,7 +24,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +52,11 @@ const UDP_WORKERS = arg('udp-workers', 8);
 const TCP_WORKERS = arg('tcp-workers', 4);
 const ABUSE_WORKERS = arg('abuse-workers', 2, 0);
 const JSON_OUT = process.argv.includes('--json');
+/** `--server-log FILE`: every line the server writes goes there too (info level). */
+const SERVER_LOG = (() => {
+  const i = process.argv.indexOf('--server-log');
+  return i < 0 ? undefined : process.argv[i + 1];
+})();
 const RSS_EVERY_MS = arg('rss-every', 5) * 1000;
 const TIMEOUT_MS = 8000;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -528,6 +534,7 @@ function startChild(file: string, upstream: string): Promise<Child> {
       reject(new Error(`the server exited (${signal ?? code}) before listening`));
     });
     proc.stdout?.on('data', (d) => {
+      if (SERVER_LOG) appendFileSync(SERVER_LOG, d);
       out += d;
       for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
         const line = out.slice(0, nl);

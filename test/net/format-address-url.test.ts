@@ -11,7 +11,7 @@ import { fuzzSeeds } from '../robustness/seeds.js';
 
 const seeds = fuzzSeeds('formatAddress');
 
-describe('formatAddress', () => {
+describe('formatAddress against the URL serialiser', () => {
   it.each([
     ['10.0.1.23', '10.0.1.23'],
     ['0.0.0.0', '0.0.0.0'],
