@@ -118,7 +118,20 @@ export function queryLogLine(e: QueryLogEntry, timestamp = isoSeconds(e.time)): 
 function answersOf(buf: Buffer): { rcode: number; answers: QueryLogLine['answers'] } {
   const answers: QueryLogLine['answers'] = [];
   if (buf.length < 12) return { rcode: 2, answers };
-  const rcode = buf[3] & 0xf;
+  walkAnswers(buf, (b, type, cls, start, end) =>
+    answers.push({ Rdata: rdataText(b, type, start, end), Type: typeName(type), Class: className(cls) }),
+  );
+  return { rcode: buf[3] & 0xf, answers };
+}
+
+/**
+ * Calls `visit` for each whole answer record of a response (at least 12 bytes), read in place:
+ * owner names are skipped, not read; the walk stops at the first record that runs past the end.
+ */
+function walkAnswers(
+  buf: Buffer,
+  visit: (buf: Buffer, type: number, cls: number, start: number, end: number, index: number) => void,
+): void {
   const qd = buf.readUInt16BE(4);
   const an = buf.readUInt16BE(6);
   let p = 12;
@@ -129,14 +142,11 @@ function answersOf(buf: Buffer): { rcode: number; answers: QueryLogLine['answers
   for (let i = 0; i < an && p >= 0; i++) {
     p = skipName(buf, p);
     if (p < 0 || p + 10 > buf.length) break;
-    const type = buf.readUInt16BE(p);
-    const cls = buf.readUInt16BE(p + 2);
     const end = p + 10 + buf.readUInt16BE(p + 8);
     if (end > buf.length) break;
-    answers.push({ Rdata: rdataText(buf, type, p + 10, end), Type: typeName(type), Class: className(cls) });
+    visit(buf, buf.readUInt16BE(p), buf.readUInt16BE(p + 2), p + 10, end, i);
     p = end;
   }
-  return { rcode, answers };
 }
 
 /** Presentation form of the rdata of the common types; others as RFC 3597 `\# LEN HEX`. */
@@ -370,32 +380,27 @@ export class LineEncoder {
       return;
     }
     this.bytes(this.rcodes[buf[3] & 0xf]);
-    const qd = buf.readUInt16BE(4);
-    const an = buf.readUInt16BE(6);
-    let p = 12;
-    for (let i = 0; i < qd && p >= 0; i++) {
-      p = skipName(buf, p);
-      if (p >= 0) p += 4;
-    }
-    for (let i = 0; i < an && p >= 0; i++) {
-      p = skipName(buf, p);
-      if (p < 0 || p + 10 > buf.length) break;
-      const type = buf.readUInt16BE(p);
-      const cls = buf.readUInt16BE(p + 2);
-      const start = p + 10;
-      const end = start + buf.readUInt16BE(p + 8);
-      if (end > buf.length) break;
-      if (i > 0) {
-        this.ensure(1);
-        this.buf[this.pos++] = 0x2c;
-      }
-      this.bytes(RDATA);
-      if (type === RRType.A && end - start === 4) this.ipv4(buf, start);
-      else this.text(rdataText(buf, type, start, end));
-      this.bytes(this.answerTail(type, cls));
-      p = end;
-    }
+    walkAnswers(buf, this.answer);
   }
+
+  /** One answer record (made once per encoder: no closure per line). */
+  private readonly answer = (
+    buf: Buffer,
+    type: number,
+    cls: number,
+    start: number,
+    end: number,
+    i: number,
+  ) => {
+    if (i > 0) {
+      this.ensure(1);
+      this.buf[this.pos++] = 0x2c;
+    }
+    this.bytes(RDATA);
+    if (type === RRType.A && end - start === 4) this.ipv4(buf, start);
+    else this.text(rdataText(buf, type, start, end));
+    this.bytes(this.answerTail(type, cls));
+  };
 
   private ipv4(src: Buffer, at: number): void {
     this.ensure(15);
