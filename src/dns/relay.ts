@@ -86,7 +86,7 @@ function hitsFixed(a: number, b: number): boolean {
 /**
  * Follows the name at `off`, whose bytes in place must end before `limit` (the end of its
  * record's data); false when they do not, or when a label read through a pointer lies in a
- * fixed range.
+ * fixed range (its length byte, its bytes, a further pointer or the final zero).
  */
 function cleanName(buf: Buffer, off: number, limit: number): boolean {
   let pos = off;
@@ -98,6 +98,8 @@ function cleanName(buf: Buffer, off: number, limit: number): boolean {
     if (len === 0) return !jumped || !hitsFixed(pos, pos + 1);
     if ((len & 0xc0) === 0xc0) {
       if (pos + 1 >= (jumped ? buf.length : limit)) return false;
+      // A pointer reached through another pointer is name bytes too: it must not lie in a TTL.
+      if (jumped && hitsFixed(pos, pos + 2)) return false;
       const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
       // As readName: strictly backwards, never into the header (a relay rewrites both).
       if (ptr >= lowest || ptr < HEADER_SIZE) return false;

@@ -16,6 +16,14 @@ const FINDING = Buffer.from(
   'base64',
 );
 
+/**
+ * Offsets in the reply {@link withPointer} builds (dns-packet does not compress): the question
+ * name `a.example` (11 bytes) at 12, the A record at 27 with its own 11-byte owner, so its TTL at
+ * 42, and the second record at 52.
+ */
+const A_TTL_AT = 27 + 11 + 4;
+const SECOND_AT = 52;
+
 /** A reply `a.example A` with one A record, then a record whose owner or rdata is `pointer`. */
 function withPointer(type: number, rdataPrefix: number[], pointer: number, owner = true): Buffer {
   const base = Buffer.from(
@@ -27,10 +35,7 @@ function withPointer(type: number, rdataPrefix: number[], pointer: number, owner
       answers: [{ name: 'a.example', type: 'A', ttl: 60, class: 'IN', data: '192.0.2.1' }],
     }),
   );
-  // The A record's TTL starts after its owner (pointer, 2 bytes), type and class.
-  const aStart = 12 + 11 + 4;
-  const ttlAt = aStart + 2 + 4;
-  const target = pointer < 0 ? ttlAt + 3 : pointer;
+  const target = pointer < 0 ? A_TTL_AT + 3 : pointer;
   const ptr = [0xc0 | (target >> 8), target & 0xff];
   const ownerBytes = owner ? ptr : [0xc0, 12];
   const rdata = owner ? [...rdataPrefix, 0xc0, 12] : [...rdataPrefix, ...ptr];
@@ -52,12 +57,37 @@ const FORWARD = Buffer.from(
   'hex',
 );
 
+/**
+ * A fourth: a pointer to a TTL whose bytes are themselves a pointer (to a name). The labels were
+ * checked but not the pointer reached on the way; aging the TTL turned it into another pointer.
+ */
+const POINTER_IN_TTL = Buffer.from(
+  'tgAAgAiBAAEAAQADAAEAABEAAAEAASQDd29tBD0FAAEAAG4AAADAEQAAAAAAAADAAANtgAABAAEkwCQALP8BAAARAAABAAEkA3dvbQA9BQABAABuAAAAwAwBAwEAAAARwAAD9f8AAA==',
+  'base64',
+);
+
 describe('compression pointers into the fixed fields of a record', () => {
   it('the fuzzing inputs are refused', () => {
     expect(scanMessage(FINDING.subarray(2))).toBeNull();
     expect(scanMessage(OVERRUN.subarray(2))).toBeNull();
     expect(FORWARD.length).toBe(199);
     expect(scanMessage(FORWARD)).toBeNull();
+    expect(scanMessage(POINTER_IN_TTL.subarray(2))).toBeNull();
+  });
+
+  it('refuses a pointer that reaches a pointer stored in a TTL, accepts one stored in a name', () => {
+    // The A record's TTL is set to c0 0c 00 3c: its first two bytes are a pointer to the question
+    // name, and the CNAME's data points at them.
+    const viaTtl = withPointer(5, [], A_TTL_AT, false);
+    expect(viaTtl.readUInt32BE(A_TTL_AT)).toBe(60);
+    viaTtl.writeUInt16BE(0xc00c, A_TTL_AT);
+    expect(scanMessage(viaTtl)).toBeNull();
+    // The same chain through the CNAME's owner, the pointer c0 0c in name bytes.
+    const viaOwner = withPointer(5, [], SECOND_AT, false);
+    expect(viaOwner.readUInt16BE(SECOND_AT)).toBe(0xc00c);
+    expect(scanMessage(viaOwner)?.records.map((r) => r.type)).toEqual([1, 5]);
+    const cname = dnsPacket.decode(viaOwner).answers?.[1];
+    expect(cname && 'data' in cname ? cname.data : null).toBe('a.example');
   });
 
   it('refuses a pointer into a TTL, from an owner name or from CNAME, MX and SRV data', () => {
