@@ -2,7 +2,8 @@
  * Loading a config off the event loop: the file is read, parsed and checked in a worker thread,
  * so answers never stop while a reload of any size is checked, and the memory of the parse (the
  * YAML trees, the schema's copies, the parsers: about 100 MB for 10,000 endpoints) is returned
- * with the thread instead of staying with the process. The checked config comes back as JSON
+ * with the thread instead of staying with the process: the thread takes the loads of a burst one
+ * after another and exits once no load has come for a while (`loadThreadLingerMs`). The checked config comes back as JSON
  * bytes (several times faster to copy than a structured clone of the object), decoded here once,
  * and packed (`packed.ts`): the cluster primary keeps and sends those to its workers. The text it
  * came from comes back packed too, for the positions of later problems.
@@ -70,66 +71,143 @@ export function setYoungGenerationFlag(flag: string): void {
   setFlagsFromString(flag);
 }
 
+/** How long the loading thread stays after a load for the next one (ms): PRIVATELINK_DNS_CONFIG_THREAD_LINGER_MS, else 10,000. */
+export function loadThreadLingerMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.PRIVATELINK_DNS_CONFIG_THREAD_LINGER_MS);
+  return Number.isInteger(v) && v >= 0 ? v : 10_000;
+}
+
+interface Pending {
+  req: LoadRequest;
+  resolve: (c: LoadedConfig | null) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
- * Loads and checks a config in a worker thread. Resolves to the loaded config (marked checked,
- * with its JSON bytes), or null when the text's digest is `unchangedDigest`; rejects with
- * {@link ConfigError} naming every problem, or the thread's failure (out of memory included:
- * the process itself keeps serving).
+ * The loading thread: started for a load, it takes the loads that follow one at a time and stays
+ * for {@link loadThreadLingerMs} after the last, then exits and its memory goes with it. Reloads
+ * come in bursts (an editor's saves, a sync, SIGHUPs): one thread for the burst instead of one per
+ * reload keeps the process's memory steady (each start maps a new V8 isolate of 10–20 MB).
  */
-export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
-  return new Promise((resolve, reject) => {
-    let reply: LoadReply | undefined;
-    const worker = new Worker(ENTRY, {
-      workerData: req,
-      resourceLimits: { maxOldGenerationSizeMb: loadHeapLimitMb() },
-      stdout: false,
-      stderr: false,
-    });
-    // Starting the thread resets the flags set at run time, on the thread's own time: set them
-    // again once it runs and once it is gone, before the decode below.
-    const again = () => {
-      if (youngGenerationFlag) setFlagsFromString(youngGenerationFlag);
-    };
-    worker.once('online', again);
-    worker.on('message', (m: LoadReply) => {
-      reply = m;
-    });
-    let failure: Error | undefined;
-    worker.on('error', (e) => {
-      failure = e;
-    });
-    worker.on('exit', (code) => {
-      again();
-      const failed = (message: string) =>
-        reject(new ConfigError([loadFailedProblem(req.file, `cannot load the config: ${message}`)]));
-      if (!reply) {
-        const oom = (failure as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        return failed(
+let thread: Worker | undefined;
+let current: Pending | undefined;
+let lingerTimer: NodeJS.Timeout | undefined;
+const queue: Pending[] = [];
+
+/** Starting the thread resets the flags set at run time: set them again. */
+function flagsAgain(): void {
+  if (youngGenerationFlag) setFlagsFromString(youngGenerationFlag);
+}
+
+function startThread(): Worker {
+  const worker = new Worker(ENTRY, {
+    resourceLimits: { maxOldGenerationSizeMb: loadHeapLimitMb() },
+    stdout: false,
+    stderr: false,
+  });
+  // The thread's start resets the flags on its own time: set them again once it runs and once it
+  // is gone.
+  worker.once('online', flagsAgain);
+  worker.on('message', (m: LoadReply) => {
+    const p = current;
+    current = undefined;
+    if (p) settle(p, m);
+    next();
+  });
+  let failure: Error | undefined;
+  worker.on('error', (e) => {
+    failure = e;
+  });
+  worker.on('exit', (code) => {
+    flagsAgain();
+    if (thread === worker) thread = undefined;
+    const p = current;
+    current = undefined;
+    if (p) {
+      const oom = (failure as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      p.reject(
+        failedLoad(
+          p.req,
           oom
             ? `checking it needed more than ${loadHeapLimitMb()} MB (PRIVATELINK_DNS_CONFIG_HEAP_MB)`
             : (failure?.message ?? `the loading thread exited (${code})`),
-        );
-      }
-      if (reply.t === 'unchanged') return resolve(null);
-      if (reply.t === 'problems')
-        return reject(
-          reply.unsettled ? new UnsettledConfigError(reply.problems) : new ConfigError(reply.problems),
-        );
-      if (reply.t === 'error') return failed(reply.message);
-      const source = new Uint8Array(reply.source);
-      let config: Config;
-      try {
-        config = JSON.parse(Buffer.from(reply.json).toString('utf8'));
-      } catch (e) {
-        return failed(String(e));
-      }
-      resolve({
-        config: markChecked(config),
-        file: req.file,
-        digest: reply.digest,
-        json: new Uint8Array(reply.packed),
-        locate: lazyLocator(() => unpackText(source), req.file),
-      });
-    });
+        ),
+      );
+    }
+    next(); // a load queued behind a failed one gets a new thread
   });
+  return worker;
+}
+
+function failedLoad(req: LoadRequest, message: string): ConfigError {
+  return new ConfigError([loadFailedProblem(req.file, `cannot load the config: ${message}`)]);
+}
+
+/** Takes the next queued load, or lets the idle thread linger and go. */
+function next(): void {
+  if (current) return;
+  const p = queue.shift();
+  if (!p) {
+    clearTimeout(lingerTimer);
+    const worker = thread;
+    if (!worker) return;
+    // Idle, the thread never keeps the process alive: a server that is stopping does not wait.
+    worker.unref();
+    lingerTimer = setTimeout(() => {
+      if (thread === worker && !current) {
+        thread = undefined;
+        void worker.terminate();
+      }
+    }, loadThreadLingerMs());
+    lingerTimer.unref();
+    return;
+  }
+  clearTimeout(lingerTimer);
+  current = p;
+  thread ??= startThread();
+  thread.ref(); // a load in progress keeps the process alive (a start waits for its config)
+  thread.postMessage(p.req);
+}
+
+function settle(p: Pending, reply: LoadReply): void {
+  const { req } = p;
+  if (reply.t === 'unchanged') return p.resolve(null);
+  if (reply.t === 'problems')
+    return p.reject(
+      reply.unsettled ? new UnsettledConfigError(reply.problems) : new ConfigError(reply.problems),
+    );
+  if (reply.t === 'error') return p.reject(failedLoad(req, reply.message));
+  const source = new Uint8Array(reply.source);
+  let config: Config;
+  try {
+    config = JSON.parse(Buffer.from(reply.json).toString('utf8'));
+  } catch (e) {
+    return p.reject(failedLoad(req, String(e)));
+  }
+  p.resolve({
+    config: markChecked(config),
+    file: req.file,
+    digest: reply.digest,
+    json: new Uint8Array(reply.packed),
+    locate: lazyLocator(() => unpackText(source), req.file),
+  });
+}
+
+/**
+ * Loads and checks a config in the loading thread (loads run one at a time, in the order asked).
+ * Resolves to the loaded config (marked checked, with its JSON bytes), or null when the text's
+ * digest is `unchangedDigest`; rejects with {@link ConfigError} naming every problem, or the
+ * thread's failure (out of memory included: the process itself keeps serving, and the next load
+ * gets a new thread).
+ */
+export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
+  return new Promise((resolve, reject) => {
+    queue.push({ req, resolve, reject });
+    next();
+  });
+}
+
+/** Whether the loading thread is there and working, for tests and diagnostics. */
+export function loadThreadState(): 'none' | 'idle' | 'busy' {
+  return !thread ? 'none' : current ? 'busy' : 'idle';
 }

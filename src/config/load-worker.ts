@@ -4,7 +4,7 @@
  * packed (to keep, `packed.ts`) with the text it came from, packed, or the problems. Everything it allocated (the YAML trees, the schema's copies, the
  * rules' tables, the parsers themselves) dies with the thread.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { parseConfigText, readConfigFile, textDigest } from './load.js';
 import type { LoadReply, LoadRequest } from './load-thread.js';
 import { packText } from './packed.js';
@@ -46,5 +46,8 @@ function run(req: LoadRequest): { reply: LoadReply; transfer: ArrayBuffer[] } {
   }
 }
 
-const { reply, transfer } = run(workerData as LoadRequest);
-parentPort?.postMessage(reply, transfer);
+// One load per message, in order, for as long as the thread is kept (`load-thread.ts`).
+parentPort?.on('message', (req: LoadRequest) => {
+  const { reply, transfer } = run(req);
+  parentPort?.postMessage(reply, transfer);
+});
