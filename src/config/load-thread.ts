@@ -171,18 +171,25 @@ function next(): void {
 
 function settle(p: Pending, reply: LoadReply): void {
   const { req } = p;
-  if (reply.t === 'unchanged') return p.resolve(null);
-  if (reply.t === 'problems')
-    return p.reject(
-      reply.unsettled ? new UnsettledConfigError(reply.problems) : new ConfigError(reply.problems),
-    );
-  if (reply.t === 'error') return p.reject(failedLoad(req, reply.message));
+  if (reply.t === 'unchanged') {
+    p.resolve(null);
+    return;
+  }
+  if (reply.t === 'problems') {
+    p.reject(reply.unsettled ? new UnsettledConfigError(reply.problems) : new ConfigError(reply.problems));
+    return;
+  }
+  if (reply.t === 'error') {
+    p.reject(failedLoad(req, reply.message));
+    return;
+  }
   const source = new Uint8Array(reply.source);
   let config: Config;
   try {
     config = JSON.parse(Buffer.from(reply.json).toString('utf8'));
   } catch (e) {
-    return p.reject(failedLoad(req, String(e)));
+    p.reject(failedLoad(req, String(e)));
+    return;
   }
   p.resolve({
     config: markChecked(config),
