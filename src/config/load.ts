@@ -11,6 +11,7 @@ import type { ConfigProblemCode } from '../errors/catalog.js';
 import { checkRules, checkRulesPartial, type PartialVpc, type RuleProblem } from '../privatelink/rules.js';
 import { checkRegion, regionMessage } from '../privatelink/service-list.js';
 import { type Compiled, compileFirewall, listFilePath } from '../route53/firewall/compile.js';
+import { loadYaml } from './flow-lines.js';
 import { positioned } from './positions.js';
 import {
   bounded,
@@ -49,7 +50,7 @@ export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
   // error, a problem to report, or a later lookup. Both follow the YAML 1.2 core schema.
   let raw: unknown;
   try {
-    raw = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false }) ?? {};
+    raw = loadYaml(text, { schema: jsyaml.CORE_SCHEMA }) ?? {};
   } catch (e) {
     positioned(text, file); // throws with the positioned parser's messages when it sees them too
     const mark = (e as { mark?: { line: number; column: number } }).mark;
