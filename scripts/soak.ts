@@ -585,7 +585,14 @@ async function main(): Promise<number> {
       if (running) wrong(`the server exited (${signal ?? code})`);
     });
     const started = Date.now();
-    const rss: { s: number; mib: number }[] = [{ s: 0, mib: rssMiB(pid) }];
+    const rss: {
+      s: number;
+      mib: number;
+      heapUsed?: number;
+      heapTotal?: number;
+      external?: number;
+      cache?: number;
+    }[] = [{ s: 0, mib: rssMiB(pid) }];
     process.stderr.write(
       `soak: ${SECONDS} s against 127.0.0.1:${srv.port} (server pid ${pid}; ${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP + ${ABUSE_WORKERS} abusive TCP clients)\n`,
     );
@@ -647,12 +654,19 @@ async function main(): Promise<number> {
       }, 2000),
     );
     let scrapes = 0;
+    /** The server's own memory parts from the last scrape (MiB), kept with each RSS sample. */
+    let parts: Record<string, number> = {};
     timers.push(
       setInterval(() => {
         void admin(srv, 'GET', '/metrics').then(
           async (r) => {
-            await r.text();
-            if (r.ok) scrapes++;
+            const text = await r.text();
+            if (!r.ok) return;
+            scrapes++;
+            const seen: Record<string, number> = {};
+            for (const m of text.matchAll(/^privatelink_dns_memory_bytes\{part="(\w+)"\} (\d+(?:\.\d+)?)$/gm))
+              seen[m[1]] = +(Number(m[2]) / 2 ** 20).toFixed(1);
+            parts = seen;
           },
           () => undefined,
         );
@@ -660,7 +674,15 @@ async function main(): Promise<number> {
     );
     timers.push(
       setInterval(() => {
-        if (!srv.exited) rss.push({ s: Math.round((Date.now() - started) / 1000), mib: rssMiB(pid) });
+        if (!srv.exited)
+          rss.push({
+            s: Math.round((Date.now() - started) / 1000),
+            mib: rssMiB(pid),
+            heapUsed: parts.heap_used,
+            heapTotal: parts.heap_total,
+            external: parts.external,
+            cache: parts.cache,
+          });
       }, RSS_EVERY_MS),
     );
 
@@ -730,6 +752,10 @@ async function main(): Promise<number> {
           `  abuse     ${abuse.connections} TCP connections from other addresses: ${abuse.stalledClosedByServer} stalled messages closed by the server, ${abuse.burstsReset} padded bursts reset unread, ${abuse.burstsRead} pipelined bursts read, ${abuse.garbageFrames} garbage frames, ${abuse.floods} floods over the per-client cap (${abuse.floodRefused} connections refused)`,
           `  RSS       ${report.rssStartMiB} MiB at start; after ${report.rssAfterWarmup.fromSecond} s ${low}–${high} MiB (median ${median}, ±${report.rssSpreadPercent}%)`,
           `  series    ${rss.map((r) => `${r.s}s:${r.mib}`).join(' ')}`,
+          `  heap      used/total/external MiB ${rss
+            .filter((r) => r.heapUsed !== undefined)
+            .map((r) => `${r.s}s:${r.heapUsed}/${r.heapTotal}/${r.external}`)
+            .join(' ')}`,
           '',
         ].join('\n'),
       );
