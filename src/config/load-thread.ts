@@ -100,8 +100,9 @@ function flagsAgain(): void {
 }
 
 function startThread(): Worker {
+  const heapMb = loadHeapLimitMb();
   const worker = new Worker(ENTRY, {
-    resourceLimits: { maxOldGenerationSizeMb: loadHeapLimitMb() },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
     stdout: false,
     stderr: false,
   });
@@ -109,6 +110,7 @@ function startThread(): Worker {
   // is gone.
   worker.once('online', flagsAgain);
   worker.on('message', (m: LoadReply) => {
+    if (thread !== worker) return; // a retired thread's (it had no load in progress)
     const p = current;
     current = undefined;
     if (p) settle(p, m);
@@ -120,7 +122,10 @@ function startThread(): Worker {
   });
   worker.on('exit', (code) => {
     flagsAgain();
-    if (thread === worker) thread = undefined;
+    // A thread retired while idle (it lingered out) ends after the next one may have started:
+    // the load in progress is that one's.
+    if (thread !== worker) return;
+    thread = undefined;
     const p = current;
     current = undefined;
     if (p) {
@@ -129,7 +134,7 @@ function startThread(): Worker {
         failedLoad(
           p.req,
           oom
-            ? `checking it needed more than ${loadHeapLimitMb()} MB (PRIVATELINK_DNS_CONFIG_HEAP_MB)`
+            ? `checking it needed more than ${heapMb} MB (PRIVATELINK_DNS_CONFIG_HEAP_MB)`
             : (failure?.message ?? `the loading thread exited (${code})`),
         ),
       );
