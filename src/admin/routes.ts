@@ -99,7 +99,7 @@ export const ROUTES: Route[] = [
     handler: async (ctx) => ({
       status: 200,
       text: await ctx.metrics.text(),
-      contentType: ctx.metrics.registry.contentType,
+      contentType: ctx.metrics.contentType,
     }),
   },
   {

@@ -5,6 +5,7 @@ import { parseWorkers, startCluster } from '../cluster/primary.js';
 import { bundledNotice, chooseConfig, LOCAL_CONFIG } from '../config/discover.js';
 import { ConfigError, pathText } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
+import { collectGarbageSoon } from '../core/heap.js';
 import { DEFAULT_LISTEN, DEFAULT_PORT, startServer } from '../core/server.js';
 import { type PortHolder, port53Hint, portHolders } from '../errors/port-holders.js';
 import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
@@ -259,6 +260,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   for (const w of serviceWarnings(started)) logger.warn({ code: w.code, path: pathText(w.path) }, w.message);
   const running = server;
   if (hupWhileStarting) reload();
+  collectGarbageSoon();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {

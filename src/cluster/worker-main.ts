@@ -6,6 +6,7 @@
  */
 import cluster from 'node:cluster';
 import { markChecked } from '../config/problems.js';
+import { collectGarbageSoon } from '../core/heap.js';
 import { type RunningServer, startServer } from '../core/server.js';
 import { stdoutLogger } from '../log/logger.js';
 import { decodeConfig, type FromWorker, type HealthEntries, type ToWorker } from './messages.js';
@@ -68,6 +69,7 @@ async function handle(m: ToWorker): Promise<void> {
       }
       applyHealth(server, m.health);
       send({ t: 'ready', seq: m.seq, udp: server.udp });
+      collectGarbageSoon();
       return;
     }
     case 'config': {

@@ -6,8 +6,16 @@
  * else; a full pipe (EAGAIN) drops the line rather than stall the query path.
  */
 import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+
+/** pino-pretty, loaded only for the pretty format (JSON logging does not carry it). */
+function prettyFactory(options: import('pino-pretty').PrettyOptions): (line: string) => string {
+  const { prettyFactory: factory } = createRequire(import.meta.url)(
+    'pino-pretty',
+  ) as typeof import('pino-pretty');
+  return factory(options) as (line: string) => string;
+}
 
 /** A pino destination for a file descriptor that never throws and never loops. */
 export class FdDestination {

@@ -4,8 +4,12 @@
  *
  * Every metric of {@link METRICS} is registered when the instance is made, so every series with
  * finite label values exists, at 0, from the first scrape.
+ *
+ * prom-client, which only formats the text, is loaded on the first scrape (`text()`): a server
+ * that is never scraped does not carry it (about 4 MB of RSS). The counts themselves are kept
+ * here from the start, so the first scrape shows every query answered before it.
  */
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { parseType, RcodeName } from '../dns/constants.js';
 import type { AnswerSource, Transport } from '../resolve/types.js';
 import {
@@ -102,8 +106,19 @@ function combinations(labels: Readonly<Record<string, LabelValues>>): Labels[] {
   return out;
 }
 
+/** The Content-Type of `text()` (prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`). */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** prom-client, once loaded (shared by every instance). */
+let promClient: Promise<typeof import('prom-client')> | undefined;
+
 export class Metrics {
-  readonly registry = new Registry();
+  /** The Content-Type of `text()`. */
+  readonly contentType = METRICS_CONTENT_TYPE;
+  /** The registry, made on the first scrape from {@link Metrics.defs}. */
+  private registry: Registry | undefined;
+  /** Every metric with the function that makes its samples, registered in this order. */
+  private readonly defs: [MetricDef, () => Sample[]][] = [];
   /** queries[transport][source][typeIndex] */
   private readonly queries = new Float64Array(TRANSPORTS.length * SOURCES.length * NT);
   private readonly rcodes = new Float64Array(24);
@@ -258,23 +273,23 @@ export class Metrics {
     return sum;
   }
 
-  text(): Promise<string> {
+  /** The Prometheus text of every metric (loads prom-client on the first call). */
+  async text(): Promise<string> {
+    if (!this.registry) {
+      promClient ??= import('prom-client');
+      const { Registry } = await promClient;
+      if (!this.registry) {
+        const registry = new Registry();
+        for (const [def, collect] of this.defs) addToRegistry(registry, def, collect);
+        this.registry = registry;
+      }
+    }
     return this.registry.metrics();
   }
 
   /** Registers one catalog metric whose samples `collect` makes at scrape time. */
   private register(def: MetricDef, collect: () => Sample[]): void {
-    const name = exportedName(def);
-    const { help, type } = def;
-    const metric = {
-      name,
-      help,
-      type,
-      aggregator: 'sum',
-      get: async () => ({ name, help, type, aggregator: 'sum', values: collect() }),
-      reset: () => {},
-    };
-    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    this.defs.push([def, collect]);
   }
 
   private readGauge(name: string, plain: boolean): Sample[] {
@@ -328,4 +343,19 @@ function histogramSamples(def: MetricDef, bounds: readonly number[], s: Histogra
     { metricName: `${name}_count`, labels: {}, sharedLabels: s.labels, value: s.count },
   );
   return out;
+}
+
+/** Registers one catalog metric, whose samples `collect` makes at scrape time, in a prom-client registry. */
+function addToRegistry(registry: Registry, def: MetricDef, collect: () => Sample[]): void {
+  const name = exportedName(def);
+  const { help, type } = def;
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: async () => ({ name, help, type, aggregator: 'sum', values: collect() }),
+    reset: () => {},
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
