@@ -214,7 +214,7 @@ interface Latin1Writer {
 }
 
 /** Bytes of a new buffer of the encoder (more when one line needs it). */
-const ENCODER_BUFFER = 256 * 1024;
+const ENCODER_BUFFER = 1024 * 1024;
 /** Client addresses whose `],"srcaddr":"…","srcport":"` is kept (the cache starts over when full). */
 const ADDRESS_CACHE = 1024;
 

@@ -7,7 +7,7 @@
  * - Bounded: at most `maxBufferedLines` lines wait (recorded, formatted or being written); past
  *   that a line is dropped and counted (`query_log_dropped_total{reason="buffer-full"}`).
  * - Whole lines per write: each write is a run of complete lines, of at most 4096 bytes (PIPE_BUF)
- *   on stdout and 64 KiB to a file opened with O_APPEND, so with `--workers` every worker writing
+ *   on stdout and 256 KiB to a file opened with O_APPEND, so with `--workers` every worker writing
  *   to one file or one pipe never tears or interleaves another's lines. A single line longer than
  *   that is written alone.
  * - `reopen()` (SIGUSR1) closes and reopens the file between two writes: logrotate's `create` or
@@ -27,7 +27,7 @@ export const ATOMIC_WRITE = 4096;
  * The chunk size for files: an O_APPEND write of a regular file goes to the end whole, whatever its
  * size (Linux holds the inode lock for the whole write), so larger chunks tear nothing either.
  */
-export const FILE_CHUNK = 64 * 1024;
+export const FILE_CHUNK = 256 * 1024;
 /** How long a line waits for its chunk to fill before it is written anyway. */
 export const FLUSH_MS = 50;
 
