@@ -91,9 +91,9 @@ describe('query-log writer', () => {
     const log = new QueryLog(file, { config: config() });
     for (const n of ['a.example', 'b.example', 'c.example']) log.record(ctx(n), response(n));
     expect(log.pending).toBe(3);
-    await vi.waitFor(() => expect(lines(file)).toHaveLength(3), { timeout: 10_000, interval: 20 });
+    // The lines are in the file before the write's callback counts them as written.
+    await vi.waitFor(() => expect(log.pending).toBe(0), { timeout: 10_000, interval: 20 });
     expect(lines(file).map((l) => l.query_name)).toEqual(['a.example.', 'b.example.', 'c.example.']);
-    expect(log.pending).toBe(0);
     await log.close();
   });
 
