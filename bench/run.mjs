@@ -108,8 +108,9 @@ if (argv.help) {
                      one scenario into --profile-dir (default .bench/profiles), print its path and
                      the top 15 self-time functions; runs nothing else and writes no docs
   --plots DIR        write the SVG plots there (default docs/bench/, none with --no-write)
-  --base DIR         also run another built checkout of privatelink-dns (peers base, base-auto): the
-                     old code next to the new in the same run, for before/after ratios
+  --base DIR         also run another built checkout of privatelink-dns (peers base, base-auto, and
+                     every feature config against the base's own run without it): the old code
+                     next to the new in the same run, for before/after ratios
   --no-write         print only; leave docs/benchmarks.md and docs/bench/ alone
 `,
   );
@@ -474,12 +475,13 @@ const noteStartup = (peer, n, ms, rss) => {
 };
 const logRun = (sid, pid, r) =>
   log(
-    `bench: ${sid.padEnd(15)} ${pid.padEnd(16)} ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  lost ${r.lost}  peak ${(r.peakMb ?? 0).toFixed(0)} MB`,
+    `bench: ${sid.padEnd(15)} ${pid.padEnd(16)} ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  lost ${r.lost}  peak ${(r.peakMb ?? 0).toFixed(0)} MB${Number.isFinite(r.cpuUs) ? `  cpu ${r.cpuUs.toFixed(1)} µs/q` : ''}`,
   );
 
 async function runOne(server, s, pid, rep) {
   if (s.prime) await prime(server, s.prime());
   server.resetPeak();
+  const cpu0 = server.cpuSeconds?.() ?? NaN;
   const r = await measure(server, s.file(pid, rep), {
     rate: s.rate,
     once: s.once,
@@ -489,6 +491,8 @@ async function runOne(server, s, pid, rep) {
   });
   r.peakMb = server.peakMb();
   r.rssMb = server.rssMb();
+  // Server CPU per answered query, in µs.
+  r.cpuUs = (1e6 * ((server.cpuSeconds?.() ?? NaN) - cpu0)) / Math.max(1, r.sent - r.lost);
   return r;
 }
 
@@ -649,11 +653,23 @@ if (has('phz') || has('firewall') || has('query-log')) {
       config: cfg('query-log', queryLogYaml(join(fdir, 'query.log'))),
     });
 }
+// With --base, every feature config also runs on the base checkout, against the base's own run
+// without features, in the same alternation: before/after ratios of a feature's cost.
+if (argv.base && FEATURES.length)
+  for (const f of [...FEATURES])
+    FEATURES.push({
+      ...f,
+      id: `base-${f.id}`,
+      label: `${f.label} (base checkout)`,
+      root: resolve(argv.base),
+      ref: 'base-off',
+      extra: f.extra && { ...f.extra, id: `base-${f.extra.id}` },
+    });
 const featureServers = new Map();
 const featureStart = new Map(); // id → { ms, rss }
 if (FEATURES.length) {
-  const peer = { id: 'ours', kind: 'ours' };
   for (const f of FEATURES) {
+    const peer = { id: 'ours', kind: 'ours', root: f.root };
     const { server, startupMs } = await start(peer, small, `feature-${f.id}`, { config: f.config });
     await new Promise((r) => setTimeout(r, 300));
     featureStart.set(f.id, { ms: startupMs, rss: server.rssMb() });
@@ -694,6 +710,7 @@ const summarize = (runs) =>
         p99: median(runs.map((r) => r.p99)),
         peak: median(runs.map((r) => r.peakMb)),
         lost: median(runs.map((r) => (r.sent ? (100 * r.lost) / r.sent : 0))),
+        cpuUs: median(runs.map((r) => r.cpuUs)),
         runs: runs.map((r) => r.qps),
       }
     : null;
@@ -835,16 +852,15 @@ if (curve.size) {
 // Features.
 const feat = (id) => summary('features', id);
 if (FEATURES.length) {
-  const off = feat('off');
   const offStart = featureStart.get('off');
   lines.push(
     `#### (h) features: privatelink-dns, 1 worker, ${SMALL} endpoints plus one feature, against the same config without it`,
     '',
   );
   lines.push(
-    '| config | stream | queries/s | × endpoints only | p99 ms | startup ms | RSS after start MB | runs (q/s) |',
+    '| config | stream | queries/s | × endpoints only | server CPU µs/query | × endpoints only | p99 ms | startup ms | RSS after start MB | runs (q/s) |',
   );
-  lines.push('|---|---|--:|--:|--:|--:|--:|---|');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const f of FEATURES) {
     for (const [id, stream] of [
       [f.id, 'endpoint names'],
@@ -853,8 +869,9 @@ if (FEATURES.length) {
       const r = feat(id);
       if (!r) continue;
       const s0 = featureStart.get(f.id);
+      const ref = feat(f.ref ?? 'off');
       lines.push(
-        `| ${f.label} | ${stream} | ${fmt(r.qps)} | ${fmt(off ? r.qps / off.qps : NaN, 3)} | ${fmt(r.p99, 3)} | ${fmt(s0?.ms)} | ${fmt(s0?.rss)} | ${r.runs.map((x) => fmt(x)).join(', ')} |`,
+        `| ${f.label} | ${stream} | ${fmt(r.qps)} | ${fmt(ref ? r.qps / ref.qps : NaN, 3)} | ${fmt(r.cpuUs, 1)} | ${fmt(ref ? r.cpuUs / ref.cpuUs : NaN, 3)} | ${fmt(r.p99, 3)} | ${fmt(s0?.ms)} | ${fmt(s0?.rss)} | ${r.runs.map((x) => fmt(x)).join(', ')} |`,
       );
     }
   }
@@ -976,6 +993,12 @@ const target = (what, goal, value, ok, unit = '') =>
   target(`firewall (${doms} domains): throughput cost`, '≤ 5%', fc, fc <= 5, '%');
   const qc = cost('query-log');
   target('query log to a file: throughput cost', '≤ 15%', qc, qc <= 15, '%');
+  const boff = feat('base-off');
+  const bq = feat('base-query-log');
+  if (boff && bq) {
+    const bc = 100 * (1 - bq.qps / boff.qps);
+    target('query log to a file: throughput cost (base checkout)', '≤ 15%', bc, bc <= 15, '%');
+  }
 }
 
 // Plots.

@@ -91,6 +91,18 @@ function statusKb(pid, field) {
   }
 }
 
+/** utime + stime of a process in clock ticks (USER_HZ, 100 on Linux). */
+function cpuTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
 /** A started server: its port, resident memory (all its processes) and stop(). */
 class Running {
   constructor(name, child, port, logFile) {
@@ -107,6 +119,13 @@ class Running {
   /** Peak RSS in MB since start or the last resetPeak(), summed over the process tree. */
   peakMb() {
     return tree(this.child.pid).reduce((n, p) => n + statusKb(p, 'VmHWM'), 0) / 1024;
+  }
+  /**
+   * CPU seconds (user and system, every thread, all its processes) used so far: a cost per query
+   * that the other work on the machine changes much less than it changes throughput.
+   */
+  cpuSeconds() {
+    return tree(this.child.pid).reduce((n, p) => n + cpuTicks(p), 0) / 100;
   }
   /** Resets the kernel's peak RSS counters (clear_refs 5). */
   resetPeak() {

@@ -287,3 +287,88 @@ describe('the encoder writes the line JSON.stringify writes', () => {
       );
   });
 });
+
+describe('the encoder caches', () => {
+  const res = response(q, 0, [{ type: 1, rdata: [192, 0, 2, 1] }]);
+  const lineOf = (enc: LineEncoder, e: QueryLogEntry) => {
+    enc.line(e);
+    return JSON.parse(enc.take(enc.pos).toString('utf8'));
+  };
+
+  it('the timestamp changes when the second changes, not within it', () => {
+    const enc = new LineEncoder();
+    const t = Date.UTC(2026, 11, 1, 23, 59, 59, 0);
+    const stamps = [0, 999, 1000, 1999, 2000].map(
+      (d) => lineOf(enc, entry({ time: t + d, response: res })).query_timestamp,
+    );
+    expect(stamps).toEqual([
+      '2026-12-01T23:59:59Z',
+      '2026-12-01T23:59:59Z',
+      '2026-12-02T00:00:00Z',
+      '2026-12-02T00:00:00Z',
+      '2026-12-02T00:00:01Z',
+    ]);
+  });
+
+  it('a new line head (a reload) is used within the same second', () => {
+    const enc = new LineEncoder();
+    const before = lineOf(enc, entry({ response: res }));
+    const head = lineHead('444455556666', 'eu-west-1', 'vpc-0fedcba9876543210');
+    const after = lineOf(enc, entry({ head, response: res }));
+    expect([before.account_id, before.region, before.vpc_id]).toEqual([
+      '111122223333',
+      'us-east-2',
+      'vpc-0a1b2c3d4e5f60718',
+    ]);
+    expect([after.account_id, after.region, after.vpc_id]).toEqual([
+      '444455556666',
+      'eu-west-1',
+      'vpc-0fedcba9876543210',
+    ]);
+    expect(after.query_timestamp).toBe(before.query_timestamp);
+  });
+
+  it('client addresses, types and rcodes each get their own fragment, past the cache size', () => {
+    const enc = new LineEncoder();
+    const entries: QueryLogEntry[] = [];
+    for (let i = 0; i < 3000; i++)
+      entries.push(
+        entry({
+          srcaddr: `10.${(i >> 8) & 255}.${i & 255}.${i % 7}`,
+          qtype: [1, 28, 16, 65280][i % 4],
+          response: response(q, i % 5, []),
+        }),
+      );
+    for (const e of [...entries, ...entries]) enc.line(e);
+    const lines = enc
+      .take(enc.pos)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l)
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6000);
+    lines.forEach((l, i) => {
+      const want = queryLogLine(entries[i % 3000]);
+      expect([l.srcaddr, l.query_type, l.rcode]).toEqual([want.srcaddr, want.query_type, want.rcode]);
+    });
+  });
+
+  it('AAAA rdata written from the bytes is formatAddress text, for random addresses', () => {
+    for (const { seed } of seeds)
+      fc.assert(
+        fc.property(
+          fc.array(fc.constantFrom(0, 0, 0, 1, 0x10, 0x100, 0x1000, 0xffff, 0xabc), {
+            minLength: 8,
+            maxLength: 8,
+          }),
+          (g) => {
+            const rdata = g.flatMap((x) => [x >> 8, x & 255]);
+            const e = entry({ qtype: 28, response: response(q, 0, [{ type: 28, rdata }]) });
+            const { got, want } = both([e]);
+            expect(got).toBe(want);
+          },
+        ),
+        { seed, numRuns: 300 },
+      );
+  });
+});

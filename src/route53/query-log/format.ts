@@ -132,8 +132,9 @@ function walkAnswers(
   buf: Buffer,
   visit: (buf: Buffer, type: number, cls: number, start: number, end: number, index: number) => void,
 ): void {
-  const qd = buf.readUInt16BE(4);
-  const an = buf.readUInt16BE(6);
+  // Bytes read by hand: Buffer#readUInt16BE checks its argument on every call.
+  const qd = (buf[4] << 8) | buf[5];
+  const an = (buf[6] << 8) | buf[7];
   let p = 12;
   for (let i = 0; i < qd && p >= 0; i++) {
     p = skipName(buf, p);
@@ -142,9 +143,9 @@ function walkAnswers(
   for (let i = 0; i < an && p >= 0; i++) {
     p = skipName(buf, p);
     if (p < 0 || p + 10 > buf.length) break;
-    const end = p + 10 + buf.readUInt16BE(p + 8);
+    const end = p + 10 + ((buf[p + 8] << 8) | buf[p + 9]);
     if (end > buf.length) break;
-    visit(buf, buf.readUInt16BE(p), buf.readUInt16BE(p + 2), p + 10, end, i);
+    visit(buf, (buf[p] << 8) | buf[p + 1], (buf[p + 2] << 8) | buf[p + 3], p + 10, end, i);
     p = end;
   }
 }
@@ -198,16 +199,24 @@ export function rdataText(buf: Buffer, type: number, start: number, end: number)
 }
 
 const JSON_BYTES = (text: string) => Buffer.from(text, 'utf8');
-const QUERY_NAME = JSON_BYTES('","query_name":"');
+const QUERY_NAME = '","query_name":"';
 const RDATA = JSON_BYTES('{"Rdata":"');
-const SRCADDR = JSON_BYTES('],"srcaddr":"');
-const SRCPORT = JSON_BYTES('","srcport":"');
 const UDP_END = JSON_BYTES('","transport":"UDP"');
 const TCP_END = JSON_BYTES('","transport":"TCP"');
+const UDP_LINE_END = JSON_BYTES('","transport":"UDP"}\n');
+const TCP_LINE_END = JSON_BYTES('","transport":"TCP"}\n');
 const LINE_END = JSON_BYTES('}\n');
+const HEX = '0123456789abcdef';
+
+/** Buffer's own latin1Write (not in the typings): Buffer#write checks its arguments first. */
+interface Latin1Writer {
+  latin1Write(s: string, offset: number): number;
+}
 
 /** Bytes of a new buffer of the encoder (more when one line needs it). */
-const ENCODER_BUFFER = 256 * 1024;
+const ENCODER_BUFFER = 1024 * 1024;
+/** Client addresses whose `],"srcaddr":"…","srcport":"` is kept (the cache starts over when full). */
+const ADDRESS_CACHE = 1024;
 
 /**
  * Writes query log lines as bytes, one after the other into a buffer: byte for byte
@@ -215,6 +224,11 @@ const ENCODER_BUFFER = 256 * 1024;
  * `buf[base, pos)` are the lines not yet taken; {@link take} hands out a run of them (a view of
  * the buffer that is never written again), and a full buffer is replaced by a new one that
  * starts with the bytes not yet taken.
+ *
+ * A line is a few copies of cached fragments (`TypedArray#set`, whose cost hardly depends on the
+ * length, where a loop costs a few ns a byte): the line head with the second's timestamp (per
+ * VPC head and second), the query type, class and rcode, the client address, the transport;
+ * only the name, the port and the rdata are written per line.
  */
 export class LineEncoder {
   buf: Buffer = Buffer.alloc(0);
@@ -223,22 +237,18 @@ export class LineEncoder {
   base = 0;
   /** Where the last line written starts. */
   lineStart = 0;
-  /** `","query_type":"A","query_class":"IN","rcode":"` per type and class. */
+  /** `.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[` per type, class and rcode. */
   private readonly questions = new Map<number, Buffer>();
-  /** `NOERROR","answers":[` per rcode. */
-  private readonly rcodes: Buffer[] = [];
   /** `","Type":"A","Class":"IN"}` per type and class. */
   private readonly answerTails = new Map<number, Buffer>();
+  /** `],"srcaddr":"…","srcport":"` per client address. */
+  private addresses = new Map<string, Buffer>();
   /** The firewall fields of a rule. */
   private readonly rules = new WeakMap<CompiledRule, Buffer>();
-  /** The timestamp text of second `second`. */
+  /** The head, timestamp and `","query_name":"` of the lines of head `prefixHead` in second `second`. */
+  private prefixHead: LineHead | null = null;
   private second = -1;
-  private stamp: Buffer = Buffer.alloc(0);
-
-  constructor() {
-    for (let r = 0; r < 16; r++)
-      this.rcodes.push(JSON_BYTES(`${JSON.stringify(RcodeName[r] ?? String(r)).slice(1)},"answers":[`));
-  }
+  private prefix: Buffer = Buffer.alloc(0);
 
   /** Hands out `buf[base, end)` and moves `base` to `end`. */
   take(end: number): Buffer {
@@ -261,12 +271,9 @@ export class LineEncoder {
 
   private bytes(b: Buffer): void {
     const n = b.length;
-    this.ensure(n);
-    // A loop: these are short, and TypedArray#set costs more than the copy itself at this size.
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) buf[p++] = b[i];
-    this.pos = p;
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    this.buf.set(b, this.pos);
+    this.pos += n;
   }
 
   /** The inside of the JSON string of `s` (without its quotes): as is when nothing needs escaping. */
@@ -286,6 +293,19 @@ export class LineEncoder {
       buf[p++] = c;
     }
     this.pos = p;
+  }
+
+  /**
+   * A name as {@link readName} gives it: printable ASCII only (other bytes, `.` and `\` in labels
+   * are `\DDD`), so only `"` and `\` need escaping, and a name without them is copied natively.
+   */
+  private name(s: string): void {
+    if (s.indexOf('\\') >= 0 || s.indexOf('"') >= 0) {
+      this.text(s);
+      return;
+    }
+    this.ensure(s.length);
+    this.pos += (this.buf as unknown as Latin1Writer).latin1Write(s, this.pos);
   }
 
   private escaped(s: string): void {
@@ -308,22 +328,28 @@ export class LineEncoder {
     this.pos = p;
   }
 
-  /** The second's timestamp (`2021-02-04T17:51:55Z`), encoded once a second. */
-  private timestamp(ms: number): void {
+  /**
+   * The head of `head`'s lines up to the query name: `{"version":…,"query_timestamp":"…Z",
+   * "query_name":"`, made again when the second or the head (a reload) changes.
+   */
+  private prefixOf(head: LineHead, ms: number): Buffer {
     const sec = Math.floor(ms / 1000);
-    if (sec !== this.second) {
+    if (sec !== this.second || head !== this.prefixHead) {
       this.second = sec;
-      this.stamp = JSON_BYTES(isoSeconds(ms));
+      this.prefixHead = head;
+      this.prefix = Buffer.concat([head.bytes, JSON_BYTES(isoSeconds(ms) + QUERY_NAME)]);
     }
-    this.bytes(this.stamp);
+    return this.prefix;
   }
 
-  private question(type: number, cls: number): Buffer {
-    const key = type * 65536 + cls;
+  private question(type: number, cls: number, rcode: number): Buffer {
+    const key = (type * 65536 + cls) * 16 + rcode;
     let b = this.questions.get(key);
     if (b === undefined) {
       const j = JSON.stringify;
-      b = JSON_BYTES(`","query_type":${j(typeName(type))},"query_class":${j(className(cls))},"rcode":"`);
+      b = JSON_BYTES(
+        `.","query_type":${j(typeName(type))},"query_class":${j(className(cls))},"rcode":${j(RcodeName[rcode] ?? String(rcode))},"answers":[`,
+      );
       this.questions.set(key, b);
     }
     return b;
@@ -336,6 +362,16 @@ export class LineEncoder {
       const j = JSON.stringify;
       b = JSON_BYTES(`","Type":${j(typeName(type))},"Class":${j(className(cls))}}`);
       this.answerTails.set(key, b);
+    }
+    return b;
+  }
+
+  private address(srcaddr: string): Buffer {
+    let b = this.addresses.get(srcaddr);
+    if (b === undefined) {
+      if (this.addresses.size >= ADDRESS_CACHE) this.addresses = new Map();
+      b = JSON_BYTES(`],"srcaddr":${JSON.stringify(srcaddr)},"srcport":"`);
+      this.addresses.set(srcaddr, b);
     }
     return b;
   }
@@ -354,36 +390,54 @@ export class LineEncoder {
 
   /** Appends the line of `e` and its newline. */
   line(e: QueryLogEntry): void {
+    this.write(
+      e.time,
+      e.head,
+      e.qname,
+      e.qtype,
+      e.qclass,
+      e.srcaddr,
+      e.srcport,
+      e.transport,
+      e.response,
+      e.firewall,
+    );
+  }
+
+  /**
+   * Appends the line of one query and its newline: {@link line} without an entry object, for the
+   * writer, which encodes each query as it is answered. `qname` is in {@link readName}'s form.
+   */
+  write(
+    time: number,
+    head: LineHead,
+    qname: string,
+    qtype: number,
+    qclass: number,
+    srcaddr: string,
+    srcport: number,
+    transport: 'udp' | 'tcp',
+    response: Buffer,
+    firewall: Verdict | null | undefined,
+  ): void {
     this.lineStart = this.pos;
-    this.bytes(e.head.bytes);
-    this.timestamp(e.time);
-    this.bytes(QUERY_NAME);
-    this.text(e.qname);
-    this.ensure(1);
-    this.buf[this.pos++] = 0x2e;
-    this.bytes(this.question(e.qtype, e.qclass));
-    this.answers(e.response);
-    this.bytes(SRCADDR);
-    this.text(e.srcaddr);
-    this.bytes(SRCPORT);
-    this.decimal(e.srcport);
-    this.bytes(e.transport === 'udp' ? UDP_END : TCP_END);
-    const f = e.firewall;
-    if (f && f.kind === 'rule') this.bytes(this.rule(f));
-    this.bytes(LINE_END);
-  }
-
-  /** `rcode","answers":[…` of a response, read in place as {@link answersOf} does. */
-  private answers(buf: Buffer): void {
-    if (buf.length < 12) {
-      this.bytes(this.rcodes[2]);
-      return;
+    this.bytes(this.prefixOf(head, time));
+    this.name(qname);
+    if (response.length < 12) this.bytes(this.question(qtype, qclass, 2));
+    else {
+      this.bytes(this.question(qtype, qclass, response[3] & 0xf));
+      walkAnswers(response, this.answer);
     }
-    this.bytes(this.rcodes[buf[3] & 0xf]);
-    walkAnswers(buf, this.answer);
+    this.bytes(this.address(srcaddr));
+    this.decimal(srcport);
+    if (firewall && firewall.kind === 'rule') {
+      this.bytes(transport === 'udp' ? UDP_END : TCP_END);
+      this.bytes(this.rule(firewall));
+      this.bytes(LINE_END);
+    } else this.bytes(transport === 'udp' ? UDP_LINE_END : TCP_LINE_END);
   }
 
-  /** One answer record (made once per encoder: no closure per line). */
+  /** One answer record, read in place as {@link answersOf} does (made once per encoder: no closure per line). */
   private readonly answer = (
     buf: Buffer,
     type: number,
@@ -398,6 +452,7 @@ export class LineEncoder {
     }
     this.bytes(RDATA);
     if (type === RRType.A && end - start === 4) this.ipv4(buf, start);
+    else if (type === RRType.AAAA && end - start === 16) this.ipv6(buf, start);
     else this.text(rdataText(buf, type, start, end));
     this.bytes(this.answerTail(type, cls));
   };
@@ -412,6 +467,43 @@ export class LineEncoder {
       if (v >= 100) buf[p++] = 0x30 + ((v / 100) | 0);
       if (v >= 10) buf[p++] = 0x30 + (((v / 10) | 0) % 10);
       buf[p++] = 0x30 + (v % 10);
+    }
+    this.pos = p;
+  }
+
+  /** 16 bytes as {@link formatAddress} writes them (the longest run of two or more zero groups, the first of equal ones, as `::`). */
+  private ipv6(src: Buffer, at: number): void {
+    let bestStart = -1;
+    let bestLen = 0;
+    for (let i = 0; i < 8; ) {
+      if (src[at + 2 * i] !== 0 || src[at + 2 * i + 1] !== 0) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < 8 && src[at + 2 * j] === 0 && src[at + 2 * j + 1] === 0) j++;
+      if (j - i > bestLen && j - i > 1) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    this.ensure(39);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 8; i++) {
+      if (i === bestStart) {
+        buf[p++] = 0x3a;
+        buf[p++] = 0x3a;
+        i += bestLen - 1;
+        continue;
+      }
+      if (i > 0 && i !== bestStart + bestLen) buf[p++] = 0x3a;
+      const g = (src[at + 2 * i] << 8) | src[at + 2 * i + 1];
+      if (g >= 0x1000) buf[p++] = HEX.charCodeAt(g >> 12);
+      if (g >= 0x100) buf[p++] = HEX.charCodeAt((g >> 8) & 15);
+      if (g >= 0x10) buf[p++] = HEX.charCodeAt((g >> 4) & 15);
+      buf[p++] = HEX.charCodeAt(g & 15);
     }
     this.pos = p;
   }

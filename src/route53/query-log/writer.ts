@@ -1,13 +1,13 @@
 /**
- * The query log, off the query's path: {@link QueryLog.record} keeps what a line needs (the
- * response buffer is already built) and returns; the lines are formatted in a batch on the next
- * turn of the event loop and written by one asynchronous write at a time. Nothing a query does
- * waits on the disk.
+ * The query log, off the query's path: {@link QueryLog.record} encodes the line into a memory
+ * buffer (a few copies of cached fragments, no object per query) and returns; lines go out in
+ * chunks by one asynchronous write at a time, a chunk as soon as it is full, what is left
+ * {@link FLUSH_MS} after its first line. Nothing a query does waits on the disk.
  *
  * - Bounded: at most `maxBufferedLines` lines wait (recorded, formatted or being written); past
  *   that a line is dropped and counted (`query_log_dropped_total{reason="buffer-full"}`).
  * - Whole lines per write: each write is a run of complete lines, of at most 4096 bytes (PIPE_BUF)
- *   on stdout and 64 KiB to a file opened with O_APPEND, so with `--workers` every worker writing
+ *   on stdout and 256 KiB to a file opened with O_APPEND, so with `--workers` every worker writing
  *   to one file or one pipe never tears or interleaves another's lines. A single line longer than
  *   that is written alone.
  * - `reopen()` (SIGUSR1) closes and reopens the file between two writes: logrotate's `create` or
@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { QueryLogsConfig, VpcConfig } from '../../config/schema.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { QueryContext } from '../../resolve/types.js';
-import { LineEncoder, type LineHead, lineHead, type QueryLogEntry } from './format.js';
+import { LineEncoder, type LineHead, lineHead } from './format.js';
 
 /** Largest write that pipes take atomically (POSIX PIPE_BUF on Linux): the chunk size on stdout. */
 export const ATOMIC_WRITE = 4096;
@@ -27,7 +27,9 @@ export const ATOMIC_WRITE = 4096;
  * The chunk size for files: an O_APPEND write of a regular file goes to the end whole, whatever its
  * size (Linux holds the inode lock for the whole write), so larger chunks tear nothing either.
  */
-export const FILE_CHUNK = 64 * 1024;
+export const FILE_CHUNK = 256 * 1024;
+/** How long a line waits for its chunk to fill before it is written anyway. */
+export const FLUSH_MS = 50;
 
 interface Chunk {
   buf: Buffer;
@@ -86,11 +88,11 @@ export class QueryLog {
   private config: QueryLogsConfig;
   private vpcs: Set<string> | null;
   private readonly sink: Sink;
-  private entries: QueryLogEntry[] = [];
   private readonly chunks: Chunk[] = [];
   /** Lines recorded and not yet written. */
   private waiting = 0;
-  private scheduled = false;
+  /** The timer that writes a chunk not yet full. */
+  private timer: NodeJS.Timeout | null = null;
   private writing = false;
   private reopenWanted = false;
   private reopenWaiters: (() => void)[] = [];
@@ -158,46 +160,41 @@ export class QueryLog {
       return;
     }
     this.waiting++;
-    this.entries.push({
-      time: Date.now(),
-      head: this.headOf(view.vpc),
-      qname: ctx.q.qname,
-      qtype: ctx.q.qtype,
-      qclass: ctx.q.qclass,
-      srcaddr: ctx.clientAddress,
-      srcport: ctx.clientPort,
-      transport: ctx.transport,
+    const q = ctx.q;
+    const enc = this.encoder;
+    enc.write(
+      Date.now(),
+      this.headOf(view.vpc),
+      q.qname,
+      q.qtype,
+      q.qclass,
+      ctx.clientAddress,
+      ctx.clientPort,
+      ctx.transport,
       response,
-      firewall: ctx.firewall ?? null,
-    });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.format());
-    }
+      ctx.firewall,
+    );
+    // Past the chunk size: the lines before this one are a chunk (a line longer than a chunk is
+    // one alone), written at once if no write is under way.
+    if (enc.pos - enc.base > this.chunkBytes && this.openLines > 0) {
+      this.chunks.push({ buf: enc.take(enc.lineStart), lines: this.openLines });
+      this.openLines = 1;
+      if (!this.writing) this.pump();
+    } else this.openLines++;
+    if (this.timer === null && this.openLines > 0) this.timer = setTimeout(this.onTimer, FLUSH_MS);
   }
 
-  /** Formats the recorded entries into chunks of whole lines, then writes. */
-  private format(): void {
-    this.scheduled = false;
-    const entries = this.entries;
-    if (entries.length === 0) {
-      this.pump();
-      return;
-    }
-    this.entries = [];
-    const enc = this.encoder;
-    const max = this.chunkBytes;
-    for (const e of entries) {
-      enc.line(e);
-      this.openLines++;
-      // Past the chunk size: the lines before this one are a chunk (a line longer than a chunk
-      // is one alone).
-      if (enc.pos - enc.base > max && this.openLines > 1) {
-        this.chunks.push({ buf: enc.take(enc.lineStart), lines: this.openLines - 1 });
-        this.openLines = 1;
-      }
-    }
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.cut();
     this.pump();
+  };
+
+  /** The lines not yet in a chunk become one. */
+  private cut(): void {
+    if (this.openLines === 0) return;
+    this.chunks.push({ buf: this.encoder.take(this.encoder.pos), lines: this.openLines });
+    this.openLines = 0;
   }
 
   private pump(): void {
@@ -215,15 +212,9 @@ export class QueryLog {
       });
       return;
     }
-    // The lines formatted since the last write go out together (up to a chunk): under load,
-    // while one write is under way, many batches become one write.
-    if (this.chunks.length === 0 && this.openLines > 0) {
-      this.chunks.push({ buf: this.encoder.take(this.encoder.pos), lines: this.openLines });
-      this.openLines = 0;
-    }
     const chunk = this.chunks.shift();
     if (!chunk) {
-      if (this.entries.length === 0 && !this.scheduled) {
+      if (this.openLines === 0) {
         const w = this.idleWaiters;
         this.idleWaiters = [];
         for (const f of w) f();
@@ -258,7 +249,12 @@ export class QueryLog {
   flush(): Promise<void> {
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
-      if (!this.scheduled) this.format();
+      if (this.timer !== null) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      this.cut();
+      this.pump();
     });
   }
 
