@@ -85,31 +85,35 @@ function hitsFixed(a: number, b: number): boolean {
 
 /**
  * Follows the name at `off`, whose bytes in place must end before `limit` (the end of its
- * record's data); false when they do not, or when a label read through a pointer lies in a
- * fixed range (its length byte, its bytes, a further pointer or the final zero).
+ * record's data); false when they do not, when the name reached through a pointer does not lie
+ * wholly before that pointer (as every encoder writes it: a name is pointed at once written, so a
+ * relay that keeps a prefix of the records keeps it too), or when a label read through a pointer
+ * lies in a fixed range (its length byte, its bytes, a further pointer or the final zero).
  */
 function cleanName(buf: Buffer, off: number, limit: number): boolean {
   let pos = off;
   let lowest = off;
+  let bound = limit;
   let jumped = false;
   for (let hops = 0; hops <= 64; hops++) {
-    if (pos >= (jumped ? buf.length : limit)) return false;
+    if (pos >= bound) return false;
     const len = buf[pos];
     if (len === 0) return !jumped || !hitsFixed(pos, pos + 1);
     if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= (jumped ? buf.length : limit)) return false;
+      if (pos + 1 >= bound) return false;
       // A pointer reached through another pointer is name bytes too: it must not lie in a TTL.
       if (jumped && hitsFixed(pos, pos + 2)) return false;
       const ptr = ((len & 0x3f) << 8) | buf[pos + 1];
       // As readName: strictly backwards, never into the header (a relay rewrites both).
       if (ptr >= lowest || ptr < HEADER_SIZE) return false;
       lowest = ptr;
+      bound = pos;
       pos = ptr;
       jumped = true;
       continue;
     }
     if ((len & 0xc0) !== 0) return false; // 0x40 / 0x80: obsolete or unknown label types
-    if (jumped ? hitsFixed(pos, pos + 1 + len) : pos + 1 + len >= limit) return false;
+    if (pos + 1 + len >= bound || (jumped && hitsFixed(pos, pos + 1 + len))) return false;
     pos += 1 + len;
   }
   return false;

@@ -66,6 +66,15 @@ const POINTER_IN_TTL = Buffer.from(
   'base64',
 );
 
+/**
+ * A fifth: an SOA whose second name points (backwards) at a byte holding 17, read as a label that
+ * runs on past the record into bytes after the last record, which a relay does not copy.
+ */
+const PAST_THE_POINTER = Buffer.from(
+  'DAAAAoCAAAEAAAABAAAEA2NvbQBtcGxtAAAGAAEAAAAeADUubi9zMgdleGFtcGxlA2NvbQAKaG9zdGVhc3RlcgdleGFtcGxlC2MAABYAbgAAAMARwFGAAAAAAAAAAAAdAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  'base64',
+);
+
 describe('compression pointers into the fixed fields of a record', () => {
   it('the fuzzing inputs are refused', () => {
     expect(scanMessage(FINDING.subarray(2))).toBeNull();
@@ -73,6 +82,7 @@ describe('compression pointers into the fixed fields of a record', () => {
     expect(FORWARD.length).toBe(199);
     expect(scanMessage(FORWARD)).toBeNull();
     expect(scanMessage(POINTER_IN_TTL.subarray(2))).toBeNull();
+    expect(scanMessage(PAST_THE_POINTER.subarray(2))).toBeNull();
   });
 
   it('refuses a pointer that reaches a pointer stored in a TTL, accepts one stored in a name', () => {
