@@ -1,6 +1,6 @@
 /**
  * DNS over TCP framing (RFC 1035 4.2.2, RFC 7766): every message is preceded by its length as a
- * 2-byte big-endian number. {@link frame} and {@link lengthPrefix} write it; {@link FrameReader}
+ * 2-byte big-endian number. {@link frame}, {@link frameAll} and {@link lengthPrefix} write it; {@link FrameReader}
  * takes the bytes as they arrive, in chunks of any size, and hands out whole messages.
  */
 
@@ -19,6 +19,21 @@ export function frame(msg: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(msg.length + 2);
   out.writeUInt16BE(msg.length, 0);
   out.set(msg, 2);
+  return out;
+}
+
+/**
+ * The messages, each with its length prefix, one after another in one new buffer (`bytes`: their
+ * lengths plus 2 each), for one write of a batch of answers (RangeError past 65535 bytes).
+ */
+export function frameAll(msgs: readonly Uint8Array[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const msg of msgs) {
+    out.writeUInt16BE(msg.length, at);
+    out.set(msg, at + 2);
+    at += 2 + msg.length;
+  }
   return out;
 }
 

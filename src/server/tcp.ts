@@ -22,7 +22,7 @@
 import cluster from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { FrameReader } from '../dns/framing.js';
+import { FrameReader, frameAll } from '../dns/framing.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { QueryEngine } from './engine.js';
 
@@ -170,16 +170,8 @@ export function listenTcp(
       out = [];
       outBytes = 0;
       if (sock.destroyed || sock.writableEnded) return;
-      const buf = Buffer.allocUnsafe(bytes);
-      let at = 0;
-      for (const res of list) {
-        buf[at] = res.length >>> 8;
-        buf[at + 1] = res.length & 0xff;
-        buf.set(res, at + 2);
-        at += 2 + res.length;
-      }
       // Under the high-water mark no 'drain' follows: read on here if the queue held pump back.
-      if (sock.write(buf) && reader.hasMessage()) pump();
+      if (sock.write(frameAll(list, bytes)) && hasMessage()) pump();
     };
     const write = (res: Buffer | null) => {
       if (res === null || sock.destroyed || sock.writableEnded) return;

@@ -1,6 +1,6 @@
 /** The TCP length-prefix framer: prefixes, and the incremental reader over any chunking. */
 import { describe, expect, it } from 'vitest';
-import { FrameReader, frame, lengthPrefix, MAX_FRAMED_SIZE } from '../../src/dns/framing.js';
+import { FrameReader, frame, frameAll, lengthPrefix, MAX_FRAMED_SIZE } from '../../src/dns/framing.js';
 
 function message(len: number, seed: number): Buffer {
   const b = Buffer.alloc(len);
@@ -128,5 +128,17 @@ describe('FrameReader', () => {
     r.push(Buffer.alloc(0));
     r.push(Buffer.from([1, 7]));
     expect([...(r.next() ?? [])]).toEqual([7]);
+  });
+});
+
+describe('frameAll', () => {
+  it('frames a batch back to back, as frame does one by one', () => {
+    const msgs = [Buffer.from([1, 2, 3]), Buffer.alloc(0), Buffer.alloc(300, 7)];
+    const bytes = msgs.reduce((n, m) => n + 2 + m.length, 0);
+    expect(frameAll(msgs, bytes)).toEqual(Buffer.concat(msgs.map((m) => frame(m))));
+  });
+
+  it('refuses a message longer than a prefix can announce', () => {
+    expect(() => frameAll([Buffer.alloc(65536)], 65538)).toThrow(RangeError);
   });
 });

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Flag, HEADER_SIZE, RRClass, RRType } from '../../src/dns/constants.js';
 import { expandName, expandSection } from '../../src/dns/expand.js';
-import { FrameReader, frame, lengthPrefix } from '../../src/dns/framing.js';
+import { FrameReader, frame, frameAll, lengthPrefix } from '../../src/dns/framing.js';
 import { encodeName, readName, skipName } from '../../src/dns/names.js';
 import { parseQuery, type Query, WireError } from '../../src/dns/query.js';
 import { encodeRecord, QNAME_POINTER, writeQnameRecord } from '../../src/dns/records.js';
@@ -765,6 +765,13 @@ const prefixCodec: Codec<FramedView> = {
   },
   theirs: (b) => framedViewOf(dnsPacket.streamDecode(b)),
 };
+const batchCodec: Codec<FramedView> = {
+  ours: (v) => {
+    const m = dnsPacket.encode(framedPacket(v));
+    return frameAll([m], m.length + 2);
+  },
+  theirs: (b) => framedViewOf(dnsPacket.streamDecode(b)),
+};
 const FRAMED: FramedView[] = [
   { id: 1, name: 'a.example' },
   { id: 65535, name: `${'x'.repeat(63)}.${'y'.repeat(63)}.${'z'.repeat(63)}` },
@@ -807,6 +814,7 @@ const TABLE: Record<string, Row> = {
   'scrubbed responses': { covers: ['scrubResponse'], codec: scrubCodec as Codec<never>, values: SCRUBS },
   'TCP framing': { covers: ['frame', 'FrameReader'], codec: frameCodec as Codec<never>, values: FRAMED },
   'TCP length prefix': { covers: ['lengthPrefix'], codec: prefixCodec as Codec<never>, values: FRAMED },
+  'TCP framing, batched': { covers: ['frameAll'], codec: batchCodec as Codec<never>, values: FRAMED },
 };
 
 /** Exports of src/dns that encode or parse nothing, and where they are tested instead. */
