@@ -79,6 +79,8 @@ export function loadThreadLingerMs(env: NodeJS.ProcessEnv = process.env): number
 
 interface Pending {
   req: LoadRequest;
+  /** Whether the thread stays for the next load once this one is done (a reload's does). */
+  linger: boolean;
   resolve: (c: LoadedConfig | null) => void;
   reject: (e: unknown) => void;
 }
@@ -92,6 +94,8 @@ interface Pending {
 let thread: Worker | undefined;
 let current: Pending | undefined;
 let lingerTimer: NodeJS.Timeout | undefined;
+/** Whether the last load done asked the thread to stay. */
+let lastLingers = true;
 const queue: Pending[] = [];
 
 /** Starting the thread resets the flags set at run time: set them again. */
@@ -113,7 +117,10 @@ function startThread(): Worker {
     if (thread !== worker) return; // a retired thread's (it had no load in progress)
     const p = current;
     current = undefined;
-    if (p) settle(p, m);
+    if (p) {
+      lastLingers = p.linger;
+      settle(p, m);
+    }
     next();
   });
   let failure: Error | undefined;
@@ -158,12 +165,19 @@ function next(): void {
     if (!worker) return;
     // Idle, the thread never keeps the process alive: a server that is stopping does not wait.
     worker.unref();
+    const lingerMs = lastLingers ? loadThreadLingerMs() : 0;
+    if (lingerMs === 0) {
+      // A start's load is followed by no burst: the thread's memory goes at once.
+      thread = undefined;
+      void worker.terminate();
+      return;
+    }
     lingerTimer = setTimeout(() => {
       if (thread === worker && !current) {
         thread = undefined;
         void worker.terminate();
       }
-    }, loadThreadLingerMs());
+    }, lingerMs);
     lingerTimer.unref();
     return;
   }
@@ -210,11 +224,15 @@ function settle(p: Pending, reply: LoadReply): void {
  * Resolves to the loaded config (marked checked, with its JSON bytes), or null when the text's
  * digest is `unchangedDigest`; rejects with {@link ConfigError} naming every problem, or the
  * thread's failure (out of memory included: the process itself keeps serving, and the next load
- * gets a new thread).
+ * gets a new thread). With `linger: false` (a start's load) the thread exits as soon as it is idle
+ * instead of staying for a burst of reloads.
  */
-export function loadInThread(req: LoadRequest): Promise<LoadedConfig | null> {
+export function loadInThread(
+  req: LoadRequest,
+  opts: { linger?: boolean } = {},
+): Promise<LoadedConfig | null> {
   return new Promise((resolve, reject) => {
-    queue.push({ req, resolve, reject });
+    queue.push({ req, linger: opts.linger ?? true, resolve, reject });
     next();
   });
 }

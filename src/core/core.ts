@@ -115,14 +115,16 @@ export interface Core {
  * Loads and checks a config. A config checked elsewhere (a cluster worker's) is taken as it is,
  * so a worker never loads the parsers and the schema (about 20 MB per process).
  */
-async function loadSource(src: string | object): Promise<LoadedConfig> {
+async function loadSource(src: string | object, reload = false): Promise<LoadedConfig> {
   const checked = typeof src === 'object' ? checkedConfig(src) : null;
   if (checked) return checked;
   // Files and texts are parsed and checked in a worker thread (off the event loop; the parse's
   // memory goes with the thread).
   if (typeof src === 'string' && threadLoading()) {
     const inline = src.includes('\n');
-    return (await loadInThread(inline ? { file: '<inline>', text: src } : { file: src })) as LoadedConfig;
+    // A start's load is followed by no burst of reloads: its thread goes at once (10–55 MB).
+    const req = inline ? { file: '<inline>', text: src } : { file: src };
+    return (await loadInThread(req, { linger: reload })) as LoadedConfig;
   }
   const { loadConfigFile, parseConfigObject, parseConfigText } = await import('../config/load.js');
   if (typeof src === 'string') return src.includes('\n') ? parseConfigText(src) : loadConfigFile(src);
@@ -263,7 +265,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         }
         loaded = read;
       } else {
-        loaded = await loadSource(source ?? origin ?? state.loaded.config);
+        loaded = await loadSource(source ?? origin ?? state.loaded.config, true);
       }
       // Same content in other words (a comment, the same object again): nothing changes, and
       // the reload says so; the new digest is kept so that the next read of this text is cheap.

@@ -1,7 +1,8 @@
 /**
  * The config-loading thread (built code, `dist/config/load-thread.js`): loads asked together are
  * taken one at a time in order, each gets its own result, a burst shares one thread, the thread
- * goes once no load has come for the linger time, and a load after a failed one gets a new thread.
+ * goes once no load has come for the linger time (at once after a start's load), and a load after
+ * a failed one gets a new thread.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the benchmark's generator is plain JavaScript
@@ -29,6 +30,26 @@ describe('the config-loading thread', () => {
     expect(done.map((d) => (d?.config.vpcs ?? []).length)).toEqual([1, 2, 3]);
     expect(done.map((d) => d?.file)).toEqual(['<inline 1>', '<inline 2>', '<inline 3>']);
     expect(lt.loadThreadState()).toBe('idle');
+    await waitFor('the thread to go', () => lt.loadThreadState() === 'none' || undefined, 10_000);
+  });
+
+  it("a start's load (linger: false) takes its thread with it as soon as it is done", async () => {
+    await waitFor('no thread', () => lt.loadThreadState() === 'none' || undefined, 10_000);
+    // With a linger of an hour, only linger: false can make the thread go.
+    process.env.PRIVATELINK_DNS_CONFIG_THREAD_LINGER_MS = '3600000';
+    try {
+      const done = await lt.loadInThread({ file: '<inline>', text: vpcs(2) }, { linger: false });
+      expect((done?.config.vpcs ?? []).length).toBe(2);
+      expect(lt.loadThreadState()).toBe('none');
+      // A reload's load stays for the next one.
+      await lt.loadInThread({ file: '<inline>', text: vpcs(1) });
+      expect(lt.loadThreadState()).toBe('idle');
+    } finally {
+      process.env.PRIVATELINK_DNS_CONFIG_THREAD_LINGER_MS = '300';
+    }
+    // Retired by the next load's linger of 300 ms (read when the thread goes idle): the hour
+    // above applied to the load before.
+    await lt.loadInThread({ file: '<inline>', text: vpcs(1) });
     await waitFor('the thread to go', () => lt.loadThreadState() === 'none' || undefined, 10_000);
   });
 
