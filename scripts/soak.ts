@@ -10,8 +10,11 @@
  * series and, after a warm-up (the first fifth of the run, at least 10 s), its lowest and highest
  * value and their spread around the median.
  *
- *   npm run soak -- --seconds 60 [--udp-workers 8] [--tcp-workers 4] [--abuse-workers 2] [--json]
- *                   [--server-log FILE]
+ *   npm run soak -- --seconds 60 [--rate 5000] [--udp-workers 8] [--tcp-workers 4] [--abuse-workers 2]
+ *                   [--json] [--server-log FILE]
+ *
+ * The well-behaved clients share one pace of `--rate` queries a second (0: unpaced, as fast as the
+ * server answers them).
  *
  * Every answer is checked precisely: the ID and question echo; a regional name answers a non-empty
  * subset of the ENIs healthy when it was asked (all of them when every AZ is impaired: fail-open);
@@ -51,6 +54,13 @@ const SECONDS = arg('seconds', 60);
 const UDP_WORKERS = arg('udp-workers', 8);
 const TCP_WORKERS = arg('tcp-workers', 4);
 const ABUSE_WORKERS = arg('abuse-workers', 2, 0);
+/**
+ * `--rate Q`: the well-behaved clients send Q queries a second between them (5,000 unless told;
+ * 0: as fast as the server answers). A fixed rate makes RSS over time a measure of the server: a
+ * garbage-collected heap between collections grows with the rate it is driven at, and on a
+ * machine with other work the unpaced rate changes minute by minute.
+ */
+const RATE = arg('rate', 5000, 0);
 const JSON_OUT = process.argv.includes('--json');
 /** `--server-log FILE`: every line the server writes goes there too (info level). */
 const SERVER_LOG = (() => {
@@ -228,6 +238,24 @@ function check(ask: Ask, id: number, res: Buffer, genAtSend: number): boolean {
 
 let running = true;
 
+/** The next send slot of the shared pace (ms on the monotonic clock). */
+let slot = 0;
+/** Sends that went out late by more than 50 ms (the pace is not caught up past that). */
+let behind = 0;
+
+/** Waits for the next of `RATE` send slots a second, shared by every well-behaved client. */
+function pace(): Promise<void> | undefined {
+  if (RATE === 0) return undefined;
+  const now = performance.now();
+  slot += 1000 / RATE;
+  if (slot < now - 50) {
+    behind++;
+    slot = now - 50; // fall behind by at most 50 ms: no burst to catch up after a stall
+  }
+  const wait = slot - now;
+  return wait >= 1 ? new Promise((r) => setTimeout(r, wait)) : undefined;
+}
+
 async function udpWorker(port: number): Promise<void> {
   const sock: UdpSocket = createSocket('udp4');
   const waiting = new Map<number, (b: Buffer) => void>();
@@ -237,6 +265,8 @@ async function udpWorker(port: number): Promise<void> {
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   let nextId = Math.floor(Math.random() * 65536);
   while (running) {
+    await pace();
+    if (!running) break;
     const ask = pick();
     const id = nextId++ & 0xffff;
     const g = settledGen;
@@ -288,6 +318,8 @@ async function tcpWorker(port: number): Promise<void> {
     });
     sock.on('close', () => onAnswer?.(null));
     for (let i = 0; i < 200 && running && !sock.destroyed; i++) {
+      await pace();
+      if (!running || sock.destroyed) break;
       const ask = pick();
       const id = nextId++ & 0xffff;
       const g = settledGen;
@@ -592,7 +624,12 @@ async function main(): Promise<number> {
       heapTotal?: number;
       external?: number;
       cache?: number;
+      /** Queries sent since the sample before, a second. */
+      qps?: number;
     }[] = [{ s: 0, mib: rssMiB(pid) }];
+    slot = performance.now();
+    let sentAtSample = stats.sent;
+    let sampledAt = started;
     process.stderr.write(
       `soak: ${SECONDS} s against 127.0.0.1:${srv.port} (server pid ${pid}; ${UDP_WORKERS} UDP + ${TCP_WORKERS} TCP + ${ABUSE_WORKERS} abusive TCP clients)\n`,
     );
@@ -674,9 +711,14 @@ async function main(): Promise<number> {
     );
     timers.push(
       setInterval(() => {
+        const now = Date.now();
+        const qps = Math.round(((stats.sent - sentAtSample) * 1000) / Math.max(1, now - sampledAt));
+        sentAtSample = stats.sent;
+        sampledAt = now;
         if (!srv.exited)
           rss.push({
-            s: Math.round((Date.now() - started) / 1000),
+            qps,
+            s: Math.round((now - started) / 1000),
             mib: rssMiB(pid),
             heapUsed: parts.heap_used,
             heapTotal: parts.heap_total,
@@ -734,6 +776,11 @@ async function main(): Promise<number> {
       scrapes,
       abuse,
       qps: Math.round(stats.sent / seconds),
+      rate: RATE,
+      sendsBehindPace: behind,
+      qpsAfterWarmup: spreadOf(
+        rss.filter((r) => r.s >= warmup && r.qps !== undefined).map((r) => r.qps as number),
+      ),
       rssStartMiB: rss[0].mib,
       rssAfterWarmup: { fromSecond: Math.round(warmup), lowMiB: low, highMiB: high, medianMiB: median },
       rssSpreadPercent: median ? +((100 * Math.max(high - median, median - low)) / median).toFixed(1) : 0,
@@ -743,7 +790,8 @@ async function main(): Promise<number> {
     else {
       process.stdout.write(
         [
-          `soak: ${report.seconds} s, ${report.qps} queries/s`,
+          `soak: ${report.seconds} s, ${report.qps} queries/s (${RATE ? `paced at ${RATE}; ${behind} sends over 50 ms late` : 'unpaced'})`,
+          `  rate      per ${RSS_EVERY_MS / 1000} s sample after ${Math.round(warmup)} s: ${report.qpsAfterWarmup.low}–${report.qpsAfterWarmup.high} q/s (median ${report.qpsAfterWarmup.median})`,
           `  sent      ${report.sent} (udp ${report.udp}, tcp ${report.tcp})`,
           `  answered  ${report.answered} (local ${report.local}, forwarded ${report.forwarded}; upstream saw ${report.upstreamQueries})`,
           `  wrong     ${report.wrong}`,
@@ -777,6 +825,16 @@ async function main(): Promise<number> {
     await up?.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Lowest, highest and median of a series. */
+function spreadOf(xs: number[]): { low: number; high: number; median: number } {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return {
+    low: sorted[0] ?? 0,
+    high: sorted[sorted.length - 1] ?? 0,
+    median: sorted[Math.floor(sorted.length / 2)] ?? 0,
+  };
 }
 
 // Awaited at the top level: the module runner that loads this script stays open until the soak
