@@ -755,11 +755,7 @@ async function main(): Promise<number> {
     const seconds = (Date.now() - started) / 1000;
     if (!srv.exited) rss.push({ s: Math.round(seconds), mib: rssMiB(pid) });
     const warmup = Math.max(10, seconds / 5);
-    const after = rss.filter((r) => r.s >= warmup).map((r) => r.mib);
-    const sorted = [...after].sort((a, b) => a - b);
-    const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
-    const low = sorted[0] ?? 0;
-    const high = sorted[sorted.length - 1] ?? 0;
+    const { low, high, median } = spreadOf(rss.filter((r) => r.s >= warmup).map((r) => r.mib));
     const report = {
       seconds: Math.round(seconds),
       sent: stats.sent,
@@ -791,7 +787,9 @@ async function main(): Promise<number> {
       process.stdout.write(
         [
           `soak: ${report.seconds} s, ${report.qps} queries/s (${RATE ? `paced at ${RATE}; ${behind} sends over 50 ms late` : 'unpaced'})`,
-          `  rate      per ${RSS_EVERY_MS / 1000} s sample after ${Math.round(warmup)} s: ${report.qpsAfterWarmup.low}–${report.qpsAfterWarmup.high} q/s (median ${report.qpsAfterWarmup.median})`,
+          report.qpsAfterWarmup.high
+            ? `  rate      per ${RSS_EVERY_MS / 1000} s sample after ${Math.round(warmup)} s: ${report.qpsAfterWarmup.low}–${report.qpsAfterWarmup.high} q/s (median ${report.qpsAfterWarmup.median})`
+            : `  rate      no ${RSS_EVERY_MS / 1000} s sample after ${Math.round(warmup)} s (a run too short for one)`,
           `  sent      ${report.sent} (udp ${report.udp}, tcp ${report.tcp})`,
           `  answered  ${report.answered} (local ${report.local}, forwarded ${report.forwarded}; upstream saw ${report.upstreamQueries})`,
           `  wrong     ${report.wrong}`,

@@ -94,8 +94,6 @@ interface Pending {
 let thread: Worker | undefined;
 let current: Pending | undefined;
 let lingerTimer: NodeJS.Timeout | undefined;
-/** Whether the last load done asked the thread to stay. */
-let lastLingers = true;
 const queue: Pending[] = [];
 
 /** Starting the thread resets the flags set at run time: set them again. */
@@ -117,11 +115,8 @@ function startThread(): Worker {
     if (thread !== worker) return; // a retired thread's (it had no load in progress)
     const p = current;
     current = undefined;
-    if (p) {
-      lastLingers = p.linger;
-      settle(p, m);
-    }
-    next();
+    if (p) settle(p, m);
+    next(p?.linger ?? true);
   });
   let failure: Error | undefined;
   worker.on('error', (e) => {
@@ -155,8 +150,19 @@ function failedLoad(req: LoadRequest, message: string): ConfigError {
   return new ConfigError([loadFailedProblem(req.file, `cannot load the config: ${message}`)]);
 }
 
-/** Takes the next queued load, or lets the idle thread linger and go. */
-function next(): void {
+/** Ends the thread unless a load has started on it meanwhile. */
+function retire(worker: Worker): void {
+  if (thread === worker && !current) {
+    thread = undefined;
+    void worker.terminate();
+  }
+}
+
+/**
+ * Takes the next queued load, or lets the idle thread linger and go (at once when the load just
+ * done asked for no linger).
+ */
+function next(linger = true): void {
   if (current) return;
   const p = queue.shift();
   if (!p) {
@@ -165,19 +171,12 @@ function next(): void {
     if (!worker) return;
     // Idle, the thread never keeps the process alive: a server that is stopping does not wait.
     worker.unref();
-    const lingerMs = lastLingers ? loadThreadLingerMs() : 0;
+    const lingerMs = linger ? loadThreadLingerMs() : 0;
     if (lingerMs === 0) {
-      // A start's load is followed by no burst: the thread's memory goes at once.
-      thread = undefined;
-      void worker.terminate();
+      retire(worker); // a start's load is followed by no burst: the thread's memory goes at once
       return;
     }
-    lingerTimer = setTimeout(() => {
-      if (thread === worker && !current) {
-        thread = undefined;
-        void worker.terminate();
-      }
-    }, lingerMs);
+    lingerTimer = setTimeout(() => retire(worker), lingerMs);
     lingerTimer.unref();
     return;
   }
