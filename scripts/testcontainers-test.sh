@@ -73,4 +73,39 @@ if [ "$engine" = podman ]; then
   PLDNS_TEST_ULIMIT_NPROC=$(lim ulimit -Hu)
 fi
 echo "testcontainers-test $(date +%T): $engine (${DOCKER_HOST:-/var/run/docker.sock}${TESTCONTAINERS_HOST_OVERRIDE:+, host $TESTCONTAINERS_HOST_OVERRIDE}), image $image, run $run"
-PRIVATELINK_DNS_IMAGE=$image npx vitest run --config vitest.containers.config.ts
+
+# What the engine says of this run's containers and of the host's NAT, printed when the tests fail
+# (before the cleanup at exit removes the containers).
+diagnose() {
+  local ids id
+  echo "testcontainers-test $(date +%T): diagnostics ($engine)" >&2
+  ids=$("$engine" ps -a -q --filter "label=privatelink-dns.test-run=$run" 2>/dev/null || true)
+  for id in $ids; do
+    "$engine" inspect --format '{{.Name}} {{.State.Status}} exit={{.State.ExitCode}} ports={{json .NetworkSettings.Ports}}' "$id" >&2 || true
+    "$engine" logs --tail 20 "$id" 2>&1 | sed 's/^/  | /' >&2 || true
+  done
+  { sysctl net.ipv4.conf.all.route_localnet 2>&1; sysctl -a 2>/dev/null | grep 'route_localnet = 1'; } | sed 's/^/  sysctl: /' >&2 || true
+  iptables -t nat -S 2>&1 | grep -Ei 'dnat|masq|localnet|netavark|cni' | head -40 | sed 's/^/  nat: /' >&2 || true
+  [ -n "$service_pid" ] && tail -20 "$work/service.log" | sed 's/^/  service: /' >&2
+  return 0
+}
+
+tries=1
+# Podman's published ports have been seen to stay silent on one run and answer on the next: one
+# more try there, after the diagnostics of the first.
+[ "$engine" = podman ] && tries=2
+for try in $(seq 1 "$tries"); do
+  if PRIVATELINK_DNS_IMAGE=$image npx vitest run --config vitest.containers.config.ts; then
+    [ "$try" -gt 1 ] && echo "testcontainers-test $(date +%T): passed on try $try of $tries (the first failed: see above)" >&2
+    exit 0
+  fi
+  diagnose
+  if [ "$try" -lt "$tries" ]; then
+    echo "testcontainers-test $(date +%T): FAILED on try $try; removing this try's containers and trying again" >&2
+    left=$("$engine" ps -a -q --filter "label=privatelink-dns.test-run=$run" 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [ -n "$left" ] && "$engine" rm -f $left >/dev/null 2>&1
+  fi
+done
+echo "testcontainers-test $(date +%T): FAILED ($engine)" >&2
+exit 1

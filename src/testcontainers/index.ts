@@ -133,24 +133,32 @@ export class ReadyzWaitStrategy implements WaitStrategy {
       (await getContainerRuntimeClient()).info.containerRuntime.host,
   ) {}
 
-  async waitUntilReady(...[, boundPorts]: Parameters<WaitStrategy['waitUntilReady']>): Promise<void> {
+  async waitUntilReady(
+    ...[container, boundPorts]: Parameters<WaitStrategy['waitUntilReady']>
+  ): Promise<void> {
     const host = await this.host();
     const port = boundPorts.getBinding(ADMIN_PORT);
     const deadline = Date.now() + this.startupTimeoutMs;
     let strikes = 0;
+    let last: Probe = { state: 'silent', detail: 'not asked yet' };
     for (;;) {
-      let state = await readyz(host, port);
-      if (state === 'silent' && host !== LOOPBACK && (await readyz(LOOPBACK, port)) === 'ready') {
+      last = await readyz(host, port);
+      let state = last.state;
+      if (state === 'silent' && host !== LOOPBACK && (await readyz(LOOPBACK, port)).state === 'ready') {
         // Ready on loopback: another try at the host tells a server that was not up yet from no
         // path; twice in a row (a loaded machine may lose one) and waiting longer cannot help.
-        state = await readyz(host, port);
+        state = (await readyz(host, port)).state;
         strikes = state === 'silent' ? strikes + 1 : 0;
         if (strikes >= 2) throw new Error(unreachableHostMessage(host, port));
       }
       if (state === 'ready') return;
+      const gone = await exited(container);
+      if (gone) throw new Error(exitedMessage(gone));
       if (Date.now() >= deadline) {
+        const inside = last.state === 'silent' ? await readyInside(container) : undefined;
         throw new Error(
-          `privatelink-dns: /readyz on ${host}:${port} did not answer 200 in ${this.startupTimeoutMs} ms`,
+          `privatelink-dns: /readyz on ${host}:${port} did not answer 200 in ${this.startupTimeoutMs} ms ` +
+            `(last try: ${last.detail})${inside ? `; ${unpublishedMessage(inside, host, port)}` : ''}`,
         );
       }
       await new Promise((r) => setTimeout(r, 500));
@@ -184,20 +192,118 @@ export function unreachableHostMessage(host: string, port: number): string {
   );
 }
 
-/**
- * One GET /readyz: `ready` (200), `answered` (another status), `silent` (no answer in 5 s, or no
- * connection).
- */
-async function readyz(host: string, port: number): Promise<'ready' | 'answered' | 'silent'> {
+/** One GET /readyz: what came of it, and in words for an error message. */
+interface Probe {
+  /** `ready` (200), `answered` (another status), `silent` (no answer in 5 s, or no connection). */
+  state: 'ready' | 'answered' | 'silent';
+  detail: string;
+}
+
+async function readyz(host: string, port: number): Promise<Probe> {
   try {
     const res = await fetch(`http://${hostForUrl(host)}:${port}/readyz`, {
       signal: AbortSignal.timeout(5000),
     });
     await res.body?.cancel();
-    return res.status === 200 ? 'ready' : 'answered';
-  } catch {
-    return 'silent';
+    return res.status === 200
+      ? { state: 'ready', detail: 'HTTP 200' }
+      : { state: 'answered', detail: `HTTP ${res.status}` };
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const detail =
+      err.name === 'TimeoutError'
+        ? 'no answer in 5 s'
+        : (err.cause?.code ?? err.cause?.message ?? err.message ?? String(e));
+    return { state: 'silent', detail };
   }
+}
+
+/** The container as the engine reports it: the few fields read here (dockerode's inspect). */
+interface Inspected {
+  State?: { Running?: boolean; Status?: string; ExitCode?: number; Error?: string };
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+}
+interface Inspectable {
+  inspect(): Promise<Inspected>;
+  logs?(opts: { stdout: boolean; stderr: boolean; tail: number; follow: false }): Promise<Buffer>;
+}
+
+function inspectable(c: unknown): c is Inspectable {
+  return typeof (c as Inspectable | undefined)?.inspect === 'function';
+}
+
+/** The container's state and last log lines once it is no longer running, else undefined. */
+async function exited(container: unknown): Promise<{ state: string; logs: string } | undefined> {
+  if (!inspectable(container)) return undefined;
+  let info: Inspected;
+  try {
+    info = await container.inspect();
+  } catch {
+    return undefined; // the engine did not answer: the wait goes on, the timeout decides
+  }
+  const st = info.State;
+  if (st?.Running !== false) return undefined;
+  const state = `${st.Status ?? 'not running'}, exit code ${st.ExitCode ?? '?'}${st.Error ? `, ${st.Error}` : ''}`;
+  let logs = '';
+  try {
+    const raw = await container.logs?.({ stdout: true, stderr: true, tail: 20, follow: false });
+    if (raw) logs = demuxLogs(Buffer.from(raw)).trimEnd();
+  } catch {
+    // no logs to add
+  }
+  return { state, logs };
+}
+
+/** The message when the container stopped before it was ready. */
+export function exitedMessage(gone: { state: string; logs: string }): string {
+  return (
+    `privatelink-dns: the container stopped before /readyz answered 200 (${gone.state})` +
+    (gone.logs ? `; its last log lines:\n${gone.logs}` : '; it logged nothing')
+  );
+}
+
+/**
+ * An engine's log stream without a TTY: frames of [stream, 0, 0, 0, length (4 bytes, big endian)]
+ * and the bytes; text that is not framed so is returned as it is.
+ */
+export function demuxLogs(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= raw.length && raw[i] <= 2 && raw[i + 1] === 0 && raw[i + 2] === 0 && raw[i + 3] === 0) {
+    const n = raw.readUInt32BE(i + 4);
+    parts.push(raw.subarray(i + 8, i + 8 + n));
+    i += 8 + n;
+  }
+  if (i === 0) return raw.toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * The container's own address where /readyz answers 200 on {@link ADMIN_PORT} (asked once, when
+ * the published port gave no answer until the timeout), else undefined.
+ */
+async function readyInside(container: unknown): Promise<string | undefined> {
+  if (!inspectable(container)) return undefined;
+  try {
+    const nets = (await container.inspect()).NetworkSettings?.Networks ?? {};
+    for (const n of Object.values(nets)) {
+      const ip = n.IPAddress;
+      if (ip && (await readyz(ip, ADMIN_PORT)).state === 'ready') return ip;
+    }
+  } catch {
+    // nothing to add
+  }
+  return undefined;
+}
+
+/** What it means when the server is ready at its own address but not at the published port. */
+export function unpublishedMessage(inside: string, host: string, port: number): string {
+  return (
+    `the server is ready at the container's own address ${inside}:${ADMIN_PORT}, so the engine does not forward ` +
+    `${host}:${port} to it (with rootful Podman, published ports reach 127.0.0.1 only through ` +
+    'route_localnet and NAT rules that netavark or CNI set up: check `iptables -t nat -S` and ' +
+    '`sysctl net.ipv4.conf.all.route_localnet`, or set TESTCONTAINERS_HOST_OVERRIDE to the address of a host interface)'
+  );
 }
 
 /** A started privatelink-dns container. */
