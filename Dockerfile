@@ -43,6 +43,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund ${NPM_CI_FLAGS}
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# glibc returns freed memory instead of keeping up to twice its largest freed block per arena
+# (src/core/malloc.ts: about 30 MB less RSS with 10,000 endpoints). Unset it to get glibc's default.
+ENV MALLOC_TRIM_THRESHOLD_=1048576
 WORKDIR /app
 COPY --from=deps /build/node_modules ./node_modules
 COPY --from=build /build/dist ./dist

@@ -15,10 +15,11 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { type AdminServer, checkAdminExposure } from '../admin/server.js';
-import { setYoungGenerationFlag } from '../config/load-thread.js';
 import { ConfigError, type ReloadResult } from '../config/problems.js';
 import { type Core, createCore } from '../core/core.js';
+import { workerMallocEnv } from '../core/malloc.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
+import { keepYoungGenerationSmall, youngGenerationSized } from '../core/young-generation.js';
 import type { LogFormat, LogLevel } from '../log/logger.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { checkForwarding, forwardingProblem } from '../resolve/forward/setup.js';
@@ -266,7 +267,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   /** Forks one worker and resolves once it serves (rejects when it cannot start). */
   const fork = (): Promise<Worker> =>
     new Promise((resolve, reject) => {
-      const w = cluster.fork();
+      const w = cluster.fork(workerMallocEnv());
       let started = false;
       let startedAt = 0;
       // Errors of the IPC channel are reported through send's callback; this keeps a late one
@@ -431,16 +432,6 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
  */
 export const WORKER_SEMI_SPACE_MB = 2;
 
-/** Whether the Node flags or NODE_OPTIONS size the young generation already (the operator's choice wins). */
-export function youngGenerationSized(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some((a) =>
-    /^--(max|min)[-_]semi[-_]space[-_]size\b|^--semi[-_]space[-_]growth[-_]factor\b/.test(a),
-  );
-}
-
 /**
  * The Node flags workers start with: the primary's own, plus a small young generation unless the
  * primary's flags or NODE_OPTIONS size it already (the operator's choice wins).
@@ -452,18 +443,6 @@ export function workerExecArgv(
   return youngGenerationSized(execArgv, nodeOptions)
     ? [...execArgv]
     : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
-}
-
-/**
- * The primary answers no queries, and its process started before anyone could choose its flags:
- * its young generation stays at its first size (1 MB per semi-space) instead of growing to
- * 2 × 16 MB, and staying committed, while a large config is decoded (about 25 MB less RSS with
- * 10,000 endpoints). V8 reads the growth factor each time the young generation would grow, so
- * setting it at run time takes effect (again after each config-loading thread starts, see
- * `setYoungGenerationFlag`); a flag given to `node` or in NODE_OPTIONS wins.
- */
-function keepYoungGenerationSmall(): void {
-  if (!youngGenerationSized()) setYoungGenerationFlag('--semi-space-growth-factor=1');
 }
 
 /** The worker count for `--workers`: a positive integer, or "auto" (one per available core). */

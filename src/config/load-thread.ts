@@ -13,8 +13,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { flagsAgain } from '../core/young-generation.js';
 import { unpackText } from './packed.js';
 import { lazyLocator } from './positions.js';
 import {
@@ -58,19 +58,6 @@ export function loadHeapLimitMb(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(v) && v >= 16 ? v : 1024;
 }
 
-let youngGenerationFlag: string | null = null;
-
-/**
- * Sets a V8 flag that sizes this process's young generation from now on (the cluster primary's,
- * `src/cluster/primary.ts`) and sets it again after every loading thread starts: starting a
- * worker thread resets the V8 flags set at run time, and the decode of a large config right after
- * the thread would otherwise grow the young generation to its full default size.
- */
-export function setYoungGenerationFlag(flag: string): void {
-  youngGenerationFlag = flag;
-  setFlagsFromString(flag);
-}
-
 /** How long the loading thread stays after a load for the next one (ms): PRIVATELINK_DNS_CONFIG_THREAD_LINGER_MS, else 10,000. */
 export function loadThreadLingerMs(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.PRIVATELINK_DNS_CONFIG_THREAD_LINGER_MS);
@@ -95,11 +82,6 @@ let thread: Worker | undefined;
 let current: Pending | undefined;
 let lingerTimer: NodeJS.Timeout | undefined;
 const queue: Pending[] = [];
-
-/** Starting the thread resets the flags set at run time: set them again. */
-function flagsAgain(): void {
-  if (youngGenerationFlag) setFlagsFromString(youngGenerationFlag);
-}
 
 function startThread(): Worker {
   const heapMb = loadHeapLimitMb();

@@ -2,7 +2,10 @@
 // supervisor or `kill -HUP -PGID` sends) reloads once and kills nothing; a worker that dies is
 // restarted with backoff and the primary stays up. Runs the built CLI (npm test builds first).
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_SEMI_SPACE_MB } from '../../src/cluster/primary.js';
+import { MALLOC_TRIM_THRESHOLD } from '../../src/core/malloc.js';
 import { CW_REGIONAL } from '../helpers/configs.js';
 import { addresses, query } from '../helpers/dns-client.js';
 import { poll } from '../helpers/poll.js';
@@ -52,6 +55,25 @@ beforeAll(async () => {
 afterAll(() => stopCluster(cli));
 
 describe('serve --workers 2 under signals', () => {
+  it("workers run with glibc's trim threshold and a small young generation; the primary as it was started", () => {
+    /** A process's environment and command line, from /proc. */
+    const proc = (pid: number) => ({
+      env: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'),
+      argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
+    });
+    // The test's own environment sets neither (else the primary would pass them on as they are).
+    expect(process.env.MALLOC_TRIM_THRESHOLD_).toBeUndefined();
+    const primary = proc(child.pid as number);
+    expect(primary.env.filter((e) => e.startsWith('MALLOC_'))).toEqual([]);
+    const pids = [...workerPids().values()];
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) {
+      const w = proc(pid);
+      expect(w.env).toContain(`MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD}`);
+      expect(w.argv).toContain(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+    }
+  });
+
   it('a SIGHUP to the process group reloads the config once and every process lives on', async () => {
     const before = workerPids();
     expect(before.size).toBe(2);

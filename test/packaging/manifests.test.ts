@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type LoadedConfig, parseConfigText } from '../../src/config/load.js';
+import { MALLOC_TRIM_THRESHOLD } from '../../src/core/malloc.js';
 import { cidrWithin, parseCidr } from '../../src/net/cidr.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -253,6 +254,11 @@ describe('Dockerfile', () => {
     expect(m).toBeTruthy();
     expect(['22', '24']).toContain(m![1]);
     expect(text).toMatch(/^FROM \$\{NODE_IMAGE\} AS runtime$/m);
+  });
+
+  it("sets glibc's trim threshold for the server it runs (src/core/malloc.ts)", () => {
+    const runtime = text.slice(text.indexOf('AS runtime'));
+    expect(runtime).toMatch(new RegExp(`^ENV MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD}$`, 'm'));
   });
 
   it('runs as a numeric non-root user, reads /etc/privatelink-dns/endpoints.yaml, has a HEALTHCHECK', () => {

@@ -1,0 +1,52 @@
+/**
+ * The size of V8's young generation in the processes that serve. By default it grows from 1 MB
+ * to 16 MB per semi-space (32 MB in all) as soon as a process allocates much that survives, and
+ * the pages stay committed for the process's life. Loading the modules already takes it to 8 MB,
+ * a large config's decode and catalog build to the full 32 MB; the short-lived objects of a query,
+ * its answer or a forwarded exchange need far less. So:
+ *
+ * - cluster workers start with `--max-semi-space-size=2` (`workerExecArgv` in
+ *   `src/cluster/primary.ts`);
+ * - the single server and the cluster primary keep it at its first size, with
+ *   `--semi-space-growth-factor=1` set at run time: by `bin/privatelink-dns` before the command
+ *   line's modules load, and again after every loading thread starts (starting a worker thread
+ *   resets the V8 flags set at run time: `flagsAgain`).
+ *
+ * A semi-space size or growth factor given to `node` or in NODE_OPTIONS is the operator's choice
+ * and wins: nothing is set then.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+/** The run-time flag that keeps the young generation at its first size. */
+export const KEEP_SMALL_FLAG = '--semi-space-growth-factor=1';
+
+let flag: string | null = null;
+
+/** Whether the Node flags or NODE_OPTIONS size the young generation already (the operator's choice wins). */
+export function youngGenerationSized(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((a) =>
+    /^--(max|min)[-_]semi[-_]space[-_]size\b|^--semi[-_]space[-_]growth[-_]factor\b/.test(a),
+  );
+}
+
+/**
+ * Keeps this process's young generation at its size now, unless the operator sized it; true when
+ * the flag is set. Idempotent.
+ */
+export function keepYoungGenerationSmall(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): boolean {
+  if (youngGenerationSized(execArgv, nodeOptions)) return false;
+  flag = KEEP_SMALL_FLAG;
+  setFlagsFromString(flag);
+  return true;
+}
+
+/** Sets the flag again, if it was set: after a worker thread starts or ends (it resets them). */
+export function flagsAgain(): void {
+  if (flag) setFlagsFromString(flag);
+}
