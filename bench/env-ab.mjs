@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dnsperf } from './lib/dnsperf.mjs';
-import { FWD_ZONE, spawned, startOurs, startUpstream } from './lib/peers.mjs';
+import { spawned, startOurs, startUpstream } from './lib/peers.mjs';
 import { coldQueries, configYaml, FWD_ZONE, warmQueries, writeLines } from './lib/records.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
