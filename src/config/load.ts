@@ -2,8 +2,7 @@
  * Loads a config from YAML text, a file, or a plain object, and reports every problem with its
  * file, line and column.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
 import type { z } from 'zod';
@@ -29,6 +28,7 @@ import {
 } from './problems.js';
 import { withoutCheckedRecords } from './record-fast-path.js';
 import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
+import { readUtf8, sha256Text } from './text-io.js';
 
 export {
   ConfigError,
@@ -116,7 +116,7 @@ function checkFirewall(config: Config, file: string, locate: Locator): Compiled[
 
 /** SHA-256 of a config text. */
 export function textDigest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Text(text);
 }
 
 export function loadConfigFile(path: string): LoadedConfig {
@@ -138,7 +138,7 @@ export function readConfigFile(path: string, settleMs?: number): string {
       const st = fstatSync(fd);
       const bad = configFileProblem(st, maxConfigBytes());
       if (bad) throw new ConfigError([{ ...bad, file: path, line: 1, col: 1, path: '' }]);
-      text = readFileSync(fd, 'utf8');
+      text = readUtf8(fd);
       if (settleMs !== undefined) {
         const after = fstatSync(fd);
         if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || Date.now() - st.mtimeMs < settleMs)

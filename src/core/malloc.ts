@@ -3,12 +3,13 @@
  *
  * glibc raises its mmap threshold (from 128 KB, up to 32 MB) each time a block it had mapped on
  * its own is freed, and its trim threshold to twice that: after one large transient buffer (the
- * loading thread's copy of a 5 MB config text for hashing is 15 MB), every block smaller than
- * that comes from the arenas, and up to twice that much freed memory stays resident in each arena
- * for the life of the process. Setting `MALLOC_TRIM_THRESHOLD_` turns the raising off: large
+ * loading thread's JSON of a 10,000-endpoint config is 6.4 MB), every block smaller than that
+ * comes from the arenas, and up to twice that much freed memory stays resident in each arena for
+ * the life of the process. The config text is read and hashed in small pieces for that reason
+ * (`src/config/text-io.ts`); the rest of the start's large buffers remain. Setting `MALLOC_TRIM_THRESHOLD_` turns the raising off: large
  * blocks (128 KB and up) are mapped and unmapped on their own, and freed memory beyond the
  * threshold at the top of an arena goes back to the system. Measured on 10,000 endpoints (`node
- * bench/start-rss.mjs`): 30 MB less for one process. The threshold is 1 MB, not glibc's starting
+ * bench/start-rss.mjs`): 11 MB less for one process (30 MB before the text was read in pieces). The threshold is 1 MB, not glibc's starting
  * 128 KB: at 128 KB, forwarding (two datagram sockets' buffers per query) trims and grows the
  * heap so often that cache-cold throughput drops by a fifth; at 1 MB it is unchanged, for 2 MB
  * more RSS.
