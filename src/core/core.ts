@@ -85,6 +85,11 @@ export interface CoreOptions {
   afterReload?: () => Promise<void>;
   /** The state of `serve --sync-from-aws`, for `/readyz` and `/v1/sync`. */
   sync?: AdminContext['sync'];
+  /**
+   * Called with the first config as soon as it is loaded and checked, before the rest of the core
+   * is built (the cluster primary starts its workers on it meanwhile).
+   */
+  onLoaded?: (loaded: LoadedConfig) => void;
 }
 
 export interface Core {
@@ -192,6 +197,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
 
   const first = await loadSource(given);
+  opts.onLoaded?.(first);
   let state = stateOf(first);
   adopt(state);
   health.setConfigImpaired(first.config.impairedAzs);

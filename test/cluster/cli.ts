@@ -17,10 +17,13 @@ export interface ClusterCli {
 }
 
 /** Starts the built CLI with two workers; `admin` is `off` or an address. */
-export function spawnCluster(admin: string, opts: { detached?: boolean; args?: string[] } = {}): ClusterCli {
+export function spawnCluster(
+  admin: string,
+  opts: { detached?: boolean; args?: string[]; config?: object } = {},
+): ClusterCli {
   const dir = mkdtempSync(join(tmpdir(), 'pldns-cluster-'));
   const configFile = join(dir, 'endpoints.yaml');
-  writeFileSync(configFile, stringify(oneVpc([cloudwatch()])));
+  writeFileSync(configFile, stringify(opts.config ?? oneVpc([cloudwatch()])));
   const child = spawn(
     process.execPath,
     [
