@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cloudwatch, oneVpc } from '../helpers/configs.js';
+import { poll } from '../helpers/poll.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -64,4 +65,35 @@ export async function stopCluster(cli: ClusterCli | undefined): Promise<void> {
     await exited;
   }
   rmSync(cli.dir, { recursive: true, force: true });
+}
+
+/** The port the cluster listens on, once it says so (two workers). */
+export async function listeningPort(cli: ClusterCli): Promise<number> {
+  const l = await poll(
+    () => `the cluster to listen:\n${cli.output()}`,
+    () => /listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/.exec(cli.output()),
+    30_000,
+  );
+  return Number(l[1]);
+}
+
+/** Pids of the workers that logged "worker serving", by worker id (the latest for each id). */
+export function workerPids(cli: ClusterCli): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const l of cli.output().split('\n')) {
+    if (!l.startsWith('{')) continue;
+    const j = JSON.parse(l) as { worker?: unknown; msg?: string; pid?: number };
+    if (typeof j.worker === 'number' && j.msg === 'worker serving') out.set(j.worker, j.pid as number);
+  }
+  return out;
+}
+
+/** Whether a process runs. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

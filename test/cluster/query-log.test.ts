@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeQuery } from '../helpers/dns-client.js';
-import { poll } from '../helpers/poll.js';
-import { type ClusterCli, spawnCluster, stopCluster } from './cli.js';
+import { type ClusterCli, listeningPort, spawnCluster, stopCluster } from './cli.js';
 
 let cli: ClusterCli;
 let port = 0;
@@ -19,12 +18,7 @@ beforeAll(async () => {
   logDir = mkdtempSync(join(tmpdir(), 'pldns-qlog-'));
   logFile = join(logDir, 'query.log');
   cli = spawnCluster('off', { args: ['--query-log', logFile] });
-  const l = await poll(
-    () => `the cluster to listen:\n${cli.output()}`,
-    () => /listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/.exec(cli.output()),
-    30_000,
-  );
-  port = Number(l[1]);
+  port = await listeningPort(cli);
 }, 60_000);
 
 afterAll(async () => {

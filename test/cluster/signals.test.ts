@@ -9,7 +9,7 @@ import { MALLOC_TRIM_THRESHOLD } from '../../src/core/malloc.js';
 import { CW_REGIONAL } from '../helpers/configs.js';
 import { addresses, query } from '../helpers/dns-client.js';
 import { poll } from '../helpers/poll.js';
-import { type ClusterCli, spawnCluster, stopCluster } from './cli.js';
+import { alive, type ClusterCli, spawnCluster, stopCluster, workerPids } from './cli.js';
 
 const ALL = ['10.0.1.23', '10.0.2.23', '10.0.3.23'];
 
@@ -23,22 +23,6 @@ const lines = () =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-/** Pids of the workers that logged "worker serving", by worker id (the latest for each id). */
-const workerPids = () => {
-  const out = new Map<number, number>();
-  for (const l of lines())
-    if (typeof l.worker === 'number' && l.msg === 'worker serving') out.set(l.worker, l.pid as number);
-  return out;
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 beforeAll(async () => {
   // Its own process group, so that the test can signal the group as a terminal would.
   const c = spawnCluster('off', { detached: true });
@@ -65,7 +49,7 @@ describe('serve --workers 2 under signals', () => {
     expect(process.env.MALLOC_TRIM_THRESHOLD_).toBeUndefined();
     const primary = proc(child.pid as number);
     expect(primary.env.filter((e) => e.startsWith('MALLOC_'))).toEqual([]);
-    const pids = [...workerPids().values()];
+    const pids = [...workerPids(cli).values()];
     expect(pids).toHaveLength(2);
     for (const pid of pids) {
       const w = proc(pid);
@@ -75,7 +59,7 @@ describe('serve --workers 2 under signals', () => {
   });
 
   it('a SIGHUP to the process group reloads the config once and every process lives on', async () => {
-    const before = workerPids();
+    const before = workerPids(cli);
     expect(before.size).toBe(2);
     process.kill(-(child.pid as number), 'SIGHUP');
     await poll(
@@ -95,7 +79,7 @@ describe('serve --workers 2 under signals', () => {
   });
 
   it('a worker that dies is restarted (with backoff) and the primary stays up', async () => {
-    const [id, pid] = [...workerPids()][0];
+    const [id, pid] = [...workerPids(cli)][0];
     process.kill(pid, 'SIGKILL');
     const exited = await poll(
       () => `the primary to see worker ${id} exit:\n${output()}`,
@@ -104,7 +88,7 @@ describe('serve --workers 2 under signals', () => {
     expect(exited.restartInMs).toBe(1000);
     await poll(
       () => `a new worker listening:\n${output()}`,
-      () => [...workerPids().values()].filter((p) => p !== pid && alive(p)).length === 2,
+      () => [...workerPids(cli).values()].filter((p) => p !== pid && alive(p)).length === 2,
     );
     expect(child.exitCode).toBeNull();
     for (let i = 0; i < 20; i++) expect(addresses(await query(port, CW_REGIONAL)).sort()).toEqual(ALL);

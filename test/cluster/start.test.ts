@@ -6,30 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CW_REGIONAL, cloudwatch, oneVpc } from '../helpers/configs.js';
 import { addresses, query } from '../helpers/dns-client.js';
 import { poll } from '../helpers/poll.js';
-import { type ClusterCli, spawnCluster, stopCluster } from './cli.js';
+import { alive, type ClusterCli, listeningPort, spawnCluster, stopCluster, workerPids } from './cli.js';
 
 let cli: ClusterCli;
 let port = 0;
-
-/** Pids of the workers that logged "worker serving", by worker id (the latest for each id). */
-function workerPids(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const l of cli.output().split('\n')) {
-    if (!l.startsWith('{')) continue;
-    const j = JSON.parse(l) as { worker?: number; msg?: string; pid?: number };
-    if (typeof j.worker === 'number' && j.msg === 'worker serving') out.set(j.worker, j.pid as number);
-  }
-  return out;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Every address of `n` answers, from queries on fresh sockets (the kernel spreads them). */
 async function answered(n: number): Promise<Set<string>> {
@@ -44,29 +24,24 @@ async function answered(n: number): Promise<Set<string>> {
 
 beforeAll(async () => {
   cli = spawnCluster('off', { config: oneVpc([cloudwatch()], { impairedAzs: ['us-east-2b'] }) });
-  const l = await poll(
-    () => `the cluster to listen:\n${cli.output()}`,
-    () => /listening on 127\.0\.0\.1:(\d+) \(udp\+tcp, 2 workers\)/.exec(cli.output()),
-    30_000,
-  );
-  port = Number(l[1]);
+  port = await listeningPort(cli);
 }, 60_000);
 
 afterAll(() => stopCluster(cli));
 
 describe('serve --workers 2 at start', () => {
   it("leaves the config's impaired AZ out of every worker's answers from the first query", async () => {
-    expect(workerPids().size).toBe(2);
+    expect(workerPids(cli).size).toBe(2);
     expect([...(await answered(60))].sort()).toEqual(['10.0.1.23', '10.0.3.23']);
   });
 
   it('starts a worker that died again on the config and health of now', async () => {
-    const [, pid] = [...workerPids()][0];
+    const [, pid] = [...workerPids(cli)][0];
     process.kill(pid, 'SIGKILL');
     // Another worker id: the primary forks a new worker, after a backoff of 1 s.
     await poll(
       () => `a new worker serving:\n${cli.output()}`,
-      () => [...workerPids().values()].filter((p) => p !== pid && alive(p)).length === 2,
+      () => [...workerPids(cli).values()].filter((p) => p !== pid && alive(p)).length === 2,
     );
     expect([...(await answered(60))].sort()).toEqual(['10.0.1.23', '10.0.3.23']);
   });
