@@ -740,7 +740,8 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
     }
     const pub = publicNames.get(qname);
     if (pub) return { kind: 'name', owned: pub };
-    if (view?.apexes.has(qname)) return { kind: 'apex', zone: view.apexes.get(qname)! };
+    const apex = view?.apexes.get(qname);
+    if (apex) return { kind: 'apex', zone: apex };
     // The most specific private hosted zone decides (no fall-back to a parent zone or upstream).
     const zones = view?.zones;
     if (zones?.size) {

@@ -48,15 +48,15 @@ const SERVFAIL: PhzAnswer = { rcode: Rcode.SERVFAIL, answer: [], authority: [] }
 export const MULTIVALUE_MAX = 8;
 
 /** Finds the node answering `qname` in `zone`: exact, or the closest encloser's wildcard; null = NXDOMAIN. */
-export function findNode(zone: HostedZone, qname: string): { node: PhzNode; wildcard: boolean } | null {
+export function findNode(zone: HostedZone, qname: string): PhzNode | null {
   const exact = zone.nodes.get(qname);
-  if (exact) return { node: exact, wildcard: false };
+  if (exact) return exact;
   if (zone.wildcards.size === 0) return null;
   let dot = qname.indexOf('.');
   while (dot >= 0) {
     const anc = qname.slice(dot + 1);
     const w = zone.wildcards.get(anc);
-    if (w) return { node: w, wildcard: true };
+    if (w) return w;
     // The closest encloser exists and has no wildcard: the name does not exist (RFC 4592 §4.1).
     if (zone.nodes.has(anc)) return null;
     dot = qname.indexOf('.', dot + 1);
@@ -78,15 +78,16 @@ export function answerZone(
     trace?.push(`the chain is longer than ${MAX_CHAIN} names: SERVFAIL`);
     return SERVFAIL;
   }
-  const found = findNode(zone, qname);
-  if (!found) {
+  const node = findNode(zone, qname);
+  if (!node) {
     trace?.push(
       `${qname} is under the private hosted zone ${zone.name} (${zone.id}), which has no such name and no wildcard covering it: NXDOMAIN; the most specific zone decides, so neither a parent zone nor the upstream is asked`,
     );
     return { rcode: Rcode.NXDOMAIN, answer: [], authority: [zone.zone.soa] };
   }
-  const { node, wildcard } = found;
-  if (wildcard) trace?.push(`${qname} matches the wildcard ${node.name} of zone ${zone.name} (${zone.id})`);
+  // A node found under another name is the wildcard that covers it.
+  if (trace && node.name !== qname)
+    trace.push(`${qname} matches the wildcard ${node.name} of zone ${zone.name} (${zone.id})`);
   if (node.cname) {
     const rec = pick(deps, node.cname, trace, depth);
     trace?.push(`record ${node.name} CNAME ${rec.target} (${describeRecord(rec, node.cname)})`);
@@ -214,7 +215,7 @@ function targetHealthy(deps: PhzDeps, alias: PhzAlias, type: number, depth: numb
   }
   if (depth > MAX_CHAIN) return false;
   const found = findNode(t.zone, t.name);
-  const set = (found ? setOf(found.node, type) : undefined) ?? found?.node.cname;
+  const set = (found ? setOf(found, type) : undefined) ?? found?.cname;
   if (!set) return false;
   for (const r of set.records) if (recordHealthy(deps, r, depth + 1)) return true;
   return false;
