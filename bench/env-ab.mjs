@@ -52,23 +52,16 @@ try {
   const upstream = await startUpstream(work);
   const servers = new Map();
   for (const v of variants) {
-    // startOurs starts the server with this process's environment and its own additions.
-    const saved = { ...process.env };
-    Object.assign(process.env, v.env);
-    try {
-      const { server } = await startOurs({
-        root: v.root,
-        work,
-        config,
-        upstreamPort: upstream.port,
-        probeName: `probe.${FWD_ZONE}`,
-        tag: v.id,
-      });
-      servers.set(v.id, server);
-    } finally {
-      for (const k of Object.keys(v.env)) if (saved[k] === undefined) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
+    const { server } = await startOurs({
+      root: v.root,
+      work,
+      config,
+      upstreamPort: upstream.port,
+      probeName: `probe.${FWD_ZONE}`,
+      tag: v.id,
+      env: v.env,
+    });
+    servers.set(v.id, server);
   }
   const warm = writeLines(join(work, 'warm.txt'), warmQueries(1000));
   for (const v of variants)

@@ -22,7 +22,8 @@ run=$$
 export PLDNS_TEST_RUN=$run
 service_pid=
 work=$(mktemp -d /tmp/pldns-testcontainers.XXXXXX)
-cleanup() {
+# Removes the containers and networks of this run that the tests left.
+remove_left() {
   local left nets
   left=$("$engine" ps -a -q --filter "label=privatelink-dns.test-run=$run" 2>/dev/null || true)
   if [ -n "$left" ]; then
@@ -36,6 +37,9 @@ cleanup() {
     # shellcheck disable=SC2086
     "$engine" network rm $nets >/dev/null 2>&1 || true
   fi
+}
+cleanup() {
+  remove_left
   if [ -n "$service_pid" ]; then
     kill "$service_pid" 2>/dev/null || true
     wait "$service_pid" 2>/dev/null || true
@@ -101,10 +105,8 @@ for try in $(seq 1 "$tries"); do
   fi
   diagnose
   if [ "$try" -lt "$tries" ]; then
-    echo "testcontainers-test $(date +%T): FAILED on try $try; removing this try's containers and trying again" >&2
-    left=$("$engine" ps -a -q --filter "label=privatelink-dns.test-run=$run" 2>/dev/null || true)
-    # shellcheck disable=SC2086
-    [ -n "$left" ] && "$engine" rm -f $left >/dev/null 2>&1
+    echo "testcontainers-test $(date +%T): FAILED on try $try; trying again" >&2
+    remove_left
   fi
 done
 echo "testcontainers-test $(date +%T): FAILED ($engine)" >&2

@@ -208,7 +208,7 @@ export async function startUpstream(work) {
   ).server;
 }
 
-/** privatelink-dns from this checkout (dist/ must be built). */
+/** privatelink-dns from this checkout (dist/ must be built); `env` is added to this process's environment. */
 export async function startOurs({
   root,
   work,
@@ -218,6 +218,7 @@ export async function startOurs({
   probeName,
   tag,
   nodeArgs = [],
+  env = {},
 }) {
   const port = await freePort();
   const args = [
@@ -237,8 +238,17 @@ export async function startOurs({
   ];
   if (workers !== undefined) args.push('--workers', String(workers));
   // The 100,000-endpoint config is about 50 MB of YAML, over the default limit of 32 MiB.
-  const env = { PRIVATELINK_DNS_MAX_CONFIG_BYTES: String(256 * 1024 * 1024) };
-  return startAndWait(tag, process.execPath, args, port, probeName, join(work, `${tag}.log`), 120_000, env);
+  const withLimit = { PRIVATELINK_DNS_MAX_CONFIG_BYTES: String(256 * 1024 * 1024), ...env };
+  return startAndWait(
+    tag,
+    process.execPath,
+    args,
+    port,
+    probeName,
+    join(work, `${tag}.log`),
+    120_000,
+    withLimit,
+  );
 }
 
 /** dnsmasq with the same records (hosts file) and the same upstream. */

@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { type AdminServer, checkAdminExposure } from '../admin/server.js';
-import { ConfigError, type ReloadResult } from '../config/problems.js';
+import { ConfigError, type LoadedConfig, type ReloadResult } from '../config/problems.js';
 import { type Core, createCore } from '../core/core.js';
 import { workerMallocEnv } from '../core/malloc.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
@@ -141,8 +141,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   let pushConfig = false;
   let afterReload: () => Promise<void> = () => Promise.resolve();
   let settledRef: () => Promise<void> = () => Promise.resolve();
+  /** A config's bytes for the workers: a config checked in a worker thread arrives as them already. */
+  const bytesOf = (loaded: LoadedConfig): EncodedConfig => loaded.json ?? encodeConfig(loaded.config);
   // Workers start on the config as soon as it is checked, while the primary builds the rest of
   // its core (about 150 ms with 10,000 endpoints); the core's health follows once it is ready.
+  // (When the load fails, this never resolves and the primary stops its workers.)
   let firstLoaded!: (bytes: EncodedConfig) => void;
   const loadedBytes = new Promise<EncodedConfig>((resolve) => {
     firstLoaded = resolve;
@@ -155,7 +158,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     settleMs: opts.settleMs,
     settled: () => settledRef(),
     afterReload: () => afterReload(),
-    onLoaded: (loaded) => firstLoaded(loaded.json ?? encodeConfig(loaded.config)),
+    onLoaded: (loaded) => firstLoaded(bytesOf(loaded)),
   }).then((core) => {
     try {
       // The workers' forwarders refuse upstreams they cannot use or that are this server: so
@@ -213,9 +216,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   let encodedFor: { config: object; bytes: EncodedConfig } | null = null;
   const encoded = (core: Core): EncodedConfig => {
     const config = core.config();
-    // A config checked in a worker thread arrives as these bytes already.
-    if (encodedFor?.config !== config)
-      encodedFor = { config, bytes: core.state().loaded.json ?? encodeConfig(config) };
+    if (encodedFor?.config !== config) encodedFor = { config, bytes: bytesOf(core.state().loaded) };
     return encodedFor.bytes;
   };
   const snapshot = (core: Core = control): HealthEntries => {
@@ -290,16 +291,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           }
           // At start: the config as soon as it is checked, and the core's health once it is ready
           // (the worker applies its messages in order).
-          Promise.race([loadedBytes, coreReady.then(encoded)]).then(
-            (config) => {
-              send(w, { t: 'start', seq, options, config, health: [] } satisfies ToWorker);
-              coreReady.then(
-                (core) => send(w, { t: 'health', seq, health: snapshot(core) }),
-                () => undefined,
-              );
-            },
-            () => undefined,
-          );
+          void loadedBytes.then((config) => {
+            send(w, { t: 'start', seq, options, config, health: [] } satisfies ToWorker);
+            coreReady.then(
+              (core) => send(w, { t: 'health', seq, health: snapshot(core) }),
+              () => undefined,
+            );
+          });
         } else if (m.t === 'ready') {
           started = true;
           startedAt = Date.now();

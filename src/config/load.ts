@@ -28,7 +28,7 @@ import {
 } from './problems.js';
 import { withoutCheckedRecords } from './record-fast-path.js';
 import { type Config, ConfigSchema, type EndpointConfig, EndpointSchema, VpcSchema } from './schema.js';
-import { readUtf8, sha256Text } from './text-io.js';
+import { readUtf8, textDigest } from './text-io.js';
 
 export {
   ConfigError,
@@ -42,6 +42,7 @@ export {
   pathText,
   type ReloadResult,
 } from './problems.js';
+export { textDigest };
 
 /** Parses and checks YAML text. Throws {@link ConfigError} listing every problem. */
 export function parseConfigText(text: string, file = '<inline>'): LoadedConfig {
@@ -112,11 +113,6 @@ function checkFirewall(config: Config, file: string, locate: Locator): Compiled[
   for (const l of config.firewall?.domainLists ?? [])
     if (l.file !== undefined) l.file = listFilePath(l.file, baseDir);
   return firewall;
-}
-
-/** SHA-256 of a config text. */
-export function textDigest(text: string): string {
-  return sha256Text(text);
 }
 
 export function loadConfigFile(path: string): LoadedConfig {

@@ -31,8 +31,8 @@ export function readUtf8(fd: number): string {
   return parts.join('');
 }
 
-/** SHA-256 of a text's UTF-8 bytes, in hex (the same as hashing the whole string at once). */
-export function sha256Text(text: string): string {
+/** SHA-256 of a config text's UTF-8 bytes, in hex (the same as hashing the whole string at once). */
+export function textDigest(text: string): string {
   const hash = createHash('sha256');
   for (let i = 0; i < text.length; ) {
     let end = Math.min(text.length, i + HASH_CHUNK);

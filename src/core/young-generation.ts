@@ -20,7 +20,8 @@ import { setFlagsFromString } from 'node:v8';
 /** The run-time flag that keeps the young generation at its first size. */
 export const KEEP_SMALL_FLAG = '--semi-space-growth-factor=1';
 
-let flag: string | null = null;
+/** Whether this process keeps it small (and so sets the flag again after a worker thread). */
+let kept = false;
 
 /** Whether the Node flags or NODE_OPTIONS size the young generation already (the operator's choice wins). */
 export function youngGenerationSized(
@@ -41,12 +42,12 @@ export function keepYoungGenerationSmall(
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
 ): boolean {
   if (youngGenerationSized(execArgv, nodeOptions)) return false;
-  flag = KEEP_SMALL_FLAG;
-  setFlagsFromString(flag);
+  kept = true;
+  setFlagsFromString(KEEP_SMALL_FLAG);
   return true;
 }
 
 /** Sets the flag again, if it was set: after a worker thread starts or ends (it resets them). */
 export function flagsAgain(): void {
-  if (flag) setFlagsFromString(flag);
+  if (kept) setFlagsFromString(KEEP_SMALL_FLAG);
 }

@@ -140,9 +140,8 @@ export class ReadyzWaitStrategy implements WaitStrategy {
     const port = boundPorts.getBinding(ADMIN_PORT);
     const deadline = Date.now() + this.startupTimeoutMs;
     let strikes = 0;
-    let last: Probe = { state: 'silent', detail: 'not asked yet' };
     for (;;) {
-      last = await readyz(host, port);
+      const last = await readyz(host, port);
       let state = last.state;
       if (state === 'silent' && host !== LOOPBACK && (await readyz(LOOPBACK, port)).state === 'ready') {
         // Ready on loopback: another try at the host tells a server that was not up yet from no
