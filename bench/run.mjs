@@ -467,15 +467,16 @@ const record = (s, p, r) => {
   m.get(p).push(r);
 };
 const startup = new Map(); // `${peer}/${n}` → { ms: [], rss: [] }
-const noteStartup = (peer, n, ms, rss) => {
+const noteStartup = (peer, n, ms, server) => {
   const k = `${peer}/${n}`;
-  if (!startup.has(k)) startup.set(k, { ms: [], rss: [] });
+  if (!startup.has(k)) startup.set(k, { ms: [], rss: [], fp: [] });
   startup.get(k).ms.push(ms);
-  startup.get(k).rss.push(rss);
+  startup.get(k).rss.push(server.rssMb());
+  startup.get(k).fp.push(server.footprintMb());
 };
 const logRun = (sid, pid, r) =>
   log(
-    `bench: ${sid.padEnd(15)} ${pid.padEnd(16)} ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  lost ${r.lost}  peak ${(r.peakMb ?? 0).toFixed(0)} MB${Number.isFinite(r.cpuUs) ? `  cpu ${r.cpuUs.toFixed(1)} µs/q` : ''}`,
+    `bench: ${sid.padEnd(15)} ${pid.padEnd(16)} ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  lost ${r.lost}  peak ${(r.peakMb ?? 0).toFixed(0)} MB (${(r.peakFpMb ?? 0).toFixed(0)} each page once)${Number.isFinite(r.cpuUs) ? `  cpu ${r.cpuUs.toFixed(1)} µs/q` : ''}`,
   );
 
 async function runOne(server, s, pid, rep) {
@@ -490,6 +491,7 @@ async function runOne(server, s, pid, rep) {
     outstanding: s.outstanding,
   });
   r.peakMb = server.peakMb();
+  r.peakFpMb = server.peakFootprintMb();
   r.rssMb = server.rssMb();
   // Server CPU per answered query, in µs.
   r.cpuUs = (1e6 * ((server.cpuSeconds?.() ?? NaN) - cpu0)) / Math.max(1, r.sent - r.lost);
@@ -518,7 +520,7 @@ if (smallIds)
       continue;
     }
     const { server, startupMs } = started;
-    noteStartup(p.id, SMALL, startupMs, server.rssMb());
+    noteStartup(p.id, SMALL, startupMs, server);
     log(`bench: ${p.label} (${SMALL} endpoints) up in ${startupMs.toFixed(0)} ms on port ${server.port}`);
     await jit(server);
     smallServers.set(p.id, server);
@@ -543,7 +545,7 @@ if (large) {
       const { server, startupMs } = started;
       // Settle: RSS right after the first answer can still be growing.
       await new Promise((r) => setTimeout(r, 300));
-      noteStartup(p.id, LARGE, startupMs, server.rssMb());
+      noteStartup(p.id, LARGE, startupMs, server);
       log(
         `bench: ${p.label} (${LARGE} endpoints) up in ${startupMs.toFixed(0)} ms, ${server.rssMb().toFixed(0)} MB`,
       );
@@ -599,11 +601,12 @@ if (has('scale-endpoints')) {
         }
         const { server, startupMs } = started;
         await new Promise((r) => setTimeout(r, 300));
-        noteStartup(p.id, n, startupMs, server.rssMb());
+        noteStartup(p.id, n, startupMs, server);
         await jit(server, qfile);
         server.resetPeak();
         const r = await measure(server, qfile);
         r.peakMb = server.peakMb();
+        r.peakFpMb = server.peakFootprintMb();
         r.startupMs = startupMs;
         const k = `${p.id}/${n}`;
         if (!curve.has(k)) curve.set(k, []);
@@ -709,6 +712,7 @@ const summarize = (runs) =>
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
         peak: median(runs.map((r) => r.peakMb)),
+        peakFp: median(runs.map((r) => r.peakFpMb)),
         lost: median(runs.map((r) => (r.sent ? (100 * r.lost) / r.sent : 0))),
         cpuUs: median(runs.map((r) => r.cpuUs)),
         runs: runs.map((r) => r.qps),
@@ -724,15 +728,15 @@ for (const s of SCENARIOS) {
   const vs = s.vs && summary(s.id, s.vs);
   lines.push(`#### ${s.title}`, '');
   lines.push(
-    `| server | queries/s | × dnsmasq |${s.vs ? ` × ${s.vs} |` : ''} p50 ms | p99 ms | peak RSS MB | lost % | runs (q/s) |`,
+    `| server | queries/s | × dnsmasq |${s.vs ? ` × ${s.vs} |` : ''} p50 ms | p99 ms | peak RSS MB | peak MB, each page once | lost % | runs (q/s) |`,
   );
-  lines.push(`|---|--:|--:|${s.vs ? '--:|' : ''}--:|--:|--:|--:|---|`);
+  lines.push(`|---|--:|--:|${s.vs ? '--:|' : ''}--:|--:|--:|--:|--:|---|`);
   for (const p of PEERS) {
     const id = idIn(s, p);
     const r = summary(s.id, id);
     if (!r) continue;
     lines.push(
-      `| ${peerLabel(id)} | ${fmt(r.qps)} | ${fmt(base ? r.qps / base.qps : NaN, 2)} |${s.vs ? ` ${fmt(vs ? r.qps / vs.qps : NaN, 2)} |` : ''} ${fmt(r.p50, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.peak)} | ${fmt(r.lost, 2)} | ${r.runs.map((x) => fmt(x)).join(', ')} |`,
+      `| ${peerLabel(id)} | ${fmt(r.qps)} | ${fmt(base ? r.qps / base.qps : NaN, 2)} |${s.vs ? ` ${fmt(vs ? r.qps / vs.qps : NaN, 2)} |` : ''} ${fmt(r.p50, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.peak)} | ${fmt(r.peakFp)} | ${fmt(r.lost, 2)} | ${r.runs.map((x) => fmt(x)).join(', ')} |`,
     );
   }
   lines.push('');
@@ -740,16 +744,16 @@ for (const s of SCENARIOS) {
 if (results.has('mix') && results.has('mix-large')) {
   lines.push(`#### (d) scaling: ${SMALL} vs ${LARGE.toLocaleString('en-US')} endpoints, mixed stream`, '');
   lines.push(
-    `| server | mix q/s, ${SMALL} | mix q/s, ${LARGE} | ${LARGE} / ${SMALL} | startup ms, ${SMALL} | startup ms, ${LARGE} | RSS MB after start, ${LARGE} | peak RSS MB under load, ${LARGE} |`,
+    `| server | mix q/s, ${SMALL} | mix q/s, ${LARGE} | ${LARGE} / ${SMALL} | startup ms, ${SMALL} | startup ms, ${LARGE} | RSS MB after start, ${LARGE} | each page once | peak RSS MB under load, ${LARGE} | each page once |`,
   );
-  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const p of PEERS) {
     const a = summary('mix', p.id);
     const b = summary('mix-large', p.id);
     const s1 = startup.get(`${p.id}/${SMALL}`);
     const s2 = startup.get(`${p.id}/${LARGE}`);
     lines.push(
-      `| ${p.label} | ${fmt(a?.qps)} | ${fmt(b?.qps)} | ${fmt(b && a ? b.qps / a.qps : NaN, 2)} | ${fmt(median(s1?.ms ?? []))} | ${fmt(median(s2?.ms ?? []))} | ${fmt(median(s2?.rss ?? []))} | ${fmt(b?.peak)} |`,
+      `| ${p.label} | ${fmt(a?.qps)} | ${fmt(b?.qps)} | ${fmt(b && a ? b.qps / a.qps : NaN, 2)} | ${fmt(median(s1?.ms ?? []))} | ${fmt(median(s2?.ms ?? []))} | ${fmt(median(s2?.rss ?? []))} | ${fmt(median(s2?.fp ?? []))} | ${fmt(b?.peak)} | ${fmt(b?.peakFp)} |`,
     );
   }
   lines.push('');
@@ -800,6 +804,7 @@ if (curve.size) {
   const cs = (pid, n) => summarize(curve.get(`${pid}/${n}`));
   const st = (pid, n) => median(curve.get(`${pid}/${n}`)?.map((r) => r.startupMs) ?? []);
   const rss = (pid, n) => median(startup.get(`${pid}/${n}`)?.rss ?? []);
+  const fp = (pid, n) => median(startup.get(`${pid}/${n}`)?.fp ?? []);
   const head = COUNTS.map((n) => n.toLocaleString('en-US'));
   const table = (title, cell, d = 0) => {
     lines.push(`#### ${title}`, '');
@@ -814,6 +819,7 @@ if (curve.size) {
   );
   table('(g) startup, spawn to first answer (ms)', st);
   table('(g) RSS after start, all processes (MB)', rss);
+  table('(g) memory after start, all processes, each page once (MB)', fp);
   plots.push({
     file: 'endpoints-qps.svg',
     alt: 'endpoint-name queries/s against the number of endpoints',
@@ -947,10 +953,47 @@ const target = (what, goal, value, ok, unit = '') =>
   );
   const rssA = median(sa?.rss ?? []);
   target(
-    `\`--workers auto\` with ${LARGE.toLocaleString('en-US')} endpoints: RSS of all processes`,
+    `\`--workers auto\` with ${LARGE.toLocaleString('en-US')} endpoints: RSS summed over all processes`,
     '≤ 250 MB',
     rssA,
     rssA <= 250,
+    ' MB',
+  );
+  const fpA = median(sa?.fp ?? []);
+  target(
+    `\`--workers auto\` with ${LARGE.toLocaleString('en-US')} endpoints: memory of all processes, each page once`,
+    '≤ 250 MB',
+    fpA,
+    fpA <= 250,
+    ' MB',
+  );
+  // Memory (peak under load, each page once: what a container's memory cgroup is charged).
+  const peakFp = (sid, pid) => summary(sid, pid)?.peakFp ?? NaN;
+  const pe = peakFp('endpoint', 'ours');
+  target('peak memory, endpoint names, 1 worker', '≤ 48 MB', pe, pe <= 48, ' MB');
+  for (const sid of ['fwd-cold', 'fwd-warm']) {
+    const v = peakFp(sid, 'ours');
+    target(`peak memory, ${sid}, 1 worker`, '≤ 96 MB', v, v <= 96, ' MB');
+  }
+  const two = ours.find((p) => p.wc === 2);
+  if (two)
+    for (const sid of ['endpoint', 'fwd-cold', 'fwd-warm']) {
+      const v = peakFp(sid, two.id) - peakFp(sid, 'ours');
+      // One worker is one process; --workers 2 adds the primary and a second worker.
+      target(
+        `peak memory, ${sid}: --workers ${two.wc} over 1 worker (the primary + a worker)`,
+        '≤ 40 MB',
+        v,
+        v <= 40,
+        ' MB',
+      );
+    }
+  const pl = peakFp('mix-large', 'ours');
+  target(
+    `peak memory, ${LARGE.toLocaleString('en-US')} endpoints, 1 worker`,
+    '≤ 120 MB',
+    pl,
+    pl <= 120,
     ' MB',
   );
   const off = feat('off');

@@ -1,6 +1,8 @@
 // Start-up time and resident memory of `serve` on a generated config, summed over the whole
 // process tree (the primary and every worker): spawn, wait for the "listening on" log line, wait
-// 1.5 s more, read VmRSS (and its anonymous part, RssAnon) of every process in the tree, stop.
+// 1.5 s more, read VmRSS (and its anonymous part, RssAnon) of every process in the tree, and the
+// tree's footprint (every physical page once, as a memory cgroup counts it: the node binary and
+// libraries that each process maps are the same pages; see lib/footprint.mjs), stop.
 //
 //   npm run build && node bench/start-rss.mjs                      # --workers auto, 10,000 endpoints
 //   node bench/start-rss.mjs --endpoints 10 --workers 1 --runs 5
@@ -13,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { footprintKb } from './lib/footprint.mjs';
 import { configYaml } from './lib/records.mjs';
 
 const { values } = parseArgs({
@@ -106,6 +109,7 @@ async function once() {
   const per = pids.map((p) => ({ pid: p, rssKb: statusKb(p, 'VmRSS'), anonKb: statusKb(p, 'RssAnon') }));
   const total = per.reduce((s, p) => s + p.rssKb, 0);
   const anon = per.reduce((s, p) => s + p.anonKb, 0);
+  const fp = footprintKb(pids);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
@@ -113,6 +117,8 @@ async function once() {
     startMs: listenedAt - t0,
     rssMb: total / 1024,
     anonMb: anon / 1024,
+    footprintMb: fp.kb / 1024,
+    footprintMethod: fp.method,
     perMb: per.map((p) => +(p.rssKb / 1024).toFixed(1)),
   };
 }
@@ -129,7 +135,7 @@ try {
     results.push(r);
     if (!values.json)
       console.log(
-        `run ${i + 1}: start ${r.startMs.toFixed(0)} ms, RSS ${r.rssMb.toFixed(1)} MB (${r.perMb.join(' + ')}; anonymous ${r.anonMb.toFixed(1)} MB, the rest is the node binary and libraries mapped from files)`,
+        `run ${i + 1}: start ${r.startMs.toFixed(0)} ms, RSS ${r.rssMb.toFixed(1)} MB (${r.perMb.join(' + ')}; anonymous ${r.anonMb.toFixed(1)} MB, the rest is the node binary and libraries mapped from files), footprint ${r.footprintMb.toFixed(1)} MB (each page once, ${r.footprintMethod})`,
       );
   }
 } finally {
@@ -142,10 +148,11 @@ const summary = {
   startMs: Math.round(median(results.map((r) => r.startMs))),
   rssMb: +median(results.map((r) => r.rssMb)).toFixed(1),
   anonMb: +median(results.map((r) => r.anonMb)).toFixed(1),
+  footprintMb: +median(results.map((r) => r.footprintMb)).toFixed(1),
   loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 };
 console.log(
   values.json
     ? JSON.stringify(summary)
-    : `median: start ${summary.startMs} ms, RSS ${summary.rssMb} MB (load ${summary.loadavg})`,
+    : `median: start ${summary.startMs} ms, RSS ${summary.rssMb} MB, footprint ${summary.footprintMb} MB (load ${summary.loadavg})`,
 );

@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { footprintKb } from './footprint.mjs';
 import { FWD_ZONE } from './records.mjs';
 
 /** A UDP+TCP port that is free on 127.0.0.1 right now. */
@@ -126,6 +127,29 @@ class Running {
    */
   cpuSeconds() {
     return tree(this.child.pid).reduce((n, p) => n + cpuTicks(p), 0) / 100;
+  }
+  /**
+   * The tree's physical memory in MB, each page once (see footprint.mjs): what a container's
+   * memory cgroup charges, where summed RSS counts the node binary once per process.
+   */
+  footprintMb() {
+    return footprintKb(tree(this.child.pid)).kb / 1024;
+  }
+  /**
+   * Peak footprint since start or the last resetPeak(), in MB: the summed peak RSS less what the
+   * processes share now (the pages of the binary and libraries counted more than once). The
+   * kernel keeps a peak per process only, and what they share does not change under load.
+   */
+  peakFootprintMb() {
+    const pids = tree(this.child.pid);
+    let rssKb = 0;
+    let hwmKb = 0;
+    for (const p of pids) {
+      rssKb += statusKb(p, 'VmRSS');
+      hwmKb += statusKb(p, 'VmHWM');
+    }
+    const shared = Math.max(0, rssKb - footprintKb(pids).kb);
+    return (hwmKb - shared) / 1024;
   }
   /** Resets the kernel's peak RSS counters (clear_refs 5). */
   resetPeak() {
