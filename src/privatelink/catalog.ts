@@ -24,6 +24,7 @@ import type { PhzDeps } from '../route53/answer.js';
 import { buildHostedZones, type HostedZone, recordHealthEntries } from '../route53/zones.js';
 import { type ResourceName, resourceNames, targetOf, unconfirmedFor } from './endpoint-kinds.js';
 import { vpceHostedZoneId } from './hosted-zones.js';
+import { internalized } from './intern.js';
 import {
   defaultPrivateDnsNames,
   deriveDnsSuffix,
@@ -441,7 +442,7 @@ export function healthEntriesOf(config: Config): HealthEntry[] {
       if (!targetOf(ep, vpc)) continue;
       const id = endpointIdOf(vpc.id, ep);
       for (const itf of ep.interfaces) {
-        const az = azOf.get(itf.subnet) ?? 'unknown';
+        const az = internalized(azOf.get(itf.subnet) ?? 'unknown');
         out.push({ endpointId: id, az, staticHealthy: itf.healthy, key: healthKey(id, az) });
       }
     }
@@ -538,7 +539,7 @@ export function buildCatalog(config: Config, health: HealthState): Catalog {
       const id = endpointIdOf(vpc.id, ep);
       const suffix = ep.dnsSuffix ?? deriveDnsSuffix(id, vpc.id, svc.name);
       const interfaces: InterfaceInfo[] = ep.interfaces.map((itf) => {
-        const az = subnets.get(itf.subnet)?.az ?? 'unknown';
+        const az = internalized(subnets.get(itf.subnet)?.az ?? 'unknown');
         const key = healthKey(id, az);
         healthKeys.add(key);
         healthEntries.push({ endpointId: id, az, staticHealthy: itf.healthy, key });

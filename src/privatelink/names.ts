@@ -3,6 +3,7 @@
  * derived for endpoints that omit them (stable: they depend only on the endpoint's content).
  */
 import * as crypto from 'node:crypto';
+import { internalized } from './intern.js';
 import { REGIONLESS_SERVICES } from './service-kinds.js';
 
 export interface ServiceInfo {
@@ -35,13 +36,13 @@ export function parseService(name: string): ServiceInfo | null {
       regionless: true,
     };
   const v = VPCE_SERVICE.exec(name);
-  if (v) return { name, region: v[1], short: v[2], serviceId: v[2], endpointService: true };
+  if (v) return { name, region: internalized(v[1]), short: v[2], serviceId: v[2], endpointService: true };
   const m = AWS_SERVICE.exec(name);
   if (!m || m[2].startsWith('vpce.')) return null;
   const short = m[2];
   return {
     name,
-    region: m[1],
+    region: internalized(m[1]),
     short,
     serviceId: short.split('.').reverse().join('.'),
     endpointService: false,
@@ -82,15 +83,35 @@ export function hasEndpointWildcards(svc: ServiceInfo): boolean {
 
 // Names are joined rather than concatenated: join gives one flat string, where a template gives a
 // tree of pieces (larger in memory for the life of the catalog, slower to compare as a Map key).
+//
+// Region and AZ names go into joins as their internalized strings (see intern.ts).
 
 export function regionalName(endpointId: string, suffix: string, svc: ServiceInfo): string {
-  return [endpointId, '-', suffix, '.', svc.serviceId, '.', svc.region, '.vpce.amazonaws.com'].join('');
+  return [
+    endpointId,
+    '-',
+    suffix,
+    '.',
+    svc.serviceId,
+    '.',
+    internalized(svc.region),
+    '.vpce.amazonaws.com',
+  ].join('');
 }
 
 export function zonalName(endpointId: string, suffix: string, az: string, svc: ServiceInfo): string {
-  return [endpointId, '-', suffix, '-', az, '.', svc.serviceId, '.', svc.region, '.vpce.amazonaws.com'].join(
-    '',
-  );
+  return [
+    endpointId,
+    '-',
+    suffix,
+    '-',
+    internalized(az),
+    '.',
+    svc.serviceId,
+    '.',
+    internalized(svc.region),
+    '.vpce.amazonaws.com',
+  ].join('');
 }
 
 /** The apex of the public zone that holds a region's vpce names. */
