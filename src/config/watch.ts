@@ -5,10 +5,13 @@
  *
  * Watching the file itself misses the last two (the watched inode is replaced, not changed), so
  * the directory that holds the file is watched instead (and the directory the file resolves to,
- * when it is a symlink). Every event schedules one debounced check that compares the file's
- * content hash with the last one seen; only a real change of content calls `onChange`, and only
- * once the file has stayed unchanged for the settle time (no half-written saves). A slow
- * stat poll backs the events up on file systems where they are unreliable (network mounts).
+ * when it is a symlink). Every event schedules one debounced check. The check stats the file
+ * first: events for the directory's other files (a log written next to the config, anything in
+ * /tmp) leave the file's path, inode, size, mtime and ctime as they were, and cost a stat, not a
+ * read and a hash of the whole file. When the stat differs the content hash is compared with the
+ * last one seen; only a real change of content calls `onChange`, and only once the file has
+ * stayed unchanged for the settle time (no half-written saves). A slow stat poll backs the events
+ * up on file systems where they are unreliable (network mounts).
  */
 import { createHash } from 'node:crypto';
 import { type FSWatcher, readFileSync, realpathSync, type Stats, statSync, watch } from 'node:fs';
@@ -45,13 +48,13 @@ export interface ConfigWatcher {
 }
 
 interface Fingerprint {
-  /** realpath + inode + size + mtime: cheap to compare on every poll. */
+  /** realpath + inode + size + mtime + ctime: cheap to compare on every event and poll. */
   stat: string;
   hash: string;
 }
 
 function statKey(real: string, st: Stats): string {
-  return `${real}|${st.dev}|${st.ino}|${st.size}|${st.mtimeMs}`;
+  return `${real}|${st.dev}|${st.ino}|${st.size}|${st.mtimeMs}|${st.ctimeMs}`;
 }
 
 function statOf(path: string): string | null {
@@ -146,10 +149,19 @@ export function watchConfig(
     timer = undefined;
     if (closed) return;
     syncWatches();
+    // The file as it was when last read: an event for another file of the directory.
+    const st = statOf(abs);
+    if (last && st === last.stat) {
+      lastStat = st;
+      settling = null;
+      return;
+    }
     const fp = fingerprint(abs);
     lastStat = fp?.stat ?? null;
     if (!fp) return;
     if (last && fp.hash === last.hash) {
+      // Written again with the same content (touched, saved unchanged): not a change.
+      last = fp;
       settling = null;
       return;
     }

@@ -9,8 +9,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ConfigWatcher, watchConfig } from '../../src/config/watch.js';
+
+// Counts the watcher's reads of the config file.
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  return { ...fs, readFileSync: vi.fn(fs.readFileSync) };
+});
+const readsOf = (file: string): number =>
+  vi.mocked(readFileSync).mock.calls.filter(([p]) => p === file).length;
 
 let dir: string;
 let watcher: ConfigWatcher | undefined;
@@ -123,5 +131,26 @@ describe('watchConfig', () => {
     writeFileSync(file, 'ttl: 61\n');
     await got;
     expect(calls).toBe(1);
+  });
+
+  it('does not read the file again for events of the other files of its directory', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pldns-watch-'));
+    const file = join(dir, 'endpoints.yaml');
+    writeFileSync(file, 'ttl: 60\n');
+    let changes = 0;
+    watcher = watchConfig(file, () => changes++, { debounceMs: 5, pollMs: 0 });
+    const before = readsOf(file);
+    // A log written next to the config: an event for the directory every few milliseconds.
+    for (let i = 0; i < 20; i++) {
+      writeFileSync(join(dir, 'query.log'), `line ${i}\n`, { flag: 'a' });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readsOf(file)).toBe(before);
+    expect(changes).toBe(0);
+    // A change of the config itself is still read and reported.
+    writeFileSync(file, 'ttl: 61\n');
+    await vi.waitFor(() => expect(changes).toBe(1), { timeout: 5000, interval: 10 });
+    expect(readsOf(file)).toBeGreaterThan(before);
   });
 });
