@@ -239,8 +239,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       started = c.control.config();
       server = c;
     } else {
-      const one = await startServer(common);
-      started = one.config();
+      // The server keeps the catalog, not the config's endpoints (the admin API reads the
+      // catalog; 11-15 MB of heap with 10,000 endpoints); the warnings below read them once.
+      let first: Config | undefined;
+      const one = await startServer({
+        ...common,
+        leanConfig: true,
+        onLoaded: (loaded) => {
+          first = loaded.config;
+        },
+      });
+      started = first ?? one.config();
+      first = undefined;
       server = one;
     }
   } catch (e) {

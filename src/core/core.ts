@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
 import { type AdminServer, startAdmin } from '../admin/server.js';
 import { loadInThread, threadLoading } from '../config/load-thread.js';
+import { packConfig } from '../config/packed.js';
 import {
   ConfigError,
   type ConfigProblem,
@@ -177,7 +178,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const stateOf = (loaded: LoadedConfig): CoreState => {
     if (!onDemand) {
       const catalog = buildCatalog(loaded.config, health);
-      return { loaded: opts.leanConfig ? withoutEndpoints(loaded) : loaded, catalog };
+      if (!opts.leanConfig) return { loaded, catalog };
+      // A lean core tells an unchanged file by the packed JSON of its config (see sameConfig):
+      // the loading thread gives it; a file loaded here gets it made. (Configs pushed as objects,
+      // a cluster worker's, come only when they changed.)
+      const withJson = loaded.json || !isFile ? loaded : { ...loaded, json: packConfig(loaded.config) };
+      return { loaded: withoutEndpoints(withJson), catalog };
     }
     let built: Catalog | undefined;
     return {
@@ -275,7 +281,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }
       // Same content in other words (a comment, the same object again): nothing changes, and
       // the reload says so; the new digest is kept so that the next read of this text is cheap.
-      if (sameConfig(loaded.config, state.loaded.config)) {
+      if (sameConfig(loaded, state.loaded)) {
         state = { ...state, loaded: { ...state.loaded, digest: loaded.digest } };
         log.info({ config: state.loaded.file }, 'config unchanged; nothing to reload');
         return { ok: true, changed: false };
@@ -391,7 +397,16 @@ function summarize(l: LoadedConfig, c: Catalog | null): Record<string, unknown> 
   return out;
 }
 
-/** Whether two checked configs say the same (field order included: a reordered file counts as changed). */
-function sameConfig(a: Config, b: Config): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Whether two checked configs say the same (field order included: a reordered file counts as
+ * changed). Configs checked in the loading thread compare by their packed JSON, which a lean core
+ * keeps when it drops the endpoints.
+ */
+function sameConfig(a: LoadedConfig, b: LoadedConfig): boolean {
+  if (a.config === b.config) return true;
+  if (b.json) {
+    const aj = a.json ?? packConfig(a.config);
+    return Buffer.from(aj.buffer, aj.byteOffset, aj.byteLength).equals(b.json);
+  }
+  return JSON.stringify(a.config) === JSON.stringify(b.config);
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { AdminContext } from '../admin/context.js';
 import { type AdminServer, checkAdminExposure } from '../admin/server.js';
-import { ConfigError } from '../config/problems.js';
+import { ConfigError, type LoadedConfig } from '../config/problems.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import type { ProbeStatus } from '../health/probes.js';
 import type { HealthState } from '../health/state.js';
@@ -93,6 +93,8 @@ export interface ServerOptions {
    * `reload` needs a config. @default false
    */
   leanConfig?: boolean;
+  /** Called with the first config once it is loaded and checked (with its endpoints, lean or not). */
+  onLoaded?: (loaded: LoadedConfig) => void;
 }
 
 export interface Address {
@@ -150,6 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     settleMs: opts.settleMs,
     sync: opts.sync,
     leanConfig: opts.leanConfig,
+    onLoaded: opts.onLoaded,
   });
   const { metrics } = core;
   let access: AccessState = { catalog: core.catalog(), allowed: allowedClientTable(core.config()) };
