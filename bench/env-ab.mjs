@@ -67,6 +67,7 @@ try {
   for (const v of variants)
     await dnsperf({ port: servers.get(v.id).port, file: warm, seconds: 2, out: join(work, 'prime.out') });
   const runs = new Map();
+  const cpu = new Map();
   for (let r = 0; r < rounds; r++)
     for (const s of scenarios)
       for (const v of r % 2 ? [...variants].reverse() : variants) {
@@ -74,6 +75,7 @@ try {
         const file = cold
           ? writeLines(join(work, 'cold.txt'), coldQueries(`${v.id}-${r}`, 80_000 * seconds))
           : warm;
+        const cpu0 = servers.get(v.id).cpuSeconds();
         const out = await dnsperf({
           port: servers.get(v.id).port,
           file,
@@ -83,12 +85,18 @@ try {
         });
         const key = `${s} ${v.id}`;
         runs.set(key, [...(runs.get(key) ?? []), Math.round(out.qps)]);
+        // Server CPU per answered query (µs): steadier than throughput on a shared machine.
+        const us = (1e6 * (servers.get(v.id).cpuSeconds() - cpu0)) / Math.max(1, out.sent - out.lost);
+        cpu.set(key, [...(cpu.get(key) ?? []), us]);
       }
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`env-ab: ${rounds} rounds × ${seconds} s, load ${load}`);
   for (const [key, qps] of runs) {
     const median = [...qps].sort((a, b) => a - b)[qps.length >> 1];
-    console.log(`${key.padEnd(28)} ${String(median).padStart(7)} q/s   runs ${qps.join(', ')}`);
+    const us = [...cpu.get(key)].sort((a, b) => a - b)[qps.length >> 1];
+    console.log(
+      `${key.padEnd(28)} ${String(median).padStart(7)} q/s  cpu ${us.toFixed(1)} µs/q   runs ${qps.join(', ')}`,
+    );
   }
   const kb = (pid, field) =>
     Number(
