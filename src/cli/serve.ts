@@ -7,7 +7,7 @@ import { ConfigError, pathText } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import { collectGarbageSoon } from '../core/heap.js';
 import { DEFAULT_LISTEN, DEFAULT_PORT, startServer } from '../core/server.js';
-import { keepYoungGenerationSmall } from '../core/young-generation.js';
+import { capHeapGrowth, keepYoungGenerationSmall } from '../core/young-generation.js';
 import { type PortHolder, port53Hint, portHolders } from '../errors/port-holders.js';
 import { listenError, listenErrorInfo, StartupError } from '../errors/startup.js';
 import { troubleshooting } from '../errors/troubleshooting.js';
@@ -110,6 +110,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (workers === null) return usage(`${flag('workers')} must be a number from 1 to 256, or auto`);
   // bin/privatelink-dns has set it before the modules loaded; again for a serve called in-process.
   keepYoungGenerationSmall();
+  capHeapGrowth();
   if (values.listen !== undefined) {
     const bad = addressError(flag('listen'), values.listen, String(DEFAULT_PORT));
     if (bad) return usage(bad);

@@ -19,7 +19,12 @@ import { ConfigError, type LoadedConfig, type ReloadResult } from '../config/pro
 import { type Core, createCore } from '../core/core.js';
 import { workerMallocEnv } from '../core/malloc.js';
 import { type Address, DEFAULT_LISTEN, DEFAULT_PORT } from '../core/server.js';
-import { keepYoungGenerationSmall, youngGenerationSized } from '../core/young-generation.js';
+import {
+  capHeapGrowth,
+  heapGrowthFlag,
+  keepYoungGenerationSmall,
+  youngGenerationSized,
+} from '../core/young-generation.js';
 import type { LogFormat, LogLevel } from '../log/logger.js';
 import { formatHostPort, parseHostPort } from '../net/host-port.js';
 import { checkForwarding, forwardingProblem } from '../resolve/forward/setup.js';
@@ -119,6 +124,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   if (!cluster.isPrimary) throw new Error('startCluster runs in the primary process only');
   checkAdminExposure(opts.admin, opts.adminToken || undefined);
   keepYoungGenerationSmall();
+  capHeapGrowth();
   const log = opts.logger.child({ component: 'cluster' });
   const syncTimeout = opts.syncTimeoutMs ?? 5000;
 
@@ -444,15 +450,20 @@ export const WORKER_SEMI_SPACE_MB = 2;
 
 /**
  * The Node flags workers start with: the primary's own, plus a small young generation unless the
- * primary's flags or NODE_OPTIONS size it already (the operator's choice wins).
+ * primary's flags or NODE_OPTIONS size it already (the operator's choice wins), plus the old
+ * generation's growth cap of PRIVATELINK_DNS_HEAP_GROWTH_PERCENT (see young-generation.ts).
  */
 export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+  env: NodeJS.ProcessEnv = process.env,
 ): string[] {
-  return youngGenerationSized(execArgv, nodeOptions)
+  const out = youngGenerationSized(execArgv, nodeOptions)
     ? [...execArgv]
     : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+  const growth = heapGrowthFlag(env);
+  if (growth && !out.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) out.push(growth);
+  return out;
 }
 
 /** The worker count for `--workers`: a positive integer, or "auto" (one per available core). */

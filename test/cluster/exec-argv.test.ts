@@ -14,4 +14,17 @@ describe('workerExecArgv', () => {
     expect(workerExecArgv(['--max-semi-space-size=8'], '')).toEqual(['--max-semi-space-size=8']);
     expect(workerExecArgv([], '--max_semi_space_size=16 --trace-gc')).toEqual([]);
   });
+
+  it('passes the old generation growth cap on, unless the flags set one', () => {
+    const env = { PRIVATELINK_DNS_HEAP_GROWTH_PERCENT: '50' };
+    expect(workerExecArgv([], '', env)).toEqual([
+      `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`,
+      '--heap-growing-percent=50',
+    ]);
+    expect(workerExecArgv(['--heap-growing-percent=20'], '', env)).toEqual([
+      '--heap-growing-percent=20',
+      `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`,
+    ]);
+    expect(workerExecArgv([], '', {})).toEqual([`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
+  });
 });

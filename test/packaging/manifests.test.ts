@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type LoadedConfig, parseConfigText } from '../../src/config/load.js';
 import { MALLOC_TRIM_THRESHOLD } from '../../src/core/malloc.js';
+import { heapGrowthFlag } from '../../src/core/young-generation.js';
 import { cidrWithin, parseCidr } from '../../src/net/cidr.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -259,6 +260,15 @@ describe('Dockerfile', () => {
   it("sets glibc's trim threshold for the server it runs (src/core/malloc.ts)", () => {
     const runtime = text.slice(text.indexOf('AS runtime'));
     expect(runtime).toMatch(new RegExp(`^ENV MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD}$`, 'm'));
+  });
+
+  it("caps V8's old generation growth for the server it runs, at a value serve takes", () => {
+    const runtime = text.slice(text.indexOf('AS runtime'));
+    const m = /^ENV PRIVATELINK_DNS_HEAP_GROWTH_PERCENT=(\S+)$/m.exec(runtime);
+    expect(m).toBeTruthy();
+    expect(heapGrowthFlag({ PRIVATELINK_DNS_HEAP_GROWTH_PERCENT: m![1] })).toBe(
+      `--heap-growing-percent=${m![1]}`,
+    );
   });
 
   it('runs as a numeric non-root user, reads /etc/privatelink-dns/endpoints.yaml, has a HEALTHCHECK', () => {
