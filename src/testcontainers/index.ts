@@ -36,6 +36,22 @@ export const DNS_PORT = 53;
 export const ADMIN_PORT = 8053;
 
 /**
+ * The container's command: `serve` on the config at its fixed path, DNS and the admin API on every
+ * address. Values go in `--flag=value` form: a token or an address that starts with "-" (a
+ * random base64url token does, one time in 64) is then a value, never taken for a flag.
+ */
+export function serveCommand(adminToken: string, upstreams: readonly string[]): string[] {
+  return [
+    'serve',
+    `--config=${CONFIG_PATH}`,
+    `--listen=0.0.0.0:${DNS_PORT}`,
+    `--admin=0.0.0.0:${ADMIN_PORT}`,
+    `--admin-token=${adminToken}`,
+    ...upstreams.map((u) => `--upstream=${u}`),
+  ];
+}
+
+/**
  * The privatelink-dns container: DNS on 53/udp and 53/tcp, the admin API on 8053 (published
  * with a random bearer token), started once `/readyz` answers 200.
  */
@@ -76,19 +92,7 @@ export class PrivatelinkDnsContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedPrivatelinkDnsContainer> {
-    const command = [
-      'serve',
-      '--config',
-      CONFIG_PATH,
-      '--listen',
-      `0.0.0.0:${DNS_PORT}`,
-      '--admin',
-      `0.0.0.0:${ADMIN_PORT}`,
-      '--admin-token',
-      this.adminToken,
-    ];
-    for (const u of this.upstreams) command.push('--upstream', u);
-    this.withCommand(command);
+    this.withCommand(serveCommand(this.adminToken, this.upstreams));
     if (this.configText !== null) {
       this.withCopyContentToContainer([{ content: this.configText, target: CONFIG_PATH, mode: 0o644 }]);
     }
