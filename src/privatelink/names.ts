@@ -87,31 +87,19 @@ export function hasEndpointWildcards(svc: ServiceInfo): boolean {
 // Region and AZ names go into joins as their internalized strings (see intern.ts).
 
 export function regionalName(endpointId: string, suffix: string, svc: ServiceInfo): string {
-  return [
-    endpointId,
-    '-',
-    suffix,
-    '.',
-    svc.serviceId,
-    '.',
-    internalized(svc.region),
-    '.vpce.amazonaws.com',
-  ].join('');
+  return vpceName(endpointId, suffix, null, svc);
 }
 
 export function zonalName(endpointId: string, suffix: string, az: string, svc: ServiceInfo): string {
-  return [
-    endpointId,
-    '-',
-    suffix,
-    '-',
-    internalized(az),
-    '.',
-    svc.serviceId,
-    '.',
-    internalized(svc.region),
-    '.vpce.amazonaws.com',
-  ].join('');
+  return vpceName(endpointId, suffix, az, svc);
+}
+
+/** `<id>-<suffix>[-<az>].<service id>.<region>.vpce.amazonaws.com`, one flat one-byte string. */
+function vpceName(endpointId: string, suffix: string, az: string | null, svc: ServiceInfo): string {
+  const parts = [endpointId, '-', suffix];
+  if (az !== null) parts.push('-', internalized(az));
+  parts.push('.', svc.serviceId, '.', internalized(svc.region), '.vpce.amazonaws.com');
+  return parts.join('');
 }
 
 /** The apex of the public zone that holds a region's vpce names. */

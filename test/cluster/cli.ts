@@ -1,4 +1,4 @@
-/** `serve --workers 2` as a child process on a temporary config, for the cluster tests. */
+/** `serve --workers N` (2 unless told) as a child process on a temporary config, for the CLI and cluster tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +17,10 @@ export interface ClusterCli {
   output(): string;
 }
 
-/** Starts the built CLI with two workers; `admin` is `off` or an address. */
+/** Starts the built CLI (two workers unless told); `admin` is `off` or an address. */
 export function spawnCluster(
   admin: string,
-  opts: { detached?: boolean; args?: string[]; config?: object } = {},
+  opts: { detached?: boolean; args?: string[]; config?: object; workers?: number } = {},
 ): ClusterCli {
   const dir = mkdtempSync(join(tmpdir(), 'pldns-cluster-'));
   const configFile = join(dir, 'endpoints.yaml');
@@ -39,7 +39,7 @@ export function spawnCluster(
       '--admin',
       admin,
       '--workers',
-      '2',
+      String(opts.workers ?? 2),
       '--log-level',
       'info',
       ...(opts.args ?? []),
