@@ -90,16 +90,26 @@ export interface JobHost {
 /**
  * Retransmission of the last upstream's UDP query every `attemptTimeoutMs` until the deadline
  * (the same ID from the same socket, so a slow answer to the first copy still counts).
+ *
+ * A settled one stays in the {@link Deadlines} heap until its time comes (lazy deletion), so
+ * {@link cancel} lets go of the job and the query in flight at once: otherwise every answered
+ * job, its request, query and outcome (the reply and its scan) would be kept alive for
+ * `attemptTimeoutMs` after the answer, long enough to reach the old generation at the answer rate.
  */
 class Retransmit implements Timed {
   settled = false;
   constructor(
-    readonly job: Job,
-    readonly pending: UdpPending,
+    public job: Job | null,
+    public pending: UdpPending | null,
     public deadline: number,
   ) {}
+  cancel(): void {
+    this.settled = true;
+    this.job = null;
+    this.pending = null;
+  }
   expire(): void {
-    this.job.retransmit(this);
+    this.job?.retransmit(this);
   }
 }
 
@@ -214,12 +224,15 @@ export class Job implements UdpWaiter {
   /** A retransmission fell due: send the query again if it is still the one in flight. */
   retransmit(t: Retransmit): void {
     const r = this.r;
-    if (this.settled || this.retry !== t || r.closed) return;
-    if (!r.udp.resend(t.pending)) return;
+    const pending = t.pending;
+    if (this.settled || this.retry !== t || r.closed || pending === null) return;
+    t.cancel();
+    this.retry = null;
+    if (!r.udp.resend(pending)) return;
     seriesOf(this.up, r.metrics).udp.value++;
     const next = r.deadlines.now() + r.settings.attemptTimeoutMs;
     if (next < this.deadline) {
-      const again = new Retransmit(this, t.pending, next);
+      const again = new Retransmit(this, pending, next);
       this.retry = again;
       r.deadlines.add(again);
     }
@@ -327,7 +340,7 @@ export class Job implements UdpWaiter {
 
   private stopRetry(): void {
     if (this.retry) {
-      this.retry.settled = true;
+      this.retry.cancel();
       this.retry = null;
     }
   }
