@@ -8,7 +8,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { Flag, Rcode, RRType } from '../dns/constants.js';
-import type { ScannedMessage } from '../dns/relay.js';
+import { type ScannedMessage, scanMessage } from '../dns/relay.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Catalog } from '../privatelink/catalog.js';
 import type { RuleTable } from '../upstream/groups.js';
@@ -24,7 +24,13 @@ export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 interface Entry {
   qname: string;
   reply: Buffer;
-  scan: ScannedMessage;
+  /**
+   * The reply's scan, kept from the entry's first hit on (null until then). Most answers stored
+   * under a burst of unique names are never asked again before they go; without their scans
+   * (an object per record) they take a third of the heap, and the heap's garbage when they are
+   * evicted, which V8 lets grow to several times what is live before it collects, shrinks too.
+   */
+  scan: ScannedMessage | null;
   /** ms on the cache clock. */
   stored: number;
   expires: number;
@@ -35,13 +41,14 @@ interface Entry {
 /**
  * Bytes of the parts of an entry besides its reply and its key and name strings: the entry
  * object and its Map slot, the reply's Buffer object with its ArrayBuffer and backing-store
- * record, the scanned message and its records array. Calibrated on Node 20 (64-bit, no pointer
- * compression) by filling a cache with 20,000 entries and measuring heap and array buffers after
- * gc(): about 1,800 bytes for an entry of one record, 590 more per further record. The constants
- * are rounded up; test/forward/cache-bytes.test.ts checks that the count is never below what an
- * entry retains.
+ * record. Calibrated on Node 20 (64-bit, no pointer compression) by filling a cache with 10,000
+ * entries and measuring heap and array buffers after gc(). The constants are rounded up;
+ * test/forward/cache-bytes.test.ts checks that the count is never below what an entry retains,
+ * before and after its scan is kept.
  */
-export const ENTRY_OVERHEAD = 1400;
+export const ENTRY_OVERHEAD = 450;
+/** Bytes of a kept scan besides its records: the scanned message and its records array. */
+export const SCAN_OVERHEAD = 600;
 /** Bytes of one scanned record (its object, its slot, the pieces of its owner name). */
 export const RECORD_OVERHEAD = 600;
 
@@ -52,12 +59,18 @@ function stringBytes(n: number): number {
 
 /**
  * What one cache entry costs, in bytes: the reply (copied into a buffer of its own when stored,
- * so no slice keeps a larger receive buffer alive), the key and name strings, every scanned
- * record with its owner name, and the fixed bookkeeping ({@link ENTRY_OVERHEAD}).
+ * so no slice keeps a larger receive buffer alive), the key and name strings and the fixed
+ * bookkeeping ({@link ENTRY_OVERHEAD}); with `scan` (kept from the first hit), its cost too
+ * ({@link scanBytes}).
  */
-export function entryBytes(key: string, qname: string, reply: Buffer, scan: ScannedMessage): number {
-  let n = ENTRY_OVERHEAD + reply.byteLength + stringBytes(key.length) + stringBytes(qname.length);
-  n += stringBytes(scan.qname.length);
+export function entryBytes(key: string, qname: string, reply: Buffer, scan?: ScannedMessage | null): number {
+  const n = ENTRY_OVERHEAD + reply.byteLength + stringBytes(key.length) + stringBytes(qname.length);
+  return scan ? n + scanBytes(scan) : n;
+}
+
+/** What a kept scan costs: its message object, and every record with its owner name. */
+export function scanBytes(scan: ScannedMessage): number {
+  let n = SCAN_OVERHEAD + stringBytes(scan.qname.length);
   const recs = scan.records;
   for (let i = 0; i < recs.length; i++) n += RECORD_OVERHEAD + stringBytes(recs[i].name.length);
   return n;
@@ -156,23 +169,47 @@ export class ResponseCache {
       this.misses++;
       return undefined;
     }
+    let scan = e.scan;
+    if (scan === null) {
+      // The stored reply was scanned when it came; the same bytes scan the same.
+      scan = scanMessage(e.reply);
+      if (scan === null) {
+        this.drop(key, e);
+        this.misses++;
+        return undefined;
+      }
+      e.scan = scan;
+      const more = scanBytes(scan);
+      e.bytes += more;
+      this.total += more;
+    }
     this.map.delete(key);
     this.map.set(key, e);
     this.hits++;
-    return { reply: e.reply, scan: e.scan, age: Math.floor((now - e.stored) / 1000) };
+    const hit = { reply: e.reply, scan, age: Math.floor((now - e.stored) / 1000) };
+    // Within maxBytes again (the entry itself is the most recently used, so it goes last).
+    this.trim();
+    return hit;
   }
 
   /** Stores an upstream reply if it may be cached; returns the TTL used (0: not stored). */
   put(key: string, qname: string, reply: Buffer, scan: ScannedMessage): number {
     const ttl = cacheTtl(reply, scan, this.settings);
     if (ttl === 0) return 0;
-    const bytes = entryBytes(key, qname, reply, scan);
+    const bytes = entryBytes(key, qname, reply);
     const old = this.map.get(key);
     if (old) this.drop(key, old);
-    // An answer larger than the whole budget is not kept (it would evict everything else).
-    if (bytes > this.maxBytes()) return 0;
+    // An answer larger than the whole budget (with its scan) is not kept (it would evict everything else).
+    if (bytes + scanBytes(scan) > this.maxBytes()) return 0;
     const now = this.now();
-    this.map.set(key, { qname, reply: owned(reply), scan, stored: now, expires: now + ttl * 1000, bytes });
+    this.map.set(key, {
+      qname,
+      reply: owned(reply),
+      scan: null,
+      stored: now,
+      expires: now + ttl * 1000,
+      bytes,
+    });
     this.total += bytes;
     this.trim();
     return ttl;

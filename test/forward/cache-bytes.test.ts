@@ -76,6 +76,43 @@ describe('cache bytes', () => {
     expect(small.bytes).toBe(0);
   });
 
+  it('keeps an entry without its scan until its first hit, then counts the scan and stays within maxBytes', () => {
+    const r = txtReply('a.example.test', 1);
+    const scan = scanMessage(r) as ScannedMessage;
+    const cache = new ResponseCache(settings(1024 * 1024), () => 0);
+    cache.put('a', 'a.example.test', r, scan);
+    const stored = cache.bytes;
+    expect(stored).toBe(entryBytes('a', 'a.example.test', r));
+    expect(stored).toBeLessThan(entryBytes('a', 'a.example.test', r, scan));
+    const hit = cache.get('a');
+    // The scan made again from the stored bytes is the scan of the reply as it came.
+    expect(hit?.scan).toEqual(scan);
+    expect(cache.bytes).toBe(entryBytes('a', 'a.example.test', r, scan));
+    // Kept from then on: the next hit scans nothing (the same object) and counts nothing more.
+    expect(cache.get('a')?.scan).toBe(hit?.scan);
+    expect(cache.bytes).toBe(entryBytes('a', 'a.example.test', r, scan));
+
+    // Hits that keep scans evict the least recently used to stay within maxBytes.
+    const m0 = txtReply('n00.example.test', 1);
+    const budget = 20 * entryBytes('k00', 'n00.example.test', m0);
+    const tight = new ResponseCache(settings(budget), () => 0);
+    for (let i = 0; i < 20; i++) {
+      const name = `n${String(i).padStart(2, '0')}.example.test`;
+      const m = txtReply(name, 1);
+      tight.put(`k${String(i).padStart(2, '0')}`, name, m, scanMessage(m) as ScannedMessage);
+    }
+    expect(tight.bytes).toBe(budget);
+    expect(tight.size).toBe(20);
+    // k19 first: the hits that follow evict the entries not asked for yet, oldest first.
+    expect(tight.get('k19')).toBeDefined();
+    expect(tight.bytes).toBeLessThanOrEqual(budget);
+    expect(tight.get('k00')).toBeUndefined(); // the least recently used went
+    expect(tight.get('k18')).toBeDefined();
+    expect(tight.bytes).toBeLessThanOrEqual(budget);
+    expect(tight.size).toBeLessThan(19);
+    expect(tight.get('k19')).toBeDefined(); // the most recently used stay
+  });
+
   it('applies a smaller maxBytes on reload at once', () => {
     const cache = new ResponseCache(settings(1024 * 1024), () => 0);
     for (let i = 0; i < 300; i++) {
@@ -106,16 +143,23 @@ describe('cache bytes', () => {
           replies.push([name, dnsPacket.encode({ type: 'response', id: 1, questions: [{ type: strings ? 'TXT' : 'A', name }], answers: recs })]);
         }
         const cache = new ResponseCache({ maxEntries: 1e7, maxBytes: 2 ** 40, minTtl: 0, maxTtl: 86400, negativeTtl: 300 }, () => 0);
+        const keys = replies.map(([name]) => 'f|' + name + '|16|1|0');
         for (const [name, r] of replies) cache.put('f|' + name + '|16|1|0', name, r, scanMessage(r));
         replies.length = 0;
         gc(); gc();
-        const full = process.memoryUsage();
-        const counted = cache.bytes;
+        const stored = process.memoryUsage();
+        const countedStored = cache.bytes;
+        // A hit keeps the entry's scan from then on.
+        for (const k of keys) if (!cache.get(k)) throw new Error('missing ' + k);
+        gc(); gc();
+        const hit = process.memoryUsage();
+        const countedHit = cache.bytes;
         cache.clear();
         gc(); gc();
         const empty = process.memoryUsage();
-        const measured = (full.heapUsed - empty.heapUsed) + (full.arrayBuffers - empty.arrayBuffers);
-        out.push({ strings, answers, counted: counted / N, measured: measured / N });
+        const bytes = (m) => (m.heapUsed - empty.heapUsed) + (m.arrayBuffers - empty.arrayBuffers);
+        out.push({ strings, answers, counted: countedStored / N, measured: bytes(stored) / N });
+        out.push({ strings, answers, counted: countedHit / N, measured: bytes(hit) / N });
       }
       console.log(JSON.stringify(out));
     `;
@@ -125,6 +169,7 @@ describe('cache bytes', () => {
     });
     expect(r.stderr).toBe('');
     const rows = JSON.parse(r.stdout) as { counted: number; measured: number }[];
+    expect(rows).toHaveLength(8);
     for (const row of rows) {
       expect(row.measured).toBeGreaterThan(0);
       expect(row.counted).toBeGreaterThanOrEqual(row.measured);
